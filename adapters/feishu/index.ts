@@ -1,0 +1,15 @@
+import type { Adapter } from '../types.js';
+import type { FeishuConfig } from './config.js';
+import { parseFeishu } from './parse.js';
+import { sendFeishu } from './send.js';
+import { verifyFeishu } from './verify.js';
+
+/** Feishu / Lark event subscription (webhook mode). Feishu only needs HTTP 200 within 3 s. */
+export const feishuAdapter: Adapter<FeishuConfig> = {
+  platform: 'feishu',
+  channel: 'feishu',
+  verify: verifyFeishu,
+  parse: parseFeishu,
+  ack: () => ({ status: 200, body: {} }),
+  send: sendFeishu,
+};

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { RequestError } from '../../src/errors.js';
+import type { InboundMessage, MessageKind } from '../../src/types/index.js';
+import type { Parsed } from '../types.js';
+import type { FeishuConfig } from './config.js';
+
+// https://open.feishu.cn/document/server-docs/im-v1/message/events/receive
+const receiveSchema = z.object({
+  schema: z.literal('2.0'),
+  header: z.object({ event_id: z.string().min(1), event_type: z.string(), create_time: z.string().optional() }),
+  event: z.object({
+    sender: z.object({
+      sender_id: z.object({ open_id: z.string().min(1) }),
+      sender_type: z.string(),
+    }),
+    message: z.object({
+      message_id: z.string().min(1),
+      chat_id: z.string().min(1),
+      chat_type: z.string(),
+      message_type: z.string(),
+      content: z.string(),
+      mentions: z.array(z.object({ key: z.string() })).optional(),
+    }),
+  }),
+});
+
+const KINDS: Record<string, MessageKind> = { text: 'text', image: 'image', file: 'file', post: 'other', audio: 'other', media: 'other', sticker: 'image' };
+
+export function parseFeishu(payload: unknown, ctx: { shopId: string; cfg: FeishuConfig; now: Date }): Parsed {
+  const p = payload as Record<string, unknown>;
+  if (p.type === 'url_verification') {
+    if (typeof p.challenge !== 'string') throw new RequestError(400, 'url_verification without challenge');
+    return { kind: 'challenge', response: { status: 200, body: { challenge: p.challenge } } };
+  }
+  const header = p.header as Record<string, unknown> | undefined;
+  if (p.schema !== '2.0' || !header) {
+    return { kind: 'ignored', reason: 'not a schema 2.0 event (enable 2.0 in the Feishu console)' };
+  }
+  if (header.event_type !== 'im.message.receive_v1') return { kind: 'ignored', reason: `event ${String(header.event_type)} is not handled` };
+
+  const parsed = receiveSchema.safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new RequestError(400, `im.message.receive_v1: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const { header: h, event } = parsed.data;
+  // Bot and app messages are not customer input: automation never triggers automation.
+  if (event.sender.sender_type !== 'user') return { kind: 'ignored', reason: 'sender is not a user' };
+  const m = event.message;
+  if (m.chat_type === 'group' && !(m.mentions?.length)) return { kind: 'ignored', reason: 'group message without @-mention' };
+
+  const kind = KINDS[m.message_type] ?? 'other';
+  const text = kind === 'text' ? textOf(m.content, m.mentions ?? []) : null;
+  const customerId = event.sender.sender_id.open_id;
+  const message: InboundMessage = {
+    shopId: ctx.shopId,
+    channel: 'feishu',
+    platformMessageId: m.message_id,
+    deliveryId: h.event_id,
+    customerId,
+    customerName: null,
+    conversationKey: `feishu:${m.chat_id}:${customerId}`,
+    text,
+    kind,
+    receivedAt: ctx.now,
+    replyContext: { chatId: m.chat_id, chatType: m.chat_type },
+    raw: payload,
+  };
+  return { kind: 'messages', messages: [message] };
+}
+
+/** `content` is a JSON string; mention placeholders (@_user_1) are removed from what the customer said. */
+function textOf(content: string, mentions: { key: string }[]): string {
+  let text: unknown;
+  try {
+    text = (JSON.parse(content) as { text?: unknown }).text;
+  } catch {
+    throw new RequestError(400, 'im.message.receive_v1: event.message.content is not JSON');
+  }
+  if (typeof text !== 'string') throw new RequestError(400, 'im.message.receive_v1: content.text is not a string');
+  let out = text;
+  for (const m of mentions) out = out.split(m.key).join('');
+  return out.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,73 @@
+import type { OutboundMessage, SendResult } from '../../src/types/index.js';
+import { classifyHttpStatus, classifyThrown } from '../shared/http.js';
+import type { Token } from '../shared/token-cache.js';
+import type { SendContext } from '../types.js';
+import type { FeishuConfig } from './config.js';
+
+/** Feishu issues a fresh token once fewer than 30 minutes are left; refresh at that point. */
+const TOKEN_REFRESH_BEFORE_MS = 30 * 60 * 1000;
+/** 99991661: token missing/malformed; 99991663: tenant token invalid or expired. */
+const TOKEN_CODES = new Set([99991661, 99991663]);
+/** 99991400: rate limited (5 QPS per chat, 50/s per app). */
+const RATE_LIMIT_CODE = 99991400;
+
+interface FeishuReply {
+  code?: number;
+  msg?: string;
+  data?: { message_id?: string };
+  tenant_access_token?: string;
+  expire?: number;
+}
+
+// https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
+async function fetchTenantToken(cfg: FeishuConfig, ctx: SendContext): Promise<Token> {
+  const res = await ctx.http.post<FeishuReply>(`${ctx.apiBase}/open-apis/auth/v3/tenant_access_token/internal`, {
+    app_id: cfg.appId,
+    app_secret: cfg.appSecret,
+  });
+  const body = res.data ?? {};
+  if (res.status !== 200 || body.code !== 0 || !body.tenant_access_token || !body.expire) {
+    throw new Error(`tenant_access_token: HTTP ${res.status} code ${String(body.code)} ${body.msg ?? ''} (check appId/appSecret)`);
+  }
+  const lifetime = body.expire * 1000;
+  return { value: body.tenant_access_token, expiresAt: ctx.now() + lifetime - Math.min(TOKEN_REFRESH_BEFORE_MS, lifetime / 2) };
+}
+
+// https://open.feishu.cn/document/server-docs/im-v1/message/create
+async function postMessage(msg: OutboundMessage, token: string, ctx: SendContext) {
+  const chatId = typeof msg.replyContext.chatId === 'string' ? msg.replyContext.chatId : null;
+  const receiveIdType = chatId ? 'chat_id' : 'open_id';
+  return ctx.http.post<FeishuReply>(
+    `${ctx.apiBase}/open-apis/im/v1/messages?receive_id_type=${receiveIdType}`,
+    {
+      receive_id: chatId ?? msg.customerId,
+      msg_type: 'text',
+      content: JSON.stringify({ text: msg.text }),
+      // Same uuid within an hour ⇒ at most one message: a retried send cannot duplicate.
+      uuid: msg.idempotencyKey,
+    },
+    { headers: { Authorization: `Bearer ${token}` } },
+  );
+}
+
+export async function sendFeishu(msg: OutboundMessage, cfg: FeishuConfig, ctx: SendContext): Promise<SendResult> {
+  try {
+    let token = await ctx.tokens.get(`feishu:${cfg.appId}`, () => fetchTenantToken(cfg, ctx));
+    let res = await postMessage(msg, token, ctx);
+    if (TOKEN_CODES.has(res.data?.code ?? 0)) {
+      // Revoked or expired early: refetch once and retry once.
+      ctx.tokens.invalidate(`feishu:${cfg.appId}`, token);
+      token = await ctx.tokens.get(`feishu:${cfg.appId}`, () => fetchTenantToken(cfg, ctx));
+      res = await postMessage(msg, token, ctx);
+    }
+    const body = res.data ?? {};
+    if (res.status === 200 && body.code === 0) return { ok: true, platformId: body.data?.message_id };
+    if (body.code === RATE_LIMIT_CODE) return { ok: false, retry: 'backoff', reason: `rate limited (${RATE_LIMIT_CODE})` };
+    const http = classifyHttpStatus(res);
+    if (http) return http;
+    if (TOKEN_CODES.has(body.code ?? 0)) return { ok: false, retry: 'backoff', reason: `token refused twice (${body.code})` };
+    return { ok: false, retry: 'never', reason: `Feishu code ${String(body.code)}: ${body.msg ?? 'unknown error'}` };
+  } catch (err) {
+    return classifyThrown(err);
+  }
+}

@@ -1,0 +1,55 @@
+import type { AxiosInstance } from 'axios';
+import type { Logger } from 'pino';
+import type { Channel, InboundMessage, OutboundMessage, SendResult } from '../src/types/index.js';
+import type { TokenCache } from './shared/token-cache.js';
+
+/** A webhook exactly as it arrived: the body stays bytes, because signatures are over bytes. */
+export interface RawRequest {
+  method: string;
+  query: Readonly<Record<string, string | undefined>>;
+  headers: Readonly<Record<string, string | undefined>>;
+  body: Buffer;
+}
+
+export type VerifyResult = { ok: true; payload: unknown } | { ok: false; status: 400 | 401; reason: string };
+
+export type Parsed =
+  /** Answer at once (URL verification); nothing is stored. */
+  | { kind: 'challenge'; response: AckResponse }
+  | { kind: 'messages'; messages: InboundMessage[] }
+  /** A valid event we do not act on (e.g. message_read); acked so the platform stops retrying. */
+  | { kind: 'ignored'; reason: string };
+
+export interface AckResponse {
+  status: number;
+  body: string | Record<string, unknown>;
+}
+
+/** What the pipeline did with one inbound message; the local channel returns the replies inline. */
+export interface Handled {
+  message: InboundMessage;
+  duplicate: boolean;
+  replies: { text: string; rule: string; response: string }[];
+}
+
+export interface SendContext {
+  http: AxiosInstance;
+  apiBase: string;
+  tokens: TokenCache;
+  log: Logger;
+  /** epoch ms; injectable so token expiry is testable */
+  now: () => number;
+}
+
+/** The whole contract between the service and a platform: four functions (see style.md). */
+export interface Adapter<C> {
+  /** URL segment: /webhooks/<platform>/:shop */
+  readonly platform: string;
+  readonly channel: Channel;
+  /** Pure: bytes, config and clock in; no I/O. */
+  verify(req: RawRequest, cfg: C, now: Date): VerifyResult;
+  /** Pure; throws RequestError(400) on a payload it cannot understand. */
+  parse(payload: unknown, ctx: { shopId: string; cfg: C; now: Date }): Parsed;
+  ack(handled: readonly Handled[]): AckResponse;
+  send(msg: OutboundMessage, cfg: C, ctx: SendContext): Promise<SendResult>;
+}

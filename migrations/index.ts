@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-27T00-initial.js';
+
+/**
+ * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
+ * `:memory:` databases in tests. Names sort by date; add new files at the end.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-27T00-initial': initial,
+};

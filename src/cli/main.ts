@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { ValidationError, XiaoerError } from '../errors.js';
+import { runCheck } from './check.js';
+import { runMigrate } from './migrate.js';
+import { runServe } from './serve.js';
+import { runSimulate } from './simulate.js';
+
+const USAGE = `xiaoer — 店小二, customer-service bot for online shops
+
+Usage:
+  xiaoer serve                      start the service (PORT, DATABASE_URL, XIAOER_CONFIG)
+  xiaoer check [--config FILE]      validate config and playbooks; exit 1 on errors
+  xiaoer simulate --shop ID [--user NAME] [--url URL] [--no-why]
+                                    chat with a shop's bot through the running service
+  xiaoer migrate [--down]           apply database migrations (or revert the last one)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await runServe(rest);
+      case 'check':
+        return await runCheck(rest);
+      case 'simulate':
+        return await runSimulate(rest);
+      case 'migrate':
+        return await runMigrate(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+        return 1;
+    }
+  } catch (err) {
+    if (err instanceof ValidationError) process.stderr.write(`${err.message}\n`);
+    else if (err instanceof XiaoerError) process.stderr.write(`error ${err.code}: ${err.message}\n`);
+    else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`${err.message}\n\n${USAGE}`);
+    else process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+export { parseArgs };

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { feishuConfigSchema } from '../../adapters/feishu/config.js';
+import { localConfigSchema } from '../../adapters/local/config.js';
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const channelsSchema = z.strictObject({
+  feishu: feishuConfigSchema.optional(),
+  local: localConfigSchema.optional(),
+});
+
+export const shopSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'shop id may contain only a-z, 0-9 and "-" (it is used in URLs)').max(64),
+  name: z.string().min(1),
+  timezone: z.string().refine(isTimeZone, 'not an IANA time zone name (e.g. Asia/Shanghai)').default('Asia/Shanghai'),
+  businessHours: z
+    .strictObject({
+      from: z.string().regex(HHMM, 'use 24-hour HH:MM, e.g. "09:00"'),
+      to: z.string().regex(HHMM, 'use 24-hour HH:MM, e.g. "23:00"'),
+    })
+    .default({ from: '09:00', to: '23:00' }),
+  playbooks: z.string().min(1).default('./playbooks'),
+  channels: channelsSchema.refine((c) => Object.keys(c).length > 0, 'a shop needs at least one channel'),
+});
+
+export const outboxSchema = z
+  .strictObject({
+    /** Tries before a message is dead-lettered. 8 tries with the default backoff span ~10 minutes. */
+    maxAttempts: z.number().int().min(1).max(50).default(8),
+  })
+  .default({ maxAttempts: 8 });
+
+export const configSchema = z
+  .strictObject({
+    shops: z.array(shopSchema).min(1, 'at least one shop is needed'),
+    outbox: outboxSchema,
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.shops.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['shops', i, 'id'], message: `duplicate shop id "${s.id}"` });
+      seen.add(s.id);
+    });
+  });
+
+export type ShopConfig = z.infer<typeof shopSchema> & { /** absolute directory */ playbooksDir: string };
+export type ChannelsConfig = z.infer<typeof channelsSchema>;
+export interface AppConfig {
+  readonly file: string;
+  readonly shops: readonly ShopConfig[];
+  readonly outbox: { readonly maxAttempts: number };
+}

@@ -1,0 +1,124 @@
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { z } from 'zod';
+import type { Problem } from '../errors.js';
+
+/**
+ * YAML read with positions kept, so every problem names file:line:col — staff fix
+ * playbooks by line number, not by guessing which of forty rules is meant.
+ */
+export interface LocatedYaml {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export function readYaml(file: string, text: string): { yaml: LocatedYaml; problems: Problem[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => {
+    const pos = lines.linePos(e.pos[0]);
+    return {
+      file, line: pos.line, col: pos.col, field: '', message: e.message.split('\n')[0] ?? e.message,
+      severity: doc.errors.includes(e as never) ? 'error' : 'warning',
+    } satisfies Problem;
+  });
+  return { yaml: { file, doc, lines }, problems };
+}
+
+type PathKey = string | number;
+
+/** Position of the node at `path`; for a missing key, the nearest existing parent. */
+export function locate(y: LocatedYaml, path: readonly PathKey[], keyName?: string): { line: number; col: number } {
+  let node: unknown = y.doc.contents;
+  let best: [number, number, number] | undefined = (node as Node | null)?.range ?? undefined;
+  for (const key of path) {
+    const next = childOf(node, key);
+    if (next === undefined) break;
+    node = next.value;
+    const range = (next.keyNode ?? next.value)?.range;
+    if (range) best = range;
+  }
+  if (keyName !== undefined) {
+    const pair = childOf(node, keyName);
+    if (pair?.keyNode?.range) best = pair.keyNode.range;
+  }
+  const at = best ? y.lines.linePos(best[0]) : { line: 1, col: 1 };
+  return { line: at.line, col: at.col };
+}
+
+function childOf(node: unknown, key: PathKey): { keyNode: Node | null; value: Node | null } | undefined {
+  if (isMap(node)) {
+    for (const item of node.items) {
+      if (isPair(item) && isScalar(item.key) && String(item.key.value) === String(key)) {
+        return { keyNode: item.key, value: (item.value as Node | null) ?? null };
+      }
+    }
+    return undefined;
+  }
+  if (isSeq(node) && typeof key === 'number') {
+    const item = node.items[key] as Node | undefined;
+    return item ? { keyNode: null, value: item } : undefined;
+  }
+  return undefined;
+}
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * `${VAR}` is not valid plain YAML inside a flow map (`{ appSecret: ${SECRET} }` — `{` opens a
+ * map), yet that is how users write it. Before parsing, each reference becomes `$_VAR_`: the
+ * same length, so every line:col stays true, and a legal plain scalar anywhere.
+ */
+export function protectEnvRefs(text: string): { text: string; names: Set<string> } {
+  const names = new Set<string>();
+  const out = text.replace(ENV_REF, (_whole, name: string) => {
+    names.add(name);
+    return `$_${name}_`;
+  });
+  return { text: out, names };
+}
+
+/** Replaces the references in string scalars in place; a variable that is not set is a problem naming it. */
+export function interpolateEnv(y: LocatedYaml, names: ReadonlySet<string>, env: Readonly<Record<string, string | undefined>>): Problem[] {
+  const problems: Problem[] = [];
+  if (names.size === 0) return problems;
+  const ref = new RegExp(`\\$_(${[...names].join('|')})_`, 'g');
+  visit(y.doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes('$_')) return;
+      node.value = node.value.replace(ref, (whole, name: string) => {
+        const value = env[name];
+        if (value === undefined) {
+          const pos = y.lines.linePos(node.range?.[0] ?? 0);
+          problems.push({
+            file: y.file, line: pos.line, col: pos.col, field: '', severity: 'error',
+            message: `environment variable ${name} is not set (referenced as \${${name}})`,
+          });
+          return whole;
+        }
+        return value;
+      });
+    },
+  });
+  return problems;
+}
+
+/** Turns zod issues into located problems; unknown keys point at the key itself. */
+export function zodProblems(y: LocatedYaml, error: z.ZodError, prefix: readonly PathKey[] = []): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of error.issues) {
+    const path = [...prefix, ...(issue.path as PathKey[])];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const pos = locate(y, path, key);
+        out.push({ file: y.file, ...pos, field: [...path, key].join('.'), severity: 'error',
+          message: `unknown field "${key}" (check the spelling; allowed fields are listed in the docs)` });
+      }
+      continue;
+    }
+    const pos = locate(y, path);
+    out.push({ file: y.file, ...pos, field: path.join('.'), severity: 'error', message: issue.message });
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+/** What the engine remembers about one conversation between messages. */
+export interface ConversationState {
+  slots: Record<string, string>;
+  /** rule name → times fired, when it last fired (epoch ms), and firings on that shop-local day */
+  fired: Record<string, { count: number; lastAt: number; day: string; dayCount: number }>;
+  /** response name → index of the variation this customer saw last */
+  lastVariation: Record<string, number>;
+}
+
+export interface Conversation {
+  id: number;
+  shopId: string;
+  customerId: number;
+  key: string;
+  state: ConversationState;
+  handedOffAt: number | null;
+  handoffUntil: number | null;
+}
+
+export function emptyState(): ConversationState {
+  return { slots: {}, fired: {}, lastVariation: {} };
+}
+
+export async function openConversation(q: Q, c: { shopId: string; customerId: number; key: string; at: number }): Promise<Conversation> {
+  const row = await q
+    .insertInto('conversations')
+    .values({ shop_id: c.shopId, customer_id: c.customerId, key: c.key, state: '{}', created_at: c.at, updated_at: c.at })
+    .onConflict((oc) => oc.columns(['shop_id', 'key']).doUpdateSet({ updated_at: c.at }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const parsed = JSON.parse(row.state) as Partial<ConversationState>;
+  return {
+    id: Number(row.id), shopId: row.shop_id, customerId: Number(row.customer_id), key: row.key,
+    state: { ...emptyState(), ...parsed },
+    handedOffAt: row.handed_off_at == null ? null : Number(row.handed_off_at),
+    handoffUntil: row.handoff_until == null ? null : Number(row.handoff_until),
+  };
+}
+
+export async function saveConversationState(q: Q, id: number, state: ConversationState, lastRule: string | null, at: number): Promise<void> {
+  await q.updateTable('conversations')
+    .set({ state: JSON.stringify(state), last_rule_fired: lastRule, updated_at: at })
+    .where('id', '=', id)
+    .execute();
+}

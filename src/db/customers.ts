@@ -1,0 +1,55 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { CustomersTable, Database } from './schema.js';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export interface Customer {
+  id: number;
+  shopId: string;
+  channel: string;
+  platformUserId: string;
+  name: string | null;
+  tags: string[];
+  tier: string | null;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  optedOutAt: number | null;
+}
+
+/** Records a contact: creates the customer on first sight, else refreshes last_seen (and name if newly known). */
+export async function touchCustomer(
+  q: Q,
+  c: { shopId: string; channel: string; platformUserId: string; name: string | null; at: number },
+): Promise<Customer> {
+  const row = await q
+    .insertInto('customers')
+    .values({
+      shop_id: c.shopId, channel: c.channel, platform_user_id: c.platformUserId, name: c.name,
+      tags: '[]', tier: null, first_seen_at: c.at, last_seen_at: c.at, opted_out_at: null,
+    })
+    .onConflict((oc) =>
+      oc.columns(['shop_id', 'channel', 'platform_user_id']).doUpdateSet((eb) => ({
+        last_seen_at: eb.ref('excluded.last_seen_at'),
+        name: eb.fn.coalesce('excluded.name', 'customers.name'),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toCustomer(row);
+}
+
+export async function findCustomer(q: Q, shopId: string, channel: string, platformUserId: string): Promise<Customer | undefined> {
+  const row = await q.selectFrom('customers').selectAll()
+    .where('shop_id', '=', shopId).where('channel', '=', channel).where('platform_user_id', '=', platformUserId)
+    .executeTakeFirst();
+  return row ? toCustomer(row) : undefined;
+}
+
+function toCustomer(row: Selectable<CustomersTable>): Customer {
+  return {
+    id: Number(row.id), shopId: row.shop_id, channel: row.channel, platformUserId: row.platform_user_id,
+    name: row.name, tags: JSON.parse(row.tags) as string[], tier: row.tier,
+    firstSeenAt: Number(row.first_seen_at), lastSeenAt: Number(row.last_seen_at),
+    optedOutAt: row.opted_out_at == null ? null : Number(row.opted_out_at),
+  };
+}

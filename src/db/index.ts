@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import { migrations } from '../../migrations/index.js';
+import { XiaoerError } from '../errors.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+/** Postgres int8 (bigint/bigserial) arrives as a string by default; our values are epoch ms and ids, safe as numbers. */
+const PG_INT8_OID = 20;
+
+/**
+ * `sqlite:<file>` (`sqlite::memory:` for tests) or `postgres://…`. Postgres connections may set
+ * a schema with `?schema=name` so parallel test files do not share tables.
+ */
+export function openDb(url: string, cwd = process.cwd()): DbHandle {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    const memory = file === ':memory:' || file === '';
+    if (!memory) mkdirSync(dirname(resolve(cwd, file)), { recursive: true });
+    const sqlite = new BetterSqlite3(memory ? ':memory:' : resolve(cwd, file));
+    // WAL lets readers (healthz, metrics, CLI) run beside the writer; NORMAL sync keeps
+    // commits durable against process crashes, which is what the webhook ack promises.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const u = new URL(url);
+    const schema = u.searchParams.get('schema');
+    u.searchParams.delete('schema');
+    const types = {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === PG_INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    };
+    const pool = new pg.Pool({
+      connectionString: u.toString(),
+      max: 10,
+      types,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  throw new XiaoerError('CONFIG_INVALID', `DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`);
+}
+
+export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result = await migrator.migrateToLatest();
+  if (result.error) throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
+  return result;
+}
+
+export async function migrateDown(db: Db): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result = await migrator.migrateDown();
+  if (result.error) throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
+  return result;
+}
+
+/** Cheap liveness probe for /healthz. */
+export async function ping(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

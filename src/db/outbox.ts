@@ -1,0 +1,92 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { OutboundMessage } from '../types/index.js';
+import type { Database, OutboxState, OutboxTable } from './schema.js';
+import type { Dialect } from './index.js';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export interface OutboxRow {
+  id: number;
+  messageId: number;
+  shopId: string;
+  channel: string;
+  message: OutboundMessage;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+}
+
+export async function enqueue(q: Q, messageId: number, msg: OutboundMessage, at: number): Promise<number> {
+  const row = await q.insertInto('outbox').values({
+    message_id: messageId, shop_id: msg.shopId, channel: msg.channel, payload: JSON.stringify(msg),
+    idempotency_key: msg.idempotencyKey, state: 'pending', attempts: 0, next_attempt_at: at,
+    locked_until: null, last_error: null, platform_id: null, created_at: at, updated_at: at,
+  }).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+/**
+ * Claims up to `limit` due rows: pending ones whose time has come, and 'sending' ones whose
+ * lease ran out (the process that took them died mid-send). Claiming bumps `attempts` and sets
+ * a lease, in one statement. On Postgres `FOR UPDATE SKIP LOCKED` lets several instances claim
+ * side by side without taking the same row; SQLite has one writer, so the update is atomic.
+ */
+export async function claimDue(db: Kysely<Database>, dialect: Dialect, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+  let due = db.selectFrom('outbox').select('id')
+    .where((eb) => eb.or([
+      eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+      eb.and([eb('state', '=', 'sending'), eb('locked_until', '<=', now)]),
+    ]))
+    .orderBy('next_attempt_at').limit(limit);
+  if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+  const rows = await db.updateTable('outbox')
+    .set((eb) => ({ state: 'sending', locked_until: now + leaseMs, attempts: eb('attempts', '+', 1), updated_at: now }))
+    .where('id', 'in', due)
+    .returningAll()
+    .execute();
+  return rows.map(toRow).sort((a, b) => a.id - b.id);
+}
+
+export async function markSent(q: Q, id: number, platformId: string | null, at: number): Promise<void> {
+  await q.updateTable('outbox').set({ state: 'sent', platform_id: platformId, locked_until: null, last_error: null, updated_at: at })
+    .where('id', '=', id).execute();
+}
+
+export async function markRetry(q: Q, id: number, nextAttemptAt: number, error: string, at: number): Promise<void> {
+  await q.updateTable('outbox').set({ state: 'pending', next_attempt_at: nextAttemptAt, locked_until: null, last_error: error, updated_at: at })
+    .where('id', '=', id).execute();
+}
+
+export async function markFinal(q: Q, id: number, state: 'dead' | 'skipped', error: string, at: number): Promise<void> {
+  await q.updateTable('outbox').set({ state, locked_until: null, last_error: error, updated_at: at })
+    .where('id', '=', id).execute();
+}
+
+export async function countByState(q: Q): Promise<Record<OutboxState, number>> {
+  const rows = await q.selectFrom('outbox').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+  const out: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, dead: 0, skipped: 0 };
+  for (const r of rows) out[r.state] = Number(r.n);
+  return out;
+}
+
+export async function listOutbox(q: Q, shopId?: string): Promise<OutboxRow[]> {
+  let query = q.selectFrom('outbox').selectAll().orderBy('id');
+  if (shopId) query = query.where('shop_id', '=', shopId);
+  return (await query.execute()).map(toRow);
+}
+
+function toRow(r: Selectable<OutboxTable>): OutboxRow {
+  return {
+    id: Number(r.id), messageId: Number(r.message_id), shopId: r.shop_id, channel: r.channel,
+    message: JSON.parse(r.payload) as OutboundMessage, state: r.state, attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at), lastError: r.last_error,
+  };
+}
+
+/** Gives a claimed row back untried (an earlier reply in its conversation failed): order beats speed. */
+export async function releaseClaim(q: Q, id: number, nextAttemptAt: number, at: number): Promise<void> {
+  await q.updateTable('outbox')
+    .set((eb) => ({ state: 'pending', next_attempt_at: nextAttemptAt, locked_until: null, attempts: eb('attempts', '-', 1), updated_at: at }))
+    .where('id', '=', id).execute();
+}

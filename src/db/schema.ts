@@ -1,0 +1,73 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row shapes as stored. Times are epoch milliseconds (bigint) and JSON is text, so SQLite and
+ * Postgres store, compare and return exactly the same values and one set of tests covers both.
+ */
+export interface CustomersTable {
+  id: Generated<number>;
+  shop_id: string;
+  channel: string;
+  platform_user_id: string;
+  name: string | null;
+  tags: string; // JSON string[]
+  tier: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  opted_out_at: number | null;
+}
+
+export interface ConversationsTable {
+  id: Generated<number>;
+  shop_id: string;
+  customer_id: number;
+  key: string;
+  state: string; // JSON ConversationState
+  handed_off_at: number | null;
+  handoff_until: number | null;
+  last_rule_fired: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  shop_id: string;
+  channel: string;
+  conversation_id: number;
+  direction: 'in' | 'out';
+  platform_message_id: string | null;
+  delivery_id: string | null;
+  kind: string;
+  text: string | null;
+  rule: string | null;
+  response: string | null;
+  raw: string | null;
+  created_at: number;
+}
+
+export type OutboxState = 'pending' | 'sending' | 'sent' | 'dead' | 'skipped';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  message_id: number;
+  shop_id: string;
+  channel: string;
+  payload: string; // JSON OutboundMessage
+  idempotency_key: string;
+  state: OutboxState;
+  attempts: number;
+  next_attempt_at: number;
+  locked_until: number | null;
+  last_error: string | null;
+  platform_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Database {
+  customers: CustomersTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  outbox: OutboxTable;
+}

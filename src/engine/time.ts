@@ -1,0 +1,39 @@
+/** Shop-local calendar facts. Formatters are cached: building one costs ~50 µs, using one ~2 µs. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+export interface LocalTime {
+  /** YYYY-MM-DD in the shop's time zone */
+  day: string;
+  /** minutes since local midnight */
+  minutes: number;
+}
+
+export function localTime(at: Date | number, tz: string): LocalTime {
+  const parts = formatter(tz).formatToParts(at);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';
+  return { day: `${get('year')}-${get('month')}-${get('day')}`, minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+}
+
+export function hhmmToMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+/** Open when from ≤ t < to; a window like 20:00–02:00 wraps past midnight. */
+export function isWithinHours(minutes: number, from: string, to: string): boolean {
+  const f = hhmmToMinutes(from);
+  const t = hhmmToMinutes(to);
+  if (f === t) return true;
+  return f < t ? minutes >= f && minutes < t : minutes >= f || minutes < t;
+}

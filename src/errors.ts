@@ -1,0 +1,65 @@
+/**
+ * Every error the service raises on purpose, each with a stable `code` that logs,
+ * metrics and tests can rely on. `cause` is kept so nothing is lost when wrapping.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_MISSING_ENV'
+  | 'PLAYBOOK_INVALID'
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'PLATFORM_API'
+  | 'DB'
+  | 'INTERNAL';
+
+export class XiaoerError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'XiaoerError';
+  }
+}
+
+/** One located problem in a YAML file: what staff need to find and fix it. */
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  field: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+export function formatProblem(p: Problem): string {
+  const field = p.field ? `${p.field}: ` : '';
+  return `${p.file}:${p.line}:${p.col}: ${p.severity}: ${field}${p.message}`;
+}
+
+/** Config or playbooks that failed validation; carries every problem found, not just the first. */
+export class ValidationError extends XiaoerError {
+  readonly problems: readonly Problem[];
+  constructor(code: 'CONFIG_INVALID' | 'PLAYBOOK_INVALID' | 'CONFIG_MISSING_ENV', problems: Problem[]) {
+    super(code, problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+    this.name = 'ValidationError';
+  }
+}
+
+/** Bad input from a caller: becomes an HTTP 4xx with `reason`, never a 5xx. */
+export class RequestError extends XiaoerError {
+  readonly status: 400 | 401 | 404 | 413 | 415;
+  constructor(status: 400 | 401 | 404 | 413 | 415, reason: string, options?: { cause?: unknown }) {
+    const code = status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
+    super(code, reason, options);
+    this.status = status;
+    this.name = 'RequestError';
+  }
+}
+
+export function wrapUnknown(err: unknown, code: ErrorCode = 'INTERNAL'): XiaoerError {
+  if (err instanceof XiaoerError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new XiaoerError(code, message, { cause: err });
+}

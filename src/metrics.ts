@@ -1,0 +1,39 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per service instance (not prom-client's global), so tests can run several. */
+export interface Metrics {
+  registry: Registry;
+  webhooks: Counter<'platform' | 'outcome'>;
+  sends: Counter<'channel' | 'outcome'>;
+  handlerSeconds: Histogram<'platform'>;
+  outboxDepth: Gauge<'state'>;
+}
+
+export function createMetrics(outboxCounts: () => Promise<Record<string, number>>): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'xiaoer_' });
+  return {
+    registry,
+    webhooks: new Counter({
+      name: 'xiaoer_webhooks_total', help: 'Webhook requests by platform and outcome',
+      labelNames: ['platform', 'outcome'], registers: [registry],
+    }),
+    sends: new Counter({
+      name: 'xiaoer_sends_total', help: 'Outbox send attempts by channel and outcome (sent, retry, dead)',
+      labelNames: ['channel', 'outcome'], registers: [registry],
+    }),
+    handlerSeconds: new Histogram({
+      name: 'xiaoer_webhook_handler_seconds', help: 'Time from request to ack, including the durable commit',
+      labelNames: ['platform'], registers: [registry],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+    }),
+    outboxDepth: new Gauge({
+      name: 'xiaoer_outbox_messages', help: 'Outbox rows by state (pending, sending, sent, dead, skipped)',
+      labelNames: ['state'], registers: [registry],
+      async collect() {
+        const counts = await outboxCounts();
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    }),
+  };
+}

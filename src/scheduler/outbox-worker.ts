@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import type { Db, Dialect } from '../db/index.js';
+import { claimDue, markFinal, markRetry, markSent, releaseClaim } from '../db/outbox.js';
+import type { OutboxRow } from '../db/outbox.js';
+import type { Metrics } from '../metrics.js';
+import type { SendResult } from '../types/index.js';
+
+/** Rows claimed per tick; sends run in parallel across conversations, in order within one. */
+export const OUTBOX_BATCH = 32;
+/** A claimed row not finished by then (process died mid-send) is claimed again. Longer than any send timeout. */
+export const OUTBOX_LEASE_MS = 60_000;
+/** First retry after ~2 s, doubling, never more than 10 minutes apart. */
+export const BACKOFF_BASE_MS = 2_000;
+export const BACKOFF_CAP_MS = 10 * 60_000;
+
+export interface OutboxWorkerDeps {
+  db: Db;
+  dialect: Dialect;
+  log: Logger;
+  metrics: Metrics;
+  now: () => number;
+  random: () => number;
+  maxAttempts: number;
+  send(row: OutboxRow): Promise<SendResult>;
+  /** Called once per dead-lettered row (alerts hook in here). Must not throw. */
+  onDead?(row: OutboxRow, reason: string): void;
+}
+
+export interface OutboxWorker {
+  /** Sends what is due now; resolves with the number of rows handled. */
+  tick(): Promise<number>;
+  /** Ask for a tick soon (after a commit that enqueued rows). Coalesces. */
+  poke(): void;
+  /** Resolves when no tick is running or requested. */
+  idle(): Promise<void>;
+}
+
+/** Exponential backoff with jitter (half fixed, half random) so retries from a burst spread out. */
+export function backoffMs(attempts: number, random: () => number): number {
+  const exp = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exp / 2 + (exp / 2) * random());
+}
+
+export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
+  let running: Promise<number> | null = null;
+  let again = false;
+
+  async function handle(row: OutboxRow): Promise<boolean> {
+    let result: SendResult;
+    try {
+      result = await deps.send(row);
+    } catch (err) {
+      result = { ok: false, retry: 'backoff', reason: `unexpected: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const now = deps.now();
+    if (result.ok) {
+      await markSent(deps.db, row.id, result.platformId ?? null, now);
+      deps.metrics.sends.inc({ channel: row.channel, outcome: 'sent' });
+      return true;
+    }
+    if (result.retry === 'backoff' && row.attempts < deps.maxAttempts) {
+      const next = now + backoffMs(row.attempts, deps.random);
+      await markRetry(deps.db, row.id, next, result.reason, now);
+      deps.metrics.sends.inc({ channel: row.channel, outcome: 'retry' });
+      deps.log.warn({ shop: row.shopId, outbox: row.id, message: row.messageId, attempt: row.attempts, reason: result.reason }, 'send failed; will retry');
+      return false;
+    }
+    const reason = result.retry === 'never' ? result.reason : `gave up after ${row.attempts} attempts: ${result.reason}`;
+    await markFinal(deps.db, row.id, 'dead', reason, now);
+    deps.metrics.sends.inc({ channel: row.channel, outcome: 'dead' });
+    deps.log.error({ shop: row.shopId, outbox: row.id, message: row.messageId, channel: row.channel, reason },
+      'message dead-lettered: the customer did not get this reply; check the channel credentials and the platform status');
+    deps.onDead?.(row, reason);
+    return false;
+  }
+
+  async function sendConversation(rows: OutboxRow[]): Promise<void> {
+    for (const [i, row] of rows.entries()) {
+      if (await handle(row)) continue;
+      // Keep the conversation's order: later replies wait for the one that failed.
+      const now = deps.now();
+      for (const later of rows.slice(i + 1)) await releaseClaim(deps.db, later.id, now + BACKOFF_BASE_MS, now);
+      return;
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    const rows = await claimDue(deps.db, deps.dialect, deps.now(), OUTBOX_LEASE_MS, OUTBOX_BATCH);
+    const byConversation = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const key = `${row.shopId}\0${row.message.conversationKey}`;
+      byConversation.set(key, [...(byConversation.get(key) ?? []), row]);
+    }
+    await Promise.all([...byConversation.values()].map(sendConversation));
+    return rows.length;
+  }
+
+  function tick(): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let total = 0;
+      try {
+        do {
+          again = false;
+          const n = await runOnce();
+          total += n;
+          if (n === OUTBOX_BATCH) again = true;
+        } while (again);
+      } catch (err) {
+        deps.log.error({ err }, 'outbox tick failed; rows stay queued and are retried on the next tick');
+      } finally {
+        running = null;
+      }
+      return total;
+    })();
+    return running;
+  }
+
+  return {
+    tick,
+    poke() {
+      void tick();
+    },
+    async idle() {
+      while (running) await running;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** The one message model every platform is normalized into; the engine sees nothing else. */
+export const CHANNELS = ['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type MessageKind = 'text' | 'image' | 'file' | 'event' | 'other';
+
+export interface InboundMessage {
+  shopId: string;
+  channel: Channel;
+  /** Dedup key, unique per (shop, channel). */
+  platformMessageId: string;
+  /** The platform's delivery/event id when it has one (Feishu event_id): a second dedup key. */
+  deliveryId: string | null;
+  customerId: string;
+  customerName: string | null;
+  /** `${channel}:${chatId}:${customerId}` */
+  conversationKey: string;
+  text: string | null;
+  kind: MessageKind;
+  receivedAt: Date;
+  /** What the adapter needs later to answer in the same place (chat id, session webhook…). */
+  replyContext: Record<string, unknown>;
+  raw: unknown;
+}
+
+export interface OutboundMessage {
+  shopId: string;
+  channel: Channel;
+  customerId: string;
+  conversationKey: string;
+  text: string;
+  rule: string;
+  response: string;
+  proactive: boolean;
+  /** Becomes the platform's uuid / msgid where supported, so a retried send cannot duplicate. */
+  idempotencyKey: string;
+  replyContext: Record<string, unknown>;
+}
+
+export type SendResult =
+  | { ok: true; platformId?: string }
+  | { ok: false; retry: 'backoff' | 'never'; reason: string };

@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { readEnvOptions } from '../../src/config/env.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { createService } from '../../src/service.js';
+import type { Service } from '../../src/service.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+export const FEISHU = {
+  appId: 'cli_a1b2c3d4e5',
+  appSecret: 'feishu-app-secret-123',
+  verificationToken: 'verif-token-abc',
+  encryptKey: 'encrypt-key-xyz',
+} as const;
+
+export const DEFAULT_PLAYBOOKS = join(PACKAGE_ROOT, 'playbooks');
+
+/** A config file in a temp dir: one shop "acme" with Feishu and local channels and the default playbooks. */
+export function writeConfig(opts: { playbooks?: string; extra?: string; businessHours?: string } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-'));
+  const file = join(dir, 'xiaoer.yml');
+  writeFileSync(file, `shops:
+  - id: acme
+    name: 阿克米旗舰店
+    timezone: Asia/Shanghai
+    businessHours: ${opts.businessHours ?? '{ from: "00:00", to: "00:00" }'}
+    playbooks: ${opts.playbooks ?? DEFAULT_PLAYBOOKS}
+    channels:
+      feishu: { appId: ${FEISHU.appId}, appSecret: \${ACME_FEISHU_SECRET}, verificationToken: ${FEISHU.verificationToken}, encryptKey: ${FEISHU.encryptKey} }
+      local: {}
+${opts.extra ?? ''}`);
+  return file;
+}
+
+export class LogCapture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    this.lines.push(chunk.toString('utf8'));
+    cb();
+  }
+  get text(): string {
+    return this.lines.join('');
+  }
+}
+
+export interface TestService {
+  service: Service;
+  url: string;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+/** The real service on an ephemeral port, with its clock and randomness under the test's control. */
+export async function startService(o: {
+  databaseUrl: string;
+  feishuBase?: string;
+  configFile?: string;
+  now?: () => Date;
+  random?: () => number;
+  schedule?: boolean;
+}): Promise<TestService> {
+  const env = readEnvOptions({ DATABASE_URL: o.databaseUrl, FEISHU_API_BASE: o.feishuBase ?? 'http://127.0.0.1:9', LOG_LEVEL: 'debug' });
+  const config = loadConfig(o.configFile ?? writeConfig(), { ACME_FEISHU_SECRET: FEISHU.appSecret });
+  const logs = new LogCapture();
+  const service = await createService({
+    env, config, log: createLogger('debug', logs), now: o.now, random: o.random, schedule: o.schedule ?? false,
+  });
+  const { port } = await service.listen(0, '127.0.0.1');
+  return { service, url: `http://127.0.0.1:${port}`, logs, close: () => service.close() };
+}
