@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readEnvOptions } from '../../src/config/env.js';
+import { DEMO_CONFIG_PATH, loadConfig, parseConfig, resolveConfigPath } from '../../src/config/load.js';
+import { ValidationError } from '../../src/errors.js';
+
+const GOOD = `shops:
+  - id: acme                 # [a-z0-9-]+, used in URLs
+    name: 阿克米旗舰店
+    timezone: Asia/Shanghai
+    businessHours: { from: "09:00", to: "23:00" }
+    playbooks: ./playbooks
+    channels:
+      feishu: { appId: cli_x, appSecret: \${ACME_FEISHU_SECRET}, verificationToken: t, encryptKey: k }
+      local: {}
+`;
+
+function problems(text: string, env: Record<string, string> = { ACME_FEISHU_SECRET: 's' }) {
+  try {
+    parseConfig('/etc/xiaoer/xiaoer.yml', text, env);
+  } catch (err) {
+    if (err instanceof ValidationError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('parses the documented example, interpolating ${VAR} inside a flow map, and freezes it', () => {
+    const cfg = parseConfig('/etc/xiaoer/xiaoer.yml', GOOD, { ACME_FEISHU_SECRET: 'sekret' });
+    const shop = cfg.shops[0]!;
+    expect(shop.channels.feishu?.appSecret).toBe('sekret');
+    expect(shop.playbooksDir).toBe('/etc/xiaoer/playbooks');
+    expect(Object.isFrozen(shop.channels.feishu)).toBe(true);
+    expect(cfg.outbox.maxAttempts).toBe(8);
+  });
+
+  it('names a missing environment variable with its line', () => {
+    const [p] = problems(GOOD, {});
+    expect(p).toMatchObject({ line: 8, message: expect.stringContaining('ACME_FEISHU_SECRET') });
+  });
+
+  it('reports an unknown key at its own line and column', () => {
+    const [p] = problems(GOOD.replace('    timezone:', '    timezon:'));
+    expect(p).toMatchObject({ line: 4, col: 5, field: 'shops.0.timezon', message: expect.stringContaining('unknown field') });
+  });
+
+  it('reports bad values with the allowed form', () => {
+    const ps = problems(GOOD.replace('id: acme', 'id: Acme Shop').replace('Asia/Shanghai', 'Mars/Base').replace('"23:00"', '"25:00"'));
+    expect(ps.map((p) => [p.line, p.field])).toEqual([[2, 'shops.0.id'], [4, 'shops.0.timezone'], [5, 'shops.0.businessHours.to']]);
+  });
+
+  it('reports YAML syntax errors with a position', () => {
+    const [p] = problems('shops:\n  - id: [unclosed\n');
+    expect(p!.line).toBeGreaterThan(0);
+  });
+
+  it('uses the demo shop when no config file exists', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xiaoer-cfg-'));
+    expect(resolveConfigPath(undefined, dir)).toEqual({ path: DEMO_CONFIG_PATH, demo: true });
+    writeFileSync(join(dir, 'xiaoer.yml'), GOOD);
+    expect(resolveConfigPath(undefined, dir)).toEqual({ path: join(dir, 'xiaoer.yml'), demo: false });
+    const demo = loadConfig(DEMO_CONFIG_PATH, {});
+    expect(demo.shops.map((s) => s.id)).toEqual(['demo']);
+  });
+
+  it('reads the environment once with defaults and clear errors', () => {
+    expect(readEnvOptions({})).toMatchObject({ port: 3000, databaseUrl: 'sqlite:./data/xiaoer.db', apiBase: { feishu: 'https://open.feishu.cn' } });
+    expect(() => readEnvOptions({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+});

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWriteBatcher } from '../../src/db/batch.js';
+import { migrateDown, migrateToLatest } from '../../src/db/index.js';
+import { openConversation, saveConversationState } from '../../src/db/conversations.js';
+import { touchCustomer } from '../../src/db/customers.js';
+import { insertMessage, isDuplicateInbound, isUniqueViolation } from '../../src/db/messages.js';
+import { claimDue, countByState, enqueue, markRetry, markSent } from '../../src/db/outbox.js';
+import type { OutboundMessage } from '../../src/types/index.js';
+import { DIALECTS, freshDb } from '../helpers/db.js';
+
+const out = (key: string): OutboundMessage => ({
+  shopId: 'acme', channel: 'feishu', customerId: 'ou_1', conversationKey: 'feishu:oc:ou_1', text: '亲', rule: 'r',
+  response: 'x', proactive: false, idempotencyKey: key, replyContext: {},
+});
+
+describe.each(DIALECTS)('repositories on %s', (dialect) => {
+  let h: Awaited<ReturnType<typeof freshDb>>;
+  beforeEach(async () => {
+    h = await freshDb(dialect);
+  });
+  afterEach(async () => {
+    await h.cleanup();
+  });
+
+  async function conversation() {
+    const c = await touchCustomer(h.db, { shopId: 'acme', channel: 'feishu', platformUserId: 'ou_1', name: null, at: 1000 });
+    return openConversation(h.db, { shopId: 'acme', customerId: c.id, key: 'feishu:oc:ou_1', at: 1000 });
+  }
+
+  it('keeps first_seen, refreshes last_seen and learns a name', async () => {
+    await touchCustomer(h.db, { shopId: 'acme', channel: 'feishu', platformUserId: 'ou_1', name: null, at: 1000 });
+    const c = await touchCustomer(h.db, { shopId: 'acme', channel: 'feishu', platformUserId: 'ou_1', name: '王女士', at: 5000 });
+    expect(c).toMatchObject({ firstSeenAt: 1000, lastSeenAt: 5000, name: '王女士', tags: [] });
+    const again = await touchCustomer(h.db, { shopId: 'acme', channel: 'feishu', platformUserId: 'ou_1', name: null, at: 6000 });
+    expect(again.name).toBe('王女士');
+  });
+
+  it('stores conversation state as it was saved', async () => {
+    const conv = await conversation();
+    const state = { slots: { size: 'M' }, fired: { r: { count: 2, lastAt: 9, day: '2026-11-27', dayCount: 1 } }, lastVariation: { x: 1 } };
+    await saveConversationState(h.db, conv.id, state, 'r', 2000);
+    const again = await openConversation(h.db, { shopId: 'acme', customerId: conv.customerId, key: conv.key, at: 3000 });
+    expect(again.id).toBe(conv.id);
+    expect(again.state).toEqual(state);
+  });
+
+  it('refuses a second inbound row with the same platform message id or delivery id', async () => {
+    const conv = await conversation();
+    const base = {
+      shopId: 'acme', channel: 'feishu', conversationId: conv.id, direction: 'in' as const, kind: 'text', text: '你好',
+      rule: null, response: null, raw: {}, at: 1,
+    };
+    await insertMessage(h.db, { ...base, platformMessageId: 'om_1', deliveryId: 'ev_1' });
+    expect(await isDuplicateInbound(h.db, 'acme', 'feishu', 'om_2', 'ev_1')).toBe(true);
+    expect(await isDuplicateInbound(h.db, 'acme', 'feishu', 'om_2', 'ev_2')).toBe(false);
+    for (const dup of [{ platformMessageId: 'om_1', deliveryId: 'ev_9' }, { platformMessageId: 'om_9', deliveryId: 'ev_1' }]) {
+      const err = await insertMessage(h.db, { ...base, ...dup }).catch((e: unknown) => e);
+      expect(isUniqueViolation(err)).toBe(true);
+    }
+    // Outbound rows have no platform ids: many NULLs are fine.
+    await insertMessage(h.db, { ...base, direction: 'out', platformMessageId: null, deliveryId: null });
+    await insertMessage(h.db, { ...base, direction: 'out', platformMessageId: null, deliveryId: null });
+  });
+
+  it('claims due rows once, reclaims an expired lease, and counts by state', async () => {
+    const conv = await conversation();
+    const ids: number[] = [];
+    for (const key of ['a', 'b', 'c']) {
+      const m = await insertMessage(h.db, { shopId: 'acme', channel: 'feishu', conversationId: conv.id, direction: 'out', platformMessageId: null, deliveryId: null, kind: 'text', text: 'x', rule: 'r', response: 'x', raw: undefined, at: 1 });
+      ids.push(await enqueue(h.db, m, out(key), 100));
+    }
+    await expect(enqueue(h.db, ids[0]!, out('a'), 100)).rejects.toSatisfy(isUniqueViolation);
+    expect(await claimDue(h.db, h.dialect, 99, 1000, 10)).toEqual([]);
+    const first = await claimDue(h.db, h.dialect, 100, 1000, 2);
+    expect(first.map((r) => [r.id, r.attempts, r.state])).toEqual([[ids[0], 1, 'sending'], [ids[1], 1, 'sending']]);
+    expect((await claimDue(h.db, h.dialect, 100, 1000, 10)).map((r) => r.id)).toEqual([ids[2]]);
+    await markSent(h.db, ids[0]!, 'om_x', 200);
+    await markRetry(h.db, ids[2]!, 5000, 'HTTP 500', 200);
+    // ids[1] was claimed by a process that died: its lease ends at 1100.
+    expect((await claimDue(h.db, h.dialect, 1100, 1000, 10)).map((r) => [r.id, r.attempts])).toEqual([[ids[1], 2]]);
+    expect(await countByState(h.db)).toEqual({ pending: 1, sending: 1, sent: 1, dead: 0, skipped: 0 });
+  });
+
+  it('group-commits concurrent units and isolates a failing one', async () => {
+    const conv = await conversation();
+    const batcher = createWriteBatcher(h.db, 8);
+    const insert = (id: string) => batcher.run((trx) => insertMessage(trx, {
+      shopId: 'acme', channel: 'feishu', conversationId: conv.id, direction: 'in', platformMessageId: id, deliveryId: null,
+      kind: 'text', text: id, rule: null, response: null, raw: null, at: 1,
+    }));
+    const results = await Promise.allSettled(['m1', 'm2', 'm1', 'm3', 'm4'].map(insert));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const rows = await h.db.selectFrom('messages').select('platform_message_id').orderBy('id').execute();
+    expect(rows.map((r) => r.platform_message_id)).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+
+  it('migrates down and up again', async () => {
+    await migrateDown(h.db);
+    await expect(h.db.selectFrom('outbox').selectAll().execute()).rejects.toThrow();
+    await migrateToLatest(h.db);
+    expect(await h.db.selectFrom('outbox').selectAll().execute()).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+const BIN = join(PACKAGE_ROOT, 'bin', 'xiaoer.js');
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+function run(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd: env.CWD });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stderr.on('data', (d) => (err += String(d)));
+    child.on('close', (code) => resolve({ code, out, err }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+// The compiled CLI, as `npm start` and `npx xiaoer` run it (npm install builds it via `prepare`).
+describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => {
+  let port: number;
+  let server: ReturnType<typeof spawn>;
+  let logs = '';
+  const cwd = mkdtempSync(join(tmpdir(), 'xiaoer-start-'));
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = spawn(process.execPath, [BIN, 'serve'], {
+      cwd, env: { ...process.env, PORT: String(port), DATABASE_URL: 'sqlite:./data/xiaoer.db', XIAOER_CONFIG: '' },
+    });
+    server.stdout!.on('data', (d) => (logs += String(d)));
+    server.stderr!.on('data', (d) => (logs += String(d)));
+    for (let i = 0; i < 100 && !logs.includes('xiaoer is listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(logs).toContain('xiaoer is listening');
+  });
+  afterAll(async () => {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('close', r));
+  });
+
+  it('serves the demo shop from a fresh directory and simulate answers 你好 with the greeting', async () => {
+    expect(logs).toContain('demo shop');
+    expect(existsSync(join(cwd, 'data', 'xiaoer.db'))).toBe(true);
+    const r = await run(['simulate', '--shop', 'demo', '--user', 'e2e-user'], { PORT: String(port), CWD: cwd }, '你好\n发票能开吗\n');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/小二: .*欢迎光临小二演示店/);
+    expect(r.out).toMatch(/rule: 新客户问候/);
+    expect(r.out).toMatch(/小二: .*发票/);
+  });
+
+  it('simulate says what to do when the service is not running or the shop is unknown', async () => {
+    const closed = await run(['simulate', '--shop', 'demo'], { PORT: String(await freePort()), CWD: cwd }, '你好\n');
+    expect(closed.code).toBe(1);
+    expect(closed.err).toMatch(/npm start/);
+    const unknown = await run(['simulate', '--shop', 'nope'], { PORT: String(port), CWD: cwd }, '你好\n');
+    expect(unknown.err).toMatch(/404.*unknown shop/);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { emptyState } from '../../src/db/conversations.js';
+import type { ConversationState } from '../../src/db/conversations.js';
+import { decide, FALLBACK_RULE } from '../../src/engine/decide.js';
+import { parseTemplate, render } from '../../src/engine/template.js';
+import { isWithinHours, localTime } from '../../src/engine/time.js';
+import { loadPlaybooks } from '../../src/playbook/load.js';
+import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
+
+const playbook = loadPlaybooks(DEFAULT_PLAYBOOKS).playbook!;
+const shop = { id: 'acme', name: '阿克米旗舰店', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } };
+const OPEN = new Date('2026-11-27T03:00:00Z'); // 11:00 Shanghai
+const CLOSED = new Date('2026-11-27T16:00:00Z'); // 00:00 Shanghai
+
+function say(text: string | null, o: { now?: Date; firstSeenAt?: number; state?: ConversationState; name?: string | null; random?: number } = {}) {
+  const now = o.now ?? OPEN;
+  return decide({
+    shop, playbook, message: { text, kind: text === null ? 'image' : 'text' },
+    customer: { name: o.name ?? null, firstSeenAt: o.firstSeenAt ?? now.getTime() }, state: o.state ?? emptyState(),
+    now, random: () => o.random ?? 0,
+  });
+}
+
+describe('decide with the default playbooks', () => {
+  it('greets a first-time and a returning customer differently', () => {
+    const first = say('你好');
+    const again = say('你好', { firstSeenAt: OPEN.getTime() - 3 * 86_400_000 });
+    expect(first.replies.map((r) => r.rule)).toEqual(['新客户问候']);
+    expect(again.replies.map((r) => r.rule)).toEqual(['老客户问候']);
+    expect(first.replies[0]!.text).toContain('阿克米旗舰店');
+  });
+
+  it('outside business hours says when a person is back, once a day, then answers', () => {
+    const a = say('你好', { now: CLOSED });
+    expect(a.replies.map((r) => r.rule)).toEqual(['下班时间提醒', '新客户问候']);
+    expect(a.replies[0]!.text).toMatch(/09:00/);
+    const b = say('发票能开吗', { now: new Date(CLOSED.getTime() + 600_000), state: a.state });
+    expect(b.replies.map((r) => r.rule)).toEqual(['发票']);
+    const nextNight = say('你好', { now: new Date(CLOSED.getTime() + 86_400_000), state: b.state });
+    expect(nextNight.replies[0]!.rule).toBe('下班时间提醒');
+  });
+
+  it('never repeats the variation the customer saw last', () => {
+    let state = emptyState();
+    const seen: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const d = say('你好', { state, random: 0 });
+      seen.push(d.replies[0]!.variation);
+      state = d.state;
+    }
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toBe(seen[i - 1]);
+  });
+
+  it('falls back when nothing matches, and answers attachments', () => {
+    expect(say('这个颜色和图片一样吗').replies.map((r) => r.rule)).toEqual([FALLBACK_RULE]);
+    expect(say(null).replies.map((r) => r.rule)).toEqual(['收到图片或文件']);
+  });
+
+  it('matches Latin keywords as whole words only', () => {
+    expect(say('hi').replies[0]!.rule).toBe('新客户问候');
+    expect(say('shipping?').replies[0]!.rule).toBe(FALLBACK_RULE);
+  });
+});
+
+describe('templates', () => {
+  it('uses a default after the bar and refuses to render a missing variable', () => {
+    const t = parseTemplate('{{customer.name|亲}}，您好');
+    expect(render(t, { 'customer.name': null })).toBe('亲，您好');
+    expect(render(t, { 'customer.name': '王女士' })).toBe('王女士，您好');
+    expect(render(parseTemplate('{{customer.name}}，您好'), {})).toBeNull();
+  });
+
+  it('skips variations whose variables have no value', () => {
+    let state = emptyState();
+    for (let i = 0; i < 10; i++) {
+      const d = say('你好', { firstSeenAt: 0, state, random: 0.99 });
+      expect(d.replies[0]!.text).not.toMatch(/\{\{|undefined|null/);
+      state = d.state;
+    }
+  });
+});
+
+describe('shop-local time', () => {
+  it('computes the day and minutes in the shop time zone, and hours that wrap midnight', () => {
+    expect(localTime(CLOSED, 'Asia/Shanghai')).toEqual({ day: '2026-11-28', minutes: 0 });
+    expect(isWithinHours(23 * 60, '20:00', '02:00')).toBe(true);
+    expect(isWithinHours(3 * 60, '20:00', '02:00')).toBe(false);
+    expect(isWithinHours(12 * 60, '09:00', '23:00')).toBe(true);
+  });
+});
