@@ -36,8 +36,11 @@ export interface ServiceOptions {
   /** Injectable clock and randomness: tests move time and fix choices. */
   now?: () => Date;
   random?: () => number;
-  /** Start the node-cron tick (default true; tests drive `worker.tick()` themselves). */
-  schedule?: boolean;
+  /**
+   * auto (default): node-cron ticks and every commit pokes the outbox; manual: commits poke,
+   * tests call `worker.tick()` for the rest; off: nothing is sent (benchmarks of the ack path).
+   */
+  worker?: 'auto' | 'manual' | 'off';
 }
 
 export interface Service {
@@ -54,6 +57,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const now = opts.now ?? (() => new Date());
   const random = opts.random ?? Math.random;
   const { log, config, env } = opts;
+  const mode = opts.worker ?? 'auto';
   const playbooks = createPlaybookStore(config.shops, log);
   const db = openDb(env.databaseUrl);
   await migrateToLatest(db.db);
@@ -81,11 +85,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   });
   const batcher = createWriteBatcher(db.db);
   const app = createHttpApp({
-    db: db.db, log, metrics, shops, batcher, playbooks, now, random, onCommitted: () => worker.poke(),
+    db: db.db, log, metrics, shops, batcher, playbooks, now, random, onCommitted: mode === 'off' ? () => undefined : () => worker.poke(),
   });
 
   let task: ScheduledTask | null = null;
-  if (opts.schedule !== false) {
+  if (mode === 'auto') {
     task = cron.schedule(OUTBOX_TICK, () => worker.poke(), { noOverlap: true, name: 'outbox' });
     worker.poke(); // a restart resumes whatever was pending
   }

@@ -26,11 +26,13 @@ export function emptyState(): ConversationState {
   return { slots: {}, fired: {}, lastVariation: {} };
 }
 
+/** Finds the conversation by key, creating it on the first message (a read first: most messages are not the first). */
 export async function openConversation(q: Q, c: { shopId: string; customerId: number; key: string; at: number }): Promise<Conversation> {
-  const row = await q
+  const found = await q.selectFrom('conversations').selectAll()
+    .where('shop_id', '=', c.shopId).where('key', '=', c.key).executeTakeFirst();
+  const row = found ?? await q
     .insertInto('conversations')
     .values({ shop_id: c.shopId, customer_id: c.customerId, key: c.key, state: '{}', created_at: c.at, updated_at: c.at })
-    .onConflict((oc) => oc.columns(['shop_id', 'key']).doUpdateSet({ updated_at: c.at }))
     .returningAll()
     .executeTakeFirstOrThrow();
   const parsed = JSON.parse(row.state) as Partial<ConversationState>;

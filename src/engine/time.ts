@@ -19,7 +19,20 @@ export interface LocalTime {
   minutes: number;
 }
 
+/** formatToParts costs ~5 µs; the answer only changes once a minute, so the last one per zone is kept. */
+const lastByZone = new Map<string, { minute: number; value: LocalTime }>();
+
 export function localTime(at: Date | number, tz: string): LocalTime {
+  const ms = typeof at === 'number' ? at : at.getTime();
+  const minute = Math.floor(ms / 60_000);
+  const hit = lastByZone.get(tz);
+  if (hit && hit.minute === minute) return hit.value;
+  const value = computeLocalTime(ms, tz);
+  lastByZone.set(tz, { minute, value });
+  return value;
+}
+
+function computeLocalTime(at: number, tz: string): LocalTime {
   const parts = formatter(tz).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';
   return { day: `${get('year')}-${get('month')}-${get('day')}`, minutes: Number(get('hour')) * 60 + Number(get('minute')) };

@@ -1,0 +1,43 @@
+/**
+ * The process under load in bench/webhook.ts: either bare Koa hello-world (the baseline) or the
+ * full service with one Feishu shop, on an SQLite file, outbox sending off (the ack path only).
+ * Prints "READY <port>" when listening.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Koa from 'koa';
+import { readEnvOptions } from '../src/config/env.js';
+import { parseConfig } from '../src/config/load.js';
+import { createLogger } from '../src/log.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { createService } from '../src/service.js';
+import { BENCH_FEISHU } from './shared.js';
+
+const mode = process.argv[2];
+if (mode === 'bare') {
+  const app = new Koa();
+  app.use((ctx) => {
+    ctx.body = { ok: true };
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`);
+  });
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-bench-'));
+  const config = parseConfig(join(PACKAGE_ROOT, 'bench', 'xiaoer.yml'), `shops:
+  - id: bench
+    name: 压测店
+    businessHours: { from: "00:00", to: "00:00" }
+    playbooks: ../playbooks
+    channels:
+      feishu: { appId: ${BENCH_FEISHU.appId}, appSecret: x, verificationToken: ${BENCH_FEISHU.verificationToken}, encryptKey: ${BENCH_FEISHU.encryptKey} }
+`, {});
+  const env = readEnvOptions({ DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, LOG_LEVEL: 'warn' });
+  const service = await createService({ env, config, log: createLogger('warn'), worker: 'off' });
+  const { port } = await service.listen(0, '127.0.0.1');
+  process.stdout.write(`READY ${port}\n`);
+}
+
+// Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile when profiling the bench.
+process.on('SIGTERM', () => process.exit(0));
