@@ -30,6 +30,8 @@ export interface Handled {
   message: InboundMessage;
   duplicate: boolean;
   replies: { text: string; rule: string; response: string }[];
+  /** What was recognised in the customer's text, whatever rules then fired. */
+  understood: { intent: string | null; bargainer: string | null };
 }
 
 export interface SendContext {

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-27T00-initial.js';
+import * as alerts from './2026-11-27T01-alerts.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -7,4 +8,5 @@ import * as initial from './2026-11-27T00-initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-27T00-initial': initial,
+  '2026-11-27T01-alerts': alerts,
 };

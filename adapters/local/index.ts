@@ -14,6 +14,7 @@ export const localAdapter: Adapter<LocalConfig> = {
     status: 200,
     body: {
       replies: handled.flatMap((h) => h.replies.map((r) => ({ text: r.text, rule: r.rule, response: r.response }))),
+      understood: handled[0]?.understood ?? { intent: null, bargainer: null },
       ...(handled.some((h) => h.duplicate) ? { duplicate: true } : {}),
     },
   }),

@@ -29,6 +29,11 @@ export const shopSchema = z.strictObject({
     })
     .default({ from: '09:00', to: '23:00' }),
   playbooks: z.string().min(1).default('./playbooks'),
+  /**
+   * Gifts the bot may offer instead of a discount (domain.md §3: only above an order amount).
+   * The bot never offers a discount: there is no action for it.
+   */
+  gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).default([]),
   channels: channelsSchema.refine((c) => Object.keys(c).length > 0, 'a shop needs at least one channel'),
 });
 

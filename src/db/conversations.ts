@@ -10,10 +10,16 @@ export interface ConversationState {
   fired: Record<string, { count: number; lastAt: number; day: string; dayCount: number }>;
   /** response name → index of the variation this customer saw last */
   lastVariation: Record<string, number>;
+  /** messages in a row that no rule understood */
+  misses: number;
+  /** while now < handoffUntil (epoch ms) a person has the conversation and the bot is silent */
+  handoffUntil: number | null;
 }
 
 export interface Conversation {
   id: number;
+  /** created by this message */
+  isNew: boolean;
   shopId: string;
   customerId: number;
   key: string;
@@ -23,7 +29,7 @@ export interface Conversation {
 }
 
 export function emptyState(): ConversationState {
-  return { slots: {}, fired: {}, lastVariation: {} };
+  return { slots: {}, fired: {}, lastVariation: {}, misses: 0, handoffUntil: null };
 }
 
 /** Finds the conversation by key, creating it on the first message (a read first: most messages are not the first). */
@@ -37,16 +43,21 @@ export async function openConversation(q: Q, c: { shopId: string; customerId: nu
     .executeTakeFirstOrThrow();
   const parsed = JSON.parse(row.state) as Partial<ConversationState>;
   return {
-    id: Number(row.id), shopId: row.shop_id, customerId: Number(row.customer_id), key: row.key,
+    id: Number(row.id), isNew: !found, shopId: row.shop_id, customerId: Number(row.customer_id), key: row.key,
     state: { ...emptyState(), ...parsed },
     handedOffAt: row.handed_off_at == null ? null : Number(row.handed_off_at),
     handoffUntil: row.handoff_until == null ? null : Number(row.handoff_until),
   };
 }
 
-export async function saveConversationState(q: Q, id: number, state: ConversationState, lastRule: string | null, at: number): Promise<void> {
+export async function saveConversationState(
+  q: Q, id: number, state: ConversationState, lastRule: string | null, at: number, handedOffAt?: number | null,
+): Promise<void> {
   await q.updateTable('conversations')
-    .set({ state: JSON.stringify(state), last_rule_fired: lastRule, updated_at: at })
+    .set({
+      state: JSON.stringify(state), last_rule_fired: lastRule, updated_at: at, handoff_until: state.handoffUntil,
+      ...(handedOffAt !== undefined ? { handed_off_at: handedOffAt } : {}),
+    })
     .where('id', '=', id)
     .execute();
 }

@@ -53,3 +53,7 @@ function toCustomer(row: Selectable<CustomersTable>): Customer {
     optedOutAt: row.opted_out_at == null ? null : Number(row.opted_out_at),
   };
 }
+
+export async function updateTags(q: Q, id: number, tags: readonly string[]): Promise<void> {
+  await q.updateTable('customers').set({ tags: JSON.stringify(tags) }).where('id', '=', id).execute();
+}

@@ -65,7 +65,24 @@ export interface OutboxTable {
   updated_at: number;
 }
 
+export interface AlertsTable {
+  id: Generated<number>;
+  shop_id: string;
+  kind: string;
+  rule: string | null;
+  conversation_key: string | null;
+  customer_id: string | null;
+  text: string;
+  transcript: string; // JSON { who: 'customer' | 'bot', text }[]
+  state: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
 export interface Database {
+  alerts: AlertsTable;
   customers: CustomersTable;
   conversations: ConversationsTable;
   messages: MessagesTable;

@@ -1,18 +1,25 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
+import { insertAlert } from '../db/alerts.js';
 import { openConversation, saveConversationState } from '../db/conversations.js';
-import { touchCustomer } from '../db/customers.js';
-import { insertMessage, isDuplicateInbound } from '../db/messages.js';
+import { touchCustomer, updateTags } from '../db/customers.js';
+import { insertMessage, isDuplicateInbound, listConversationMessages } from '../db/messages.js';
 import { enqueue } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { InboundMessage } from '../types/index.js';
 import { decide } from './decide.js';
 import type { DecideInput, PlannedReply } from './decide.js';
+import type { Understood } from './understand.js';
+import { NOTHING } from './understand.js';
 
 export interface IngestResult {
   duplicate: boolean;
   replies: PlannedReply[];
+  understood: Understood;
+  /** A person has this conversation: the message was stored and the bot stayed silent. */
+  silenced: boolean;
+  handoff: { rule: string; reason: string } | null;
 }
 
 export interface IngestDeps {
@@ -21,14 +28,17 @@ export interface IngestDeps {
   random: () => number;
 }
 
+/** Messages of the conversation sent to staff with a handoff alert: enough to pick up without asking again. */
+export const TRANSCRIPT_MESSAGES = 20;
+
 /**
  * One inbound message, as one unit of a write transaction: record the customer and the
- * message, decide the replies, and put them in the outbox — all or nothing, so an ack
- * given after the commit means nothing can be lost.
+ * message, decide, and queue the replies and alerts — all or nothing, so an ack given after
+ * the commit means nothing can be lost.
  */
 export async function ingest(trx: Transaction<Database>, msg: InboundMessage, deps: IngestDeps): Promise<IngestResult> {
   if (await isDuplicateInbound(trx, msg.shopId, msg.channel, msg.platformMessageId, msg.deliveryId)) {
-    return { duplicate: true, replies: [] };
+    return { duplicate: true, replies: [], understood: NOTHING, silenced: false, handoff: null };
   }
   const at = msg.receivedAt.getTime();
   const customer = await touchCustomer(trx, {
@@ -41,13 +51,13 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     rule: null, response: null, raw: msg.raw, at,
   });
 
-  const decision = decide({
-    shop: deps.shop, playbook: deps.playbook, message: { text: msg.text, kind: msg.kind },
-    customer: { name: customer.name, firstSeenAt: customer.firstSeenAt }, state: conversation.state,
-    now: msg.receivedAt, random: deps.random,
+  const d = decide({
+    shop: deps.shop, playbook: deps.playbook, message: { text: msg.text, kind: msg.kind, channel: msg.channel },
+    customer: { name: customer.name, firstSeenAt: customer.firstSeenAt, tags: customer.tags, tier: customer.tier },
+    conversation: { isNew: conversation.isNew }, state: conversation.state, now: msg.receivedAt, random: deps.random,
   });
 
-  for (const [i, reply] of decision.replies.entries()) {
+  for (const [i, reply] of d.replies.entries()) {
     const messageId = await insertMessage(trx, {
       shopId: msg.shopId, channel: msg.channel, conversationId: conversation.id, direction: 'out',
       platformMessageId: null, deliveryId: null, kind: 'text', text: reply.text, rule: reply.rule,
@@ -59,8 +69,26 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
       idempotencyKey: replyKey(msg, i), replyContext: msg.replyContext,
     }, at);
   }
-  await saveConversationState(trx, conversation.id, decision.state, decision.fired.at(-1) ?? null, at);
-  return { duplicate: false, replies: decision.replies };
+  if (d.tags.add.length || d.tags.remove.length) {
+    await updateTags(trx, customer.id, [...customer.tags.filter((t) => !d.tags.remove.includes(t)), ...d.tags.add]);
+  }
+  if (d.handoff || d.alerts.length) {
+    const transcript = (await listConversationMessages(trx, conversation.id, TRANSCRIPT_MESSAGES))
+      .filter((m) => m.text !== null)
+      .map((m) => ({ who: m.direction === 'in' ? 'customer' as const : 'bot' as const, text: m.text! }));
+    const who = `${customer.name ?? msg.customerId}（${msg.channel}）`;
+    const base = { shopId: msg.shopId, conversationKey: msg.conversationKey, customerId: msg.customerId, transcript, at };
+    if (d.handoff) {
+      await insertAlert(trx, {
+        ...base, kind: 'handoff', rule: d.handoff.rule,
+        text: `转人工：顾客 ${who} 需要人工接待（${d.handoff.reason}）。请尽快在${msg.channel}回复；机器人已在此会话静默，处理完可运行 xiaoer handoff release --shop ${msg.shopId} "${msg.conversationKey}"。`,
+      });
+    }
+    for (const a of d.alerts) await insertAlert(trx, { ...base, kind: 'rule', rule: a.rule, text: `${a.text}（顾客 ${who}）` });
+  }
+  const lastRule = d.fired.at(-1) ?? null;
+  await saveConversationState(trx, conversation.id, d.state, lastRule, at, d.handoff ? at : undefined);
+  return { duplicate: false, replies: d.replies, understood: d.understood, silenced: d.silenced, handoff: d.handoff };
 }
 
 /** Deterministic per (inbound message, reply index); 32 hex chars fits Feishu's 50-char uuid. */

@@ -9,7 +9,17 @@ export type Template = readonly TemplatePart[];
 const PLACEHOLDER = /\{\{\s*([^}|]*?)\s*(?:\|\s*([^}]*?)\s*)?\}\}/g;
 
 /** Variables a response may use; anything else is a validation error naming the allowed ones. */
-export const KNOWN_VARIABLES = ['shop.name', 'shop.id', 'shop.hours.from', 'shop.hours.to', 'customer.name'] as const;
+export const KNOWN_VARIABLES = [
+  'shop.name', 'shop.id', 'shop.hours.from', 'shop.hours.to', 'customer.name', 'customer.tier',
+  'gift.name', 'gift.minOrder',
+  'order.id', 'order.total', 'order.items', 'order.courier', 'order.trackingNo', 'order.review',
+] as const;
+
+/** A listed variable, or `slots.<name>` for a slot some rule sets. */
+export function isKnownVariable(variable: string, slots: ReadonlySet<string>): boolean {
+  if ((KNOWN_VARIABLES as readonly string[]).includes(variable)) return true;
+  return variable.startsWith('slots.') && slots.has(variable.slice('slots.'.length));
+}
 
 export function parseTemplate(source: string): Template {
   const parts: TemplatePart[] = [];

@@ -83,10 +83,12 @@ async function commit(message: InboundMessage, shop: ShopConfig, deps: WebhookDe
   const playbook = deps.playbooks.get(shop.id);
   try {
     const result = await deps.batcher.run((trx) => ingest(trx, message, { shop, playbook, random: deps.random }));
-    return { message, duplicate: result.duplicate, replies: result.replies };
+    const understood = { intent: result.understood.intent, bargainer: result.understood.intent === 'bargain' ? result.understood.type : null };
+    if (result.handoff) deps.log.info({ shop: shop.id, conversation: message.conversationKey, reason: result.handoff.reason }, 'conversation handed to a person');
+    return { message, duplicate: result.duplicate, replies: result.replies, understood };
   } catch (err) {
     // Two instances took the same redelivery at once: the unique index let one win.
-    if (isUniqueViolation(err)) return { message, duplicate: true, replies: [] };
+    if (isUniqueViolation(err)) return { message, duplicate: true, replies: [], understood: { intent: null, bargainer: null } };
     throw err;
   }
 }

@@ -1,4 +1,20 @@
 import type { Template } from '../engine/template.js';
+import type { ActionSpec } from './schema.js';
+
+/** Phrases compiled for matching: CJK as substrings (no spaces to split on), Latin as whole words. */
+export interface PhraseSet {
+  readonly cjk: readonly string[];
+  readonly latin: readonly { readonly phrase: string; readonly re: RegExp }[];
+}
+
+export interface CompiledIntent {
+  readonly name: string;
+  readonly priority: number;
+  readonly order: number;
+  readonly negatable: boolean;
+  readonly phrases: PhraseSet;
+  readonly types: readonly { readonly name: string; readonly phrases: PhraseSet }[];
+}
 
 /** A playbook after validation: regexes built, keywords folded, rules in firing order. Built once per load. */
 export interface CompiledRule {
@@ -8,14 +24,24 @@ export interface CompiledRule {
   readonly order: number;
   readonly file: string;
   readonly line: number;
-  readonly keywords: readonly string[];
+  readonly event: 'message' | 'first_message';
+  readonly intents: ReadonlySet<string> | undefined;
+  readonly bargainers: ReadonlySet<string> | undefined;
+  readonly keywords: PhraseSet | undefined;
   readonly regex: readonly RegExp[];
   readonly returning: boolean | undefined;
   readonly hours: 'open' | 'closed' | undefined;
   readonly kinds: ReadonlySet<string> | undefined;
+  readonly channels: ReadonlySet<string> | undefined;
+  readonly tags: readonly string[];
+  readonly notTags: readonly string[];
+  readonly tiers: ReadonlySet<string> | undefined;
+  readonly slots: readonly (readonly [string, string | null])[];
+  readonly fired: { readonly rule: string; readonly lessThan: number | undefined; readonly atLeast: number | undefined } | undefined;
+  readonly giftAvailable: boolean | undefined;
   readonly limit: { readonly times: number; readonly per: 'conversation' | 'day' } | undefined;
   readonly continue: boolean;
-  readonly actions: readonly { readonly reply: string }[];
+  readonly actions: readonly ActionSpec[];
 }
 
 export interface CompiledResponse {
@@ -23,14 +49,79 @@ export interface CompiledResponse {
   readonly variations: readonly Template[];
 }
 
+export interface CompiledSettings {
+  readonly handoff: { readonly afterMisses: number; readonly silenceMinutes: number };
+  readonly forbiddenPhrases: readonly string[];
+}
+
 export interface CompiledPlaybook {
+  readonly intents: readonly CompiledIntent[];
   readonly rules: readonly CompiledRule[];
   readonly responses: ReadonlyMap<string, CompiledResponse>;
   readonly fallback: { readonly reply: string } | null;
+  readonly settings: CompiledSettings;
   readonly files: readonly string[];
 }
 
-/** Keyword matching is case-insensitive and ignores width differences (Ａ vs A). */
+/** Matching is case-insensitive and ignores width differences (Ａ vs A, ！ vs !). */
 export function foldText(text: string): string {
   return text.normalize('NFKC').toLowerCase();
+}
+
+const LATIN = /^[a-z0-9 .'&-]+$/;
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Folds, expands synonyms (one level) and splits phrases into substring and whole-word matchers. */
+export function compilePhrases(phrases: readonly string[], synonyms: ReadonlyMap<string, readonly string[]>): PhraseSet {
+  const all = new Set<string>();
+  for (const raw of phrases) {
+    const p = foldText(raw);
+    all.add(p);
+    for (const [word, alts] of synonyms) {
+      if (!p.includes(word)) continue;
+      for (const alt of alts) all.add(p.split(word).join(alt));
+    }
+  }
+  const cjk: string[] = [];
+  const latin: { phrase: string; re: RegExp }[] = [];
+  for (const p of all) {
+    if (LATIN.test(p)) latin.push({ phrase: p, re: new RegExp(`(?<![a-z0-9])${escapeRegex(p)}(?![a-z0-9])`, 'u') });
+    else cjk.push(p);
+  }
+  return { cjk, latin };
+}
+
+/**
+ * A negation shortly before a phrase cancels it: 不用转人工, 别转人工, 我不是要退货. The A不A
+ * question form (能不能退, 可不可以换, 是不是正品) asks rather than negates, so it is removed first.
+ */
+const NEGATION = /(?:不|别|没有?|无需|甭)(?:是|要|想|用|需要|必|再|去|转|找|叫|接|给我){0,2}$/u;
+const A_NOT_A = /(.)不\1/gu;
+const NEGATION_WINDOW = 6;
+
+function negated(before: string): boolean {
+  return NEGATION.test(before.slice(-NEGATION_WINDOW - 2).replace(A_NOT_A, ''));
+}
+
+/** The phrases of a set found in `text` (already folded), longest first. */
+export function findPhrases(set: PhraseSet, text: string, negatable: boolean): string[] {
+  const found: string[] = [];
+  for (const p of set.cjk) {
+    let at = text.indexOf(p);
+    while (at !== -1) {
+      if (!negatable || !negated(text.slice(0, at))) {
+        found.push(p);
+        break;
+      }
+      at = text.indexOf(p, at + 1);
+    }
+  }
+  for (const { phrase, re } of set.latin) {
+    const m = re.exec(text);
+    if (m && (!negatable || !/(?:\bnot?|\bdon'?t|\bno need to)\s*$/.test(text.slice(0, m.index)))) found.push(phrase);
+  }
+  return found.sort((a, b) => b.length - a.length);
 }

@@ -1,13 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Problem } from '../errors.js';
-import { hasStrayBraces, KNOWN_VARIABLES, parseTemplate, templateVariables } from '../engine/template.js';
+import { hasStrayBraces, isKnownVariable, KNOWN_VARIABLES, parseTemplate, templateVariables } from '../engine/template.js';
 import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import type { LocatedYaml } from '../config/yaml.js';
-import { foldText } from './compiled.js';
-import type { CompiledPlaybook, CompiledResponse, CompiledRule } from './compiled.js';
-import { playbookFileSchema } from './schema.js';
+import { compilePhrases, foldText } from './compiled.js';
+import type { CompiledIntent, CompiledPlaybook, CompiledResponse, CompiledRule } from './compiled.js';
+import { DEFAULT_FORBIDDEN_PHRASES } from './forbidden.js';
+import { playbookFileSchema, settingsSchema } from './schema.js';
 import type { PlaybookFile } from './schema.js';
+import { findShadowed } from './shadow.js';
 
 /** Playbook files are *.yml / *.yaml in the shop's directory; *.test.yml are conversation fixtures. */
 export function playbookFiles(dir: string): string[] {
@@ -22,6 +24,8 @@ export interface LoadResult {
   problems: Problem[];
 }
 
+type Parsed = { yaml: LocatedYaml; data: PlaybookFile };
+
 /** Reads, validates and compiles every playbook file of a directory. `playbook` is null if any error was found. */
 export function loadPlaybooks(dir: string, displayBase = process.cwd()): LoadResult {
   let files: string[];
@@ -31,7 +35,7 @@ export function loadPlaybooks(dir: string, displayBase = process.cwd()): LoadRes
     return { playbook: null, problems: [problem(dir, 0, 0, '', `cannot read playbook directory (${(err as NodeJS.ErrnoException).code ?? err})`)] };
   }
   if (files.length === 0) return { playbook: null, problems: [problem(dir, 0, 0, '', 'no playbook files (*.yml) in this directory')] };
-  const parsed: { yaml: LocatedYaml; data: PlaybookFile }[] = [];
+  const parsed: Parsed[] = [];
   const problems: Problem[] = [];
   for (const file of files) {
     const shown = relative(displayBase, file) || file;
@@ -50,7 +54,114 @@ export function loadPlaybooks(dir: string, displayBase = process.cwd()): LoadRes
   return { playbook: failed ? null : compiled, problems };
 }
 
-function compile(parsed: { yaml: LocatedYaml; data: PlaybookFile }[], problems: Problem[]): CompiledPlaybook {
+function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
+  const settings = compileSettings(parsed, problems);
+  const forbidden = [...DEFAULT_FORBIDDEN_PHRASES, ...settings.forbiddenPhrases];
+  const synonyms = new Map<string, string[]>();
+  for (const { data } of parsed) for (const [w, alts] of Object.entries(data.synonyms)) synonyms.set(foldText(w), alts.map(foldText));
+
+  const intents = compileIntents(parsed, synonyms, problems);
+  const slotsSet = new Set<string>(['gift']);
+  for (const { data } of parsed) for (const r of data.rules) for (const a of r.then) if ('set' in a) for (const k of Object.keys(a.set)) slotsSet.add(k);
+  const responses = compileResponses(parsed, slotsSet, forbidden, problems);
+
+  const rules: CompiledRule[] = [];
+  const ruleAt = new Map<string, string>();
+  let fallback: { reply: string } | null = null;
+  let fallbackAt = '';
+  const laterChecks: (() => void)[] = [];
+  for (const { yaml, data } of parsed) {
+    data.rules.forEach((r, i) => {
+      const at = locate(yaml, ['rules', i, 'name']);
+      if (ruleAt.has(r.name)) problems.push(problem(yaml.file, at.line, at.col, `rules[${i}].name`, `rule name "${r.name}" is already used at ${ruleAt.get(r.name)}`));
+      ruleAt.set(r.name, `${yaml.file}:${at.line}`);
+      r.then.forEach((a, j) => {
+        const path = ['rules', i, 'then', j];
+        if ('reply' in a) checkName(yaml, [...path, 'reply'], a.reply, 'response', [...responses.keys()], problems);
+        if ('alert' in a) checkText(yaml, [...path, 'alert'], a.alert, slotsSet, forbidden, problems);
+      });
+      for (const name of list(r.when.intent)) checkName(yaml, ['rules', i, 'when', 'intent'], name, 'intent', intents.map((x) => x.name), problems);
+      if (r.when.fired?.rule) {
+        const target = r.when.fired.rule;
+        laterChecks.push(() => checkName(yaml, ['rules', i, 'when', 'fired', 'rule'], target, 'rule', [...ruleAt.keys()], problems));
+      }
+      const regex = (r.when.regex ?? []).flatMap((source, j) => {
+        try {
+          return [new RegExp(source, 'iu')];
+        } catch (err) {
+          const pos = locate(yaml, ['rules', i, 'when', 'regex', j]);
+          problems.push(problem(yaml.file, pos.line, pos.col, `rules[${i}].when.regex[${j}]`, `invalid regular expression: ${(err as Error).message}`));
+          return [];
+        }
+      });
+      const w = r.when;
+      rules.push({
+        name: r.name, priority: r.priority, order: rules.length, file: yaml.file, line: at.line,
+        event: w.event,
+        intents: w.intent ? new Set(list(w.intent)) : undefined,
+        bargainers: w.bargainer ? new Set(list(w.bargainer)) : undefined,
+        keywords: w.keywords ? compilePhrases(w.keywords, synonyms) : undefined,
+        regex,
+        returning: w.returning, hours: w.hours,
+        kinds: w.kind ? new Set(w.kind) : undefined,
+        channels: w.channel ? new Set(list(w.channel)) : undefined,
+        tags: w.tags ?? [], notTags: w.notTags ?? [],
+        tiers: w.tier ? new Set(list(w.tier)) : undefined,
+        slots: Object.entries(w.slots ?? {}).map(([k, v]) => [k, v === null ? null : String(v)] as const),
+        fired: w.fired ? { rule: w.fired.rule ?? r.name, lessThan: w.fired.lessThan, atLeast: w.fired.atLeast } : undefined,
+        giftAvailable: w.giftAvailable,
+        limit: r.limit, continue: r.continue, actions: r.then,
+      });
+    });
+    if (data.fallback) {
+      const at = locate(yaml, ['fallback']);
+      if (fallback) problems.push(problem(yaml.file, at.line, at.col, 'fallback', `fallback is already set in ${fallbackAt}; a shop has one fallback`));
+      checkName(yaml, ['fallback', 'reply'], data.fallback.reply, 'response', [...responses.keys()], problems);
+      fallback = data.fallback;
+      fallbackAt = `${yaml.file}:${at.line}`;
+    }
+  }
+  for (const check of laterChecks) check();
+  if (!fallback && parsed.length) {
+    problems.push({ ...problem(parsed[0]!.yaml.file, 1, 1, 'fallback', 'no fallback: messages no rule matches get no answer'), severity: 'warning' });
+  }
+  rules.sort((a, b) => b.priority - a.priority || a.order - b.order);
+  for (const { rule, by } of findShadowed(rules)) {
+    problems.push({ ...problem(rule.file, rule.line, 1, `rule ${rule.name}`,
+      `unreachable: every message it matches is answered first by rule "${by.name}" (${by.file}:${by.line}); raise its priority or narrow the other rule`), severity: 'warning' });
+  }
+  return { intents, rules, responses, fallback, settings, files: parsed.map((p) => p.yaml.file) };
+}
+
+function compileSettings(parsed: Parsed[], problems: Problem[]) {
+  const withSettings = parsed.filter((p) => p.data.settings);
+  for (const extra of withSettings.slice(1)) {
+    const at = locate(extra.yaml, ['settings']);
+    problems.push(problem(extra.yaml.file, at.line, at.col, 'settings', `settings are already given in ${withSettings[0]!.yaml.file}; a shop has one settings block`));
+  }
+  return withSettings[0]?.data.settings ?? settingsSchema.parse({});
+}
+
+function compileIntents(parsed: Parsed[], synonyms: Map<string, string[]>, problems: Problem[]): CompiledIntent[] {
+  const intents: CompiledIntent[] = [];
+  for (const { yaml, data } of parsed) {
+    for (const [name, spec] of Object.entries(data.intents)) {
+      if (intents.some((x) => x.name === name)) {
+        const at = locate(yaml, ['intents'], name);
+        problems.push(problem(yaml.file, at.line, at.col, `intents.${name}`, `intent "${name}" is already defined`));
+        continue;
+      }
+      intents.push({
+        name, priority: spec.priority, order: intents.length, negatable: spec.negatable,
+        phrases: compilePhrases(spec.phrases, synonyms),
+        types: Object.entries(spec.types ?? {}).map(([t, phrases]) => ({ name: t, phrases: compilePhrases(phrases, synonyms) })),
+      });
+    }
+  }
+  return intents;
+}
+
+function compileResponses(parsed: Parsed[], slots: Set<string>, forbidden: readonly string[], problems: Problem[]): Map<string, CompiledResponse> {
   const responses = new Map<string, CompiledResponse>();
   const responseAt = new Map<string, string>();
   for (const { yaml, data } of parsed) {
@@ -61,81 +172,42 @@ function compile(parsed: { yaml: LocatedYaml; data: PlaybookFile }[], problems: 
         continue;
       }
       responseAt.set(name, `${yaml.file}:${at.line}`);
-      const templates = variations.map((v, i) => {
-        const t = parseTemplate(v);
-        const pos = locate(yaml, ['responses', name, i]);
-        for (const variable of templateVariables(t)) {
-          if (!(KNOWN_VARIABLES as readonly string[]).includes(variable)) {
-            problems.push(problem(yaml.file, pos.line, pos.col, `responses.${name}[${i}]`,
-              `unknown template variable {{${variable}}}; allowed: ${KNOWN_VARIABLES.join(', ')}`));
-          }
-        }
-        if (hasStrayBraces(t)) problems.push(problem(yaml.file, pos.line, pos.col, `responses.${name}[${i}]`, 'unbalanced {{ }} in text'));
-        return t;
-      });
+      const templates = variations.map((v, i) => checkText(yaml, ['responses', name, i], v, slots, forbidden, problems));
       responses.set(name, { name, variations: templates });
     }
   }
-
-  const rules: CompiledRule[] = [];
-  const ruleAt = new Map<string, string>();
-  let fallback: { reply: string } | null = null;
-  let fallbackAt = '';
-  for (const { yaml, data } of parsed) {
-    data.rules.forEach((r, i) => {
-      const at = locate(yaml, ['rules', i, 'name']);
-      if (ruleAt.has(r.name)) problems.push(problem(yaml.file, at.line, at.col, `rules[${i}].name`, `rule name "${r.name}" is already used at ${ruleAt.get(r.name)}`));
-      ruleAt.set(r.name, `${yaml.file}:${at.line}`);
-      r.then.forEach((a, j) => checkReply(yaml, ['rules', i, 'then', j, 'reply'], a.reply, responses, problems));
-      const regex = (r.when.regex ?? []).flatMap((source, j) => {
-        try {
-          return [new RegExp(source, 'iu')];
-        } catch (err) {
-          const pos = locate(yaml, ['rules', i, 'when', 'regex', j]);
-          problems.push(problem(yaml.file, pos.line, pos.col, `rules[${i}].when.regex[${j}]`, `invalid regular expression: ${(err as Error).message}`));
-          return [];
-        }
-      });
-      // Latin keywords match whole words ("hi" must not fire inside "shipping"); Chinese has no
-      // spaces, so CJK keywords match as substrings.
-      const folded = (r.when.keywords ?? []).map(foldText);
-      const latin = folded.filter((k) => /^[a-z0-9 .'-]+$/.test(k));
-      const wordRegex = latin.map((k) => new RegExp(`(?<![a-z0-9])${escapeRegex(k)}(?![a-z0-9])`, 'u'));
-      rules.push({
-        name: r.name, priority: r.priority, order: rules.length, file: yaml.file, line: at.line,
-        keywords: folded.filter((k) => !latin.includes(k)), regex: [...wordRegex, ...regex],
-        returning: r.when.returning, hours: r.when.hours,
-        kinds: r.when.kind ? new Set(r.when.kind) : undefined,
-        limit: r.limit, continue: r.continue, actions: r.then,
-      });
-    });
-    if (data.fallback) {
-      const at = locate(yaml, ['fallback']);
-      if (fallback) problems.push(problem(yaml.file, at.line, at.col, 'fallback', `fallback is already set in ${fallbackAt}; a shop has one fallback`));
-      checkReply(yaml, ['fallback', 'reply'], data.fallback.reply, responses, problems);
-      fallback = data.fallback;
-      fallbackAt = `${yaml.file}:${at.line}`;
-    }
-  }
-  if (!fallback && parsed.length) {
-    problems.push({ ...problem(parsed[0]!.yaml.file, 1, 1, 'fallback', 'no fallback: messages no rule matches get no answer'), severity: 'warning' });
-  }
-  rules.sort((a, b) => b.priority - a.priority || a.order - b.order);
-  return { rules, responses, fallback, files: parsed.map((p) => p.yaml.file) };
+  return responses;
 }
 
-function checkReply(yaml: LocatedYaml, path: (string | number)[], name: string, responses: Map<string, CompiledResponse>, problems: Problem[]): void {
-  if (responses.has(name)) return;
+function checkText(yaml: LocatedYaml, path: (string | number)[], text: string, slots: Set<string>, forbidden: readonly string[], problems: Problem[]) {
+  const t = parseTemplate(text);
   const pos = locate(yaml, path);
-  const known = [...responses.keys()];
-  problems.push(problem(yaml.file, pos.line, pos.col, path.join('.'),
-    `unknown response "${name}"; defined responses: ${known.length ? known.join(', ') : '(none)'}`));
+  const field = path.join('.');
+  for (const variable of templateVariables(t)) {
+    if (!isKnownVariable(variable, slots)) {
+      problems.push(problem(yaml.file, pos.line, pos.col, field, `unknown template variable {{${variable}}}; allowed: ${KNOWN_VARIABLES.join(', ')}, slots.<a slot set by a rule>`));
+    }
+  }
+  if (hasStrayBraces(t)) problems.push(problem(yaml.file, pos.line, pos.col, field, 'unbalanced {{ }} in text'));
+  const folded = foldText(text);
+  for (const phrase of forbidden) {
+    if (folded.includes(foldText(phrase))) {
+      problems.push(problem(yaml.file, pos.line, pos.col, field, `contains "${phrase}", which customers must never hear (domain.md §6); rephrase politely`));
+    }
+  }
+  return t;
+}
+
+function checkName(yaml: LocatedYaml, path: (string | number)[], name: string, kind: string, known: string[], problems: Problem[]): void {
+  if (known.includes(name)) return;
+  const pos = locate(yaml, path);
+  problems.push(problem(yaml.file, pos.line, pos.col, path.join('.'), `unknown ${kind} "${name}"; defined: ${known.length ? known.join(', ') : '(none)'}`));
+}
+
+function list<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 function problem(file: string, line: number, col: number, field: string, message: string): Problem {
   return { file, line, col, field, message, severity: 'error' };
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

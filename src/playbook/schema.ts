@@ -2,33 +2,97 @@ import { z } from 'zod';
 
 /**
  * The playbook file format staff write. Strict everywhere: a typo'd field is an error with
- * its line and column, never silently ignored. See playbooks/README.md for the guide.
+ * its line and column, never silently ignored. playbooks/README.md is the guide.
  */
 const nonEmpty = z.string().trim().min(1);
+const nameList = z.array(nonEmpty).min(1);
+/** Phrases staff type may look like numbers (12315, 520): take them as the text they are. */
+const phrase = z.union([nonEmpty, z.number().transform(String)]);
+const phraseList = z.array(phrase).min(1);
+const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1)]);
+
+export const BARGAINER_TYPES = ['promise', 'comparison', 'assertive', 'merit', 'sympathy', 'excuse'] as const;
+export const EVENTS = ['message', 'first_message'] as const;
+export const CHANNEL_NAMES = ['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local'] as const;
 
 export const whenSchema = z.strictObject({
-  /** Any of these words or phrases appearing in the message (case-insensitive). */
-  keywords: z.array(nonEmpty).min(1).optional(),
+  /** message (default): every customer message; first_message: only the first of a conversation. */
+  event: z.enum(EVENTS).default('message'),
+  /** The recognised intent of the message (see `intents:`). */
+  intent: oneOrMany(nonEmpty).optional(),
+  /** For intent bargain: the kind of bargainer recognised (domain.md §3). */
+  bargainer: oneOrMany(z.enum(BARGAINER_TYPES)).optional(),
+  /** Any of these words or phrases appearing in the message (case-insensitive; synonyms apply). */
+  keywords: phraseList.optional(),
   /** Any of these regular expressions matching (case-insensitive, unicode). */
-  regex: z.array(nonEmpty).min(1).optional(),
+  regex: nameList.optional(),
   /** false = first-time customer (first seen today); true = seen on an earlier day. */
   returning: z.boolean().optional(),
   /** Inside (open) or outside (closed) the shop's businessHours, in the shop's time zone. */
   hours: z.enum(['open', 'closed']).optional(),
   /** Message kinds: text, image, file, other. Default: any. */
   kind: z.array(z.enum(['text', 'image', 'file', 'other'])).min(1).optional(),
+  channel: oneOrMany(z.enum(CHANNEL_NAMES)).optional(),
+  /** Customer tags: every one listed must be present. */
+  tags: nameList.optional(),
+  /** Customer tags: none of these may be present. */
+  notTags: nameList.optional(),
+  /** Membership tier (shop-chosen names, e.g. vip). */
+  tier: oneOrMany(nonEmpty).optional(),
+  /** Conversation slots: a value must equal it; ~ (null) means "not set". */
+  slots: z.record(nonEmpty, z.union([z.string(), z.number(), z.null()])).optional(),
+  /** How many times a rule (default: this one) already fired in this conversation. */
+  fired: z.strictObject({ rule: nonEmpty.optional(), lessThan: z.number().int().min(1).optional(), atLeast: z.number().int().min(0).optional() }).optional(),
+  /** Whether the shop has a gift this customer can be offered (see gifts in xiaoer.yml). */
+  giftAvailable: z.boolean().optional(),
 });
 
-export const actionSchema = z.strictObject({
-  /** Name of a response under `responses:`. */
+const actionShapes = {
   reply: nonEmpty,
+  set: z.record(nonEmpty, z.union([z.string(), z.number()])),
+  clear: nameList,
+  tag: nameList,
+  untag: nameList,
+  handoff: z.union([z.literal(true), z.strictObject({ reason: nonEmpty })]),
+  release: z.literal(true),
+  alert: nonEmpty,
+  offerGift: z.literal(true),
+} as const;
+export const ACTION_NAMES = Object.keys(actionShapes) as (keyof typeof actionShapes)[];
+
+export type ActionSpec = { [K in keyof typeof actionShapes]: { [P in K]: z.infer<(typeof actionShapes)[K]> } }[keyof typeof actionShapes];
+
+/**
+ * An action is a one-key map (`- reply: greet`). Checked by hand rather than as a zod union so
+ * a typo gets "unknown field "replly"; allowed actions: …" at the key, not "invalid input".
+ */
+export const actionSchema = z.unknown().transform((value, ctx): ActionSpec => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: `an action is one of: ${ACTION_NAMES.join(', ')} (e.g. "- reply: greet-new")` });
+    return z.NEVER;
+  }
+  const keys = Object.keys(value);
+  const unknown = keys.filter((k) => !(ACTION_NAMES as string[]).includes(k));
+  for (const k of unknown) ctx.addIssue({ code: 'custom', path: [k], message: `unknown field "${k}"; allowed actions: ${ACTION_NAMES.join(', ')}` });
+  if (unknown.length) return z.NEVER;
+  if (keys.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: `one action per list item (found ${keys.join(', ')}); write each as its own "- …" line` });
+    return z.NEVER;
+  }
+  const key = keys[0] as keyof typeof actionShapes;
+  const parsed = actionShapes[key].safeParse((value as Record<string, unknown>)[key]);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [key, ...issue.path as (string | number)[]], message: issue.message });
+    return z.NEVER;
+  }
+  return { [key]: parsed.data } as ActionSpec;
 });
 
 export const ruleSchema = z.strictObject({
   name: nonEmpty,
   /** Higher runs first; equal priorities keep file order. Default 0. */
   priority: z.number().int().min(-1000).max(1000).default(0),
-  when: whenSchema.default({}),
+  when: whenSchema.default({ event: 'message' }),
   /** At most `times` firings per conversation, or per conversation per day. */
   limit: z.strictObject({ times: z.number().int().min(1), per: z.enum(['conversation', 'day']) }).optional(),
   /** Keep looking for more rules after this one fires (e.g. an out-of-hours notice before the answer). */
@@ -36,15 +100,42 @@ export const ruleSchema = z.strictObject({
   then: z.array(actionSchema).min(1),
 });
 
+export const intentSchema = z.strictObject({
+  /** Phrases that mean this intent. Synonyms apply. */
+  phrases: phraseList,
+  /** Higher wins when a message carries several intents. Default 0. */
+  priority: z.number().int().min(-1000).max(1000).default(0),
+  /** A phrase right after 不/别/没/不用/不要 does not count ("不用转人工" is not a handoff request). */
+  negatable: z.boolean().default(false),
+  /** Sub-types with their own cue phrases (bargain → the six bargainer types). */
+  types: z.record(nonEmpty, phraseList).optional(),
+});
+
+export const settingsSchema = z.strictObject({
+  handoff: z.strictObject({
+    /** After this many messages in a row that no rule understood, the conversation goes to a person. */
+    afterMisses: z.number().int().min(1).max(10).default(2),
+    /** The bot stays silent this long after a handoff unless staff release it earlier. */
+    silenceMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
+  }).default({ afterMisses: 2, silenceMinutes: 120 }),
+  /** Phrases no response may contain, added to the built-in list (domain.md §6). */
+  forbiddenPhrases: z.array(nonEmpty).default([]),
+});
+
 export const responseSchema = z.array(nonEmpty).min(1, 'a response needs at least one variation');
 
 export const playbookFileSchema = z.strictObject({
+  settings: settingsSchema.optional(),
+  intents: z.record(nonEmpty, intentSchema).default({}),
+  /** word → other words that mean the same; keywords and phrases match all of them. */
+  synonyms: z.record(nonEmpty, phraseList).default({}),
   rules: z.array(ruleSchema).default([]),
   responses: z.record(nonEmpty, responseSchema).default({}),
   /** What to answer when no rule fires. At most one file of a shop may set it. */
-  fallback: actionSchema.optional(),
+  fallback: z.strictObject({ reply: nonEmpty }).optional(),
 });
 
 export type PlaybookFile = z.infer<typeof playbookFileSchema>;
 export type RuleSpec = z.infer<typeof ruleSchema>;
 export type WhenSpec = z.infer<typeof whenSchema>;
+export type Settings = z.infer<typeof settingsSchema>;

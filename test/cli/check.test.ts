@@ -33,13 +33,13 @@ describe('xiaoer check', () => {
 
   it('reports a broken playbook with file:line:col and exits 1', async () => {
     const dir = shopDir();
-    const file = join(dir, 'playbooks', 'faq.yml');
+    const file = join(dir, 'playbooks', 'greeting.yml');
     const text = readFileSync(file, 'utf8');
-    writeFileSync(file, text.replace('    then:\n      - reply: invoice', '    then:\n      - replly: invoice'));
-    const line = text.split('\n').findIndex((l) => l.includes('- reply: invoice')) + 1;
+    writeFileSync(file, text.replace('      - reply: greet-returning', '      - replly: greet-returning'));
+    const line = text.split('\n').findIndex((l) => l.includes('- reply: greet-returning')) + 1;
     const io = capture();
     expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(1);
-    expect(io.err).toMatch(new RegExp(`faq\\.yml:${line}:9: error: rules\\.\\d+\\.then\\.0\\.replly: unknown field "replly"`));
+    expect(io.err).toMatch(new RegExp(`greeting\\.yml:${line}:9: error: rules\\.\\d+\\.then\\.0\\.replly: unknown field "replly"; allowed actions: reply, set`));
   });
 
   it('reports a config problem with its position', async () => {

@@ -37,7 +37,7 @@ describe.each(DIALECTS)('repositories on %s', (dialect) => {
 
   it('stores conversation state as it was saved', async () => {
     const conv = await conversation();
-    const state = { slots: { size: 'M' }, fired: { r: { count: 2, lastAt: 9, day: '2026-11-27', dayCount: 1 } }, lastVariation: { x: 1 } };
+    const state = { slots: { size: 'M' }, fired: { r: { count: 2, lastAt: 9, day: '2026-11-27', dayCount: 1 } }, lastVariation: { x: 1 }, misses: 1, handoffUntil: 99 };
     await saveConversationState(h.db, conv.id, state, 'r', 2000);
     const again = await openConversation(h.db, { shopId: 'acme', customerId: conv.customerId, key: conv.key, at: 3000 });
     expect(again.id).toBe(conv.id);
@@ -95,6 +95,8 @@ describe.each(DIALECTS)('repositories on %s', (dialect) => {
   });
 
   it('migrates down and up again', async () => {
+    await migrateDown(h.db);
+    await expect(h.db.selectFrom('alerts').selectAll().execute()).rejects.toThrow();
     await migrateDown(h.db);
     await expect(h.db.selectFrom('outbox').selectAll().execute()).rejects.toThrow();
     await migrateToLatest(h.db);

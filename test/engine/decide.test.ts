@@ -12,12 +12,12 @@ const shop = { id: 'acme', name: '阿克米旗舰店', timezone: 'Asia/Shanghai'
 const OPEN = new Date('2026-11-27T03:00:00Z'); // 11:00 Shanghai
 const CLOSED = new Date('2026-11-27T16:00:00Z'); // 00:00 Shanghai
 
-function say(text: string | null, o: { now?: Date; firstSeenAt?: number; state?: ConversationState; name?: string | null; random?: number } = {}) {
+function say(text: string | null, o: { now?: Date; firstSeenAt?: number; state?: ConversationState; name?: string | null; random?: number; isNew?: boolean } = {}) {
   const now = o.now ?? OPEN;
   return decide({
-    shop, playbook, message: { text, kind: text === null ? 'image' : 'text' },
-    customer: { name: o.name ?? null, firstSeenAt: o.firstSeenAt ?? now.getTime() }, state: o.state ?? emptyState(),
-    now, random: () => o.random ?? 0,
+    shop, playbook, message: { text, kind: text === null ? 'image' : 'text', channel: 'local' },
+    customer: { name: o.name ?? null, firstSeenAt: o.firstSeenAt ?? now.getTime(), tags: [], tier: null },
+    conversation: { isNew: o.isNew ?? false }, state: o.state ?? emptyState(), now, random: () => o.random ?? 0,
   });
 }
 
@@ -36,6 +36,7 @@ describe('decide with the default playbooks', () => {
     expect(a.replies[0]!.text).toMatch(/09:00/);
     const b = say('发票能开吗', { now: new Date(CLOSED.getTime() + 600_000), state: a.state });
     expect(b.replies.map((r) => r.rule)).toEqual(['发票']);
+    expect(say('这个颜色和图片一样吗', { now: CLOSED }).replies.map((r) => r.rule)).toEqual(['下班时间提醒', FALLBACK_RULE]);
     const nextNight = say('你好', { now: new Date(CLOSED.getTime() + 86_400_000), state: b.state });
     expect(nextNight.replies[0]!.rule).toBe('下班时间提醒');
   });
@@ -59,6 +60,33 @@ describe('decide with the default playbooks', () => {
   it('matches Latin keywords as whole words only', () => {
     expect(say('hi').replies[0]!.rule).toBe('新客户问候');
     expect(say('shipping?').replies[0]!.rule).toBe(FALLBACK_RULE);
+  });
+
+  it('reports what it understood, whatever rule fired', () => {
+    expect(say('我是学生没钱').understood).toMatchObject({ intent: 'bargain', type: 'sympathy' });
+    expect(say('在吗？转人工').understood.intent).toBe('handoff');
+    expect(say('这个颜色和图片一样吗').understood.intent).toBeNull();
+  });
+});
+
+describe('handoff', () => {
+  it('hands off, stays silent until the silence ends, then answers again', () => {
+    const a = say('转人工');
+    expect(a.handoff).toMatchObject({ rule: '转人工-工作时间' });
+    const silent = say('你好', { state: a.state, now: new Date(OPEN.getTime() + 60_000) });
+    expect(silent).toMatchObject({ silenced: true, replies: [] });
+    const later = say('你好', { state: a.state, now: new Date(OPEN.getTime() + 121 * 60_000) });
+    expect(later.silenced).toBe(false);
+    expect(later.replies[0]!.rule).toBe('新客户问候');
+  });
+
+  it('hands off after two misses in a row, not after two misses apart', () => {
+    const miss1 = say('这个颜色和图片一样吗');
+    const hit = say('发票', { state: miss1.state });
+    const miss2 = say('蓝色偏绿吗', { state: hit.state });
+    expect(miss2.handoff).toBeNull();
+    const miss3 = say('到底偏不偏', { state: miss2.state });
+    expect(miss3.handoff).toMatchObject({ reason: 'not understood repeatedly' });
   });
 });
 

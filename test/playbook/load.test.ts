@@ -47,7 +47,7 @@ describe('playbook loading', () => {
     const { problems } = loadPlaybooks(dir, dir);
     const text = problems.map((p) => `${p.file}:${p.line} ${p.message}`);
     expect(text).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^a\.yml:6 unknown response "helo"; defined responses: hello/),
+      expect.stringMatching(/^a\.yml:6 unknown response "helo"; defined: hello/),
       expect.stringMatching(/^a\.yml:9 unknown template variable \{\{shop\.nmae\}\}; allowed: shop\.name/),
       expect.stringMatching(/^b\.yml:3 invalid regular expression/),
       expect.stringMatching(/^b\.yml:2 rule name "问候" is already used at a\.yml:2/),

@@ -1,0 +1,143 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { z } from 'zod';
+import { locate, readYaml, zodProblems } from '../config/yaml.js';
+import { emptyState } from '../db/conversations.js';
+import type { Problem } from '../errors.js';
+import { decide, FALLBACK_RULE } from '../engine/decide.js';
+import type { DecideInput, Decision } from '../engine/decide.js';
+import { hhmmToMinutes } from '../engine/time.js';
+import type { CompiledPlaybook } from './compiled.js';
+
+/**
+ * Conversation fixtures (`*.test.yml` next to the playbooks): staff write what a customer says
+ * and what the bot should answer, and `xiaoer test` / `npm test` play it through the engine.
+ */
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour HH:MM');
+const stepSchema = z.union([
+  z.strictObject({ user: z.union([z.string().min(1), z.number().transform(String)]) }),
+  z.strictObject({ image: z.literal(true) }),
+  z.strictObject({ bot: z.string().min(1), rule: z.string().min(1).optional() }),
+  z.strictObject({ silent: z.literal(true) }),
+  z.strictObject({ handoff: z.literal(true) }),
+]);
+const fixtureSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Shop-local time of day, default 10:00 (inside default business hours). */
+  time: HHMM.default('10:00'),
+  customer: z.strictObject({
+    returning: z.boolean().default(false),
+    name: z.string().min(1).optional(),
+    tier: z.string().min(1).optional(),
+    tags: z.array(z.string().min(1)).default([]),
+  }).default({ returning: false, tags: [] }),
+  gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).optional(),
+  conversation: z.array(stepSchema).min(1),
+});
+const fileSchema = z.array(fixtureSchema);
+
+export type FixtureShop = DecideInput['shop'];
+
+export interface FixtureResult {
+  file: string;
+  name: string;
+  line: number;
+  ok: boolean;
+  failure?: string;
+}
+
+export interface FixtureRun {
+  results: FixtureResult[];
+  problems: Problem[];
+  fired: Set<string>;
+}
+
+export function fixtureFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /\.test\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
+}
+
+/** A fixed day, so fixtures do not depend on when they run; only the time of day is staff's to set. */
+const FIXTURE_DAY_UTC = Date.UTC(2026, 5, 15);
+const DAY_MS = 86_400_000;
+
+export function runFixtures(dir: string, playbook: CompiledPlaybook, shop: FixtureShop, displayBase = process.cwd()): FixtureRun {
+  const run: FixtureRun = { results: [], problems: [], fired: new Set() };
+  for (const file of fixtureFiles(dir)) {
+    const shown = relative(displayBase, file) || file;
+    const { yaml, problems } = readYaml(shown, readFileSync(file, 'utf8'));
+    run.problems.push(...problems);
+    if (problems.some((p) => p.severity === 'error')) continue;
+    const parsed = fileSchema.safeParse(yaml.doc.toJS() ?? []);
+    if (!parsed.success) {
+      run.problems.push(...zodProblems(yaml, parsed.error));
+      continue;
+    }
+    parsed.data.forEach((fx, i) => {
+      const at = locate(yaml, [i, 'name']);
+      const failure = playOne(fx, playbook, shop, run.fired, (j) => `${shown}:${locate(yaml, [i, 'conversation', j]).line}`);
+      run.results.push({ file: shown, name: fx.name, line: at.line, ok: failure === null, ...(failure ? { failure } : {}) });
+    });
+  }
+  return run;
+}
+
+function playOne(
+  fx: z.infer<typeof fixtureSchema>, playbook: CompiledPlaybook, shop: FixtureShop, fired: Set<string>, where: (step: number) => string,
+): string | null {
+  const offset = localOffsetMs(shop.timezone);
+  const now = new Date(FIXTURE_DAY_UTC + hhmmToMinutes(fx.time) * 60_000 - offset);
+  const firstSeenAt = fx.customer.returning ? now.getTime() - 3 * DAY_MS : now.getTime();
+  const shopWithGifts = fx.gifts ? { ...shop, gifts: fx.gifts } : shop;
+  let state = emptyState();
+  let tags = [...fx.customer.tags];
+  let last: Decision | null = null;
+  let pending: Decision['replies'] = [];
+  let turns = 0;
+  for (const [j, step] of fx.conversation.entries()) {
+    if ('user' in step || 'image' in step) {
+      last = decide({
+        shop: shopWithGifts, playbook,
+        message: 'user' in step ? { text: step.user, kind: 'text', channel: 'local' } : { text: null, kind: 'image', channel: 'local' },
+        customer: { name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null },
+        conversation: { isNew: turns === 0 }, state, now: new Date(now.getTime() + turns * 60_000), random: () => 0,
+      });
+      turns += 1;
+      state = last.state;
+      tags = [...tags.filter((t) => !last!.tags.remove.includes(t)), ...last.tags.add];
+      for (const r of last.fired) fired.add(r);
+      pending = [...last.replies];
+      continue;
+    }
+    if (!last) return `${where(j)}: a "${Object.keys(step)[0]}" step needs a "user" step before it`;
+    if ('silent' in step) {
+      if (last.replies.length) return `${where(j)}: expected no reply, got "${last.replies[0]!.text}" (rule ${last.replies[0]!.rule})`;
+    } else if ('handoff' in step) {
+      if (!last.handoff) return `${where(j)}: expected a handoff to a person; rules fired: ${last.fired.join(', ') || '(none)'}`;
+    } else {
+      const reply = pending.shift();
+      const shown = reply ? `"${reply.text}" (rule ${reply.rule})` : 'no more replies';
+      if (!reply || !textMatches(step.bot, reply.text)) return `${where(j)}: expected bot ${step.bot}, got ${shown}`;
+      if (step.rule && step.rule !== reply.rule) return `${where(j)}: expected rule ${step.rule}, got ${reply.rule}`;
+    }
+  }
+  return null;
+}
+
+/** `/regex/` or a plain substring. */
+function textMatches(pattern: string, text: string): boolean {
+  const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
+  return m ? new RegExp(m[1]!, m[2] || 'u').test(text) : text.includes(pattern);
+}
+
+function localOffsetMs(tz: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' }).formatToParts(FIXTURE_DAY_UTC);
+  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(parts.find((p) => p.type === 'timeZoneName')?.value ?? '');
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) * 60_000;
+}
+
+/** Rules no fixture made fire (the fallback counts as a rule). */
+export function uncovered(playbook: CompiledPlaybook, fired: ReadonlySet<string>): string[] {
+  const names = [...playbook.rules.map((r) => r.name), ...(playbook.fallback ? [FALLBACK_RULE] : [])];
+  return names.filter((n) => !fired.has(n));
+}
