@@ -19,6 +19,9 @@ import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import { createPlaybookStore } from './playbook/store.js';
+import { watchPlaybooks } from './playbook/watch.js';
+import { insertAlert } from './db/alerts.js';
+import { formatProblem } from './errors.js';
 import type { PlaybookStore } from './playbook/store.js';
 import { createOutboxWorker } from './scheduler/outbox-worker.js';
 import type { OutboxWorker } from './scheduler/outbox-worker.js';
@@ -41,6 +44,8 @@ export interface ServiceOptions {
    * tests call `worker.tick()` for the rest; off: nothing is sent (benchmarks of the ack path).
    */
   worker?: 'auto' | 'manual' | 'off';
+  /** Reload playbooks when their files change (default true). */
+  watch?: boolean;
 }
 
 export interface Service {
@@ -88,6 +93,14 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     db: db.db, log, metrics, shops, batcher, playbooks, now, random, onCommitted: mode === 'off' ? () => undefined : () => worker.poke(),
   });
 
+  const watcher = opts.watch === false ? null : watchPlaybooks(config.shops, playbooks, log, (shopId, problems) => {
+    const at = now().getTime();
+    void insertAlert(db.db, {
+      shopId, kind: 'playbook_rejected', rule: null, conversationKey: null, customerId: null, transcript: [], at,
+      text: `剧本修改未生效：${problems.length} 处错误，仍在使用上一个正确版本。第一处：${formatProblem(problems[0]!)}。请修正后保存，或运行 xiaoer check 查看全部。`,
+    }).catch((err: unknown) => log.error({ err, shop: shopId }, 'could not record the playbook alert'));
+  });
+
   let task: ScheduledTask | null = null;
   if (mode === 'auto') {
     task = cron.schedule(OUTBOX_TICK, () => worker.poke(), { noOverlap: true, name: 'outbox' });
@@ -103,6 +116,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       return { server, port: (server.address() as AddressInfo).port };
     },
     async close() {
+      watcher?.close();
       await task?.stop();
       if (server) {
         server.closeAllConnections();

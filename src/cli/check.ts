@@ -7,7 +7,7 @@ import { loadPlaybooks } from '../playbook/load.js';
 
 /** Validates the config and every shop's playbooks; prints each problem as file:line:col. */
 export async function runCheck(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, rules: { type: 'boolean' } }, strict: true });
   const env = readEnvOptions();
   const { path } = resolveConfigPath(values.config ?? env.configPath);
   let config;
@@ -22,7 +22,13 @@ export async function runCheck(args: string[]): Promise<number> {
   for (const shop of config.shops) {
     const { playbook, problems } = loadPlaybooks(shop.playbooksDir);
     all.push(...problems);
-    if (playbook) process.stdout.write(`shop ${shop.id}: ${playbook.rules.length} rules, ${playbook.responses.size} responses in ${playbook.files.length} files\n`);
+    if (!playbook) continue;
+    process.stdout.write(`shop ${shop.id}: ${playbook.rules.length} rules, ${playbook.intents.length} intents, ${playbook.responses.size} responses in ${playbook.files.length} files\n`);
+    if (values.rules) {
+      // The order staff must know: the first matching rule answers (unless it says continue).
+      playbook.rules.forEach((r, i) => process.stdout.write(
+        `  ${String(i + 1).padStart(3)}. [${r.priority}] ${r.name}${r.continue ? ' (continue)' : ''}  ${r.file}:${r.line}\n`));
+    }
   }
   print(all);
   const errors = all.filter((p) => p.severity === 'error').length;

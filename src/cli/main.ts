@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ValidationError, XiaoerError } from '../errors.js';
 import { runCheck } from './check.js';
+import { runHandoff } from './handoff.js';
+import { runTest } from './test.js';
 import { runMigrate } from './migrate.js';
 import { runServe } from './serve.js';
 import { runSimulate } from './simulate.js';
@@ -9,9 +11,15 @@ const USAGE = `xiaoer — 店小二, customer-service bot for online shops
 
 Usage:
   xiaoer serve                      start the service (PORT, DATABASE_URL, XIAOER_CONFIG)
-  xiaoer check [--config FILE]      validate config and playbooks; exit 1 on errors
+  xiaoer check [--config FILE] [--rules]
+                                    validate config and playbooks; exit 1 on errors
+                                    (--rules prints every shop's rules in firing order)
+  xiaoer test [--shop ID]           play the *.test.yml conversations against the playbooks
   xiaoer simulate --shop ID [--user NAME] [--url URL] [--no-why]
                                     chat with a shop's bot through the running service
+  xiaoer handoff list [--shop ID]   conversations a person has (the bot is silent there)
+  xiaoer handoff release --shop ID <conversation>
+                                    give a conversation back to the bot
   xiaoer migrate [--down]           apply database migrations (or revert the last one)
 `;
 
@@ -27,6 +35,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runSimulate(rest);
       case 'migrate':
         return await runMigrate(rest);
+      case 'test':
+        return await runTest(rest);
+      case 'handoff':
+        return await runHandoff(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -61,3 +61,29 @@ export async function saveConversationState(
     .where('id', '=', id)
     .execute();
 }
+
+export interface HandedOff {
+  shopId: string;
+  key: string;
+  handedOffAt: number | null;
+  handoffUntil: number;
+}
+
+/** Conversations a person has now (the bot is silent in them). */
+export async function listHandedOff(q: Q, now: number, shopId?: string): Promise<HandedOff[]> {
+  let query = q.selectFrom('conversations').select(['shop_id', 'key', 'handed_off_at', 'handoff_until'])
+    .where('handoff_until', '>', now).orderBy('handed_off_at');
+  if (shopId) query = query.where('shop_id', '=', shopId);
+  return (await query.execute()).map((r) => ({
+    shopId: r.shop_id, key: r.key, handedOffAt: r.handed_off_at == null ? null : Number(r.handed_off_at), handoffUntil: Number(r.handoff_until),
+  }));
+}
+
+/** Staff are done: the bot answers this conversation again. False when there was no such conversation. */
+export async function releaseHandoff(q: Q, shopId: string, key: string, at: number): Promise<boolean> {
+  const row = await q.selectFrom('conversations').select(['id', 'state']).where('shop_id', '=', shopId).where('key', '=', key).executeTakeFirst();
+  if (!row) return false;
+  const state = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: null, misses: 0 };
+  await q.updateTable('conversations').set({ state: JSON.stringify(state), handoff_until: null, updated_at: at }).where('id', '=', Number(row.id)).execute();
+  return true;
+}

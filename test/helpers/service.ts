@@ -61,12 +61,13 @@ export async function startService(o: {
   now?: () => Date;
   random?: () => number;
   worker?: 'auto' | 'manual' | 'off';
+  watch?: boolean;
 }): Promise<TestService> {
   const env = readEnvOptions({ DATABASE_URL: o.databaseUrl, FEISHU_API_BASE: o.feishuBase ?? 'http://127.0.0.1:9', LOG_LEVEL: 'debug' });
   const config = loadConfig(o.configFile ?? writeConfig(), { ACME_FEISHU_SECRET: FEISHU.appSecret });
   const logs = new LogCapture();
   const service = await createService({
-    env, config, log: createLogger('debug', logs), now: o.now, random: o.random, worker: o.worker ?? 'manual',
+    env, config, log: createLogger('debug', logs), now: o.now, random: o.random, worker: o.worker ?? 'manual', watch: o.watch ?? false,
   });
   const { port } = await service.listen(0, '127.0.0.1');
   return { service, url: `http://127.0.0.1:${port}`, logs, close: () => service.close() };
