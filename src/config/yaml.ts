@@ -32,11 +32,13 @@ type PathKey = string | number;
 export function locate(y: LocatedYaml, path: readonly PathKey[], keyName?: string): { line: number; col: number } {
   let node: unknown = y.doc.contents;
   let best: [number, number, number] | undefined = (node as Node | null)?.range ?? undefined;
-  for (const key of path) {
+  for (const [i, key] of path.entries()) {
     const next = childOf(node, key);
     if (next === undefined) break;
     node = next.value;
-    const range = (next.keyNode ?? next.value)?.range;
+    // A wrong value is shown at the value itself; on the way down, at the key.
+    const last = i === path.length - 1 && keyName === undefined;
+    const range = (last ? next.value ?? next.keyNode : next.keyNode ?? next.value)?.range;
     if (range) best = range;
   }
   if (keyName !== undefined) {
@@ -117,7 +119,9 @@ export function zodProblems(y: LocatedYaml, error: z.ZodError, prefix: readonly 
       }
       continue;
     }
-    const pos = locate(y, path);
+    // Custom issues about a key (params.at = 'key') point at the key, not its value.
+    const atKey = issue.code === 'custom' && (issue.params as { at?: string } | undefined)?.at === 'key';
+    const pos = atKey ? locate(y, path.slice(0, -1), String(path.at(-1))) : locate(y, path);
     out.push({ file: y.file, ...pos, field: path.join('.'), severity: 'error', message: issue.message });
   }
   return out;

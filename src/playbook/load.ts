@@ -158,6 +158,19 @@ function compileIntents(parsed: Parsed[], synonyms: Map<string, string[]>, probl
       });
     }
   }
+  // Two intents sharing a phrase means the priority silently decides; staff should know.
+  const owner = new Map<string, string>();
+  for (const i of intents) {
+    for (const p of [...i.phrases.cjk, ...i.phrases.latin.map((l) => l.phrase)]) {
+      const other = owner.get(p);
+      if (other && other !== i.name) {
+        const { yaml } = parsed.find((x) => i.name in x.data.intents)!;
+        const at = locate(yaml, ['intents', i.name, 'phrases']);
+        problems.push({ ...problem(yaml.file, at.line, at.col, `intents.${i.name}.phrases`, `phrase "${p}" is also a phrase of intent "${other}"; the higher priority wins — keep it in one intent`), severity: 'warning' });
+      }
+      owner.set(p, i.name);
+    }
+  }
   return intents;
 }
 

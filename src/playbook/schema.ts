@@ -73,7 +73,7 @@ export const actionSchema = z.unknown().transform((value, ctx): ActionSpec => {
   }
   const keys = Object.keys(value);
   const unknown = keys.filter((k) => !(ACTION_NAMES as string[]).includes(k));
-  for (const k of unknown) ctx.addIssue({ code: 'custom', path: [k], message: `unknown field "${k}"; allowed actions: ${ACTION_NAMES.join(', ')}` });
+  for (const k of unknown) ctx.addIssue({ code: 'custom', path: [k], params: { at: 'key' }, message: `unknown field "${k}"; allowed actions: ${ACTION_NAMES.join(', ')}` });
   if (unknown.length) return z.NEVER;
   if (keys.length !== 1) {
     ctx.addIssue({ code: 'custom', message: `one action per list item (found ${keys.join(', ')}); write each as its own "- …" line` });

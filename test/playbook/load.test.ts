@@ -60,4 +60,41 @@ describe('playbook loading', () => {
     expect(playbook).not.toBeNull();
     expect(problems).toEqual([expect.objectContaining({ severity: 'warning', field: 'fallback' })]);
   });
+
+  it('rejects forbidden phrases and warns about unreachable rules and shared intent phrases', () => {
+    const dir = dirWith({
+      'a.yml': `intents:
+  bargain: { phrases: [便宜, 优惠] }
+  promo: { phrases: [优惠] }
+rules:
+  - name: 所有消息
+    then: [{ reply: hello }]
+  - name: 永远轮不到
+    when: { keywords: [发票] }
+    then: [{ reply: rude }]
+responses:
+  hello: [亲，您好]
+  rude: [这是你的问题，爱买不买]
+fallback: { reply: hello }
+`,
+    });
+    const { playbook, problems } = loadPlaybooks(dir, dir);
+    expect(playbook).toBeNull();
+    const text = problems.map((p) => `${p.severity} ${p.file}:${p.line} ${p.message}`);
+    expect(text).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^error a\.yml:12 contains "爱买不买"/),
+      expect.stringMatching(/^error a\.yml:12 contains "你的问题"/),
+      expect.stringMatching(/^warning a\.yml:7 unreachable: every message it matches is answered first by rule "所有消息"/),
+      expect.stringMatching(/^warning a\.yml:3 phrase "优惠" is also a phrase of intent "bargain"/),
+    ]));
+  });
+
+  it('names the allowed actions when an action is misspelled, and the allowed values of an enum', () => {
+    const dir = dirWith({ 'a.yml': BASE.replace('      - reply: hello', '      - handof: true').replace('keywords: [你好]', 'keywords: [你好]\n      hours: night') });
+    const { problems } = loadPlaybooks(dir, dir);
+    expect(problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^7:9 unknown field "handof"; allowed actions: reply, set, clear, tag, untag, handoff/),
+      expect.stringMatching(/^5:14 .*"open"\|"closed"/),
+    ]));
+  });
 });
