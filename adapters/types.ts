@@ -1,5 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
+import type { ChannelsConfig } from '../src/config/schema.js';
 import type { Channel, InboundMessage, OutboundMessage, SendResult } from '../src/types/index.js';
 import type { TokenCache } from './shared/token-cache.js';
 
@@ -18,7 +19,9 @@ export type Parsed =
   | { kind: 'challenge'; response: AckResponse }
   | { kind: 'messages'; messages: InboundMessage[] }
   /** A valid event we do not act on (e.g. message_read); acked so the platform stops retrying. */
-  | { kind: 'ignored'; reason: string };
+  | { kind: 'ignored'; reason: string }
+  /** The callback only says "messages are waiting" (微信客服): ack, then fetch them. */
+  | { kind: 'pull'; account: string; token: string };
 
 export interface AckResponse {
   status: number;
@@ -45,9 +48,15 @@ export interface SendContext {
 
 /** The whole contract between the service and a platform: four functions (see style.md). */
 export interface Adapter<C> {
-  /** URL segment: /webhooks/<platform>/:shop */
+  /** URL segment: /webhooks/<platform>/:shop (two channels may share one, like wecom and wecomKf). */
   readonly platform: string;
   readonly channel: Channel;
+  /** This adapter's config out of a shop's channels; undefined when the shop has not set it up. */
+  configOf(channels: ChannelsConfig): C | undefined;
+  /** GET on the webhook URL: the platform's URL check (WeCom). Throws RequestError when it fails. */
+  verifyUrl?(req: RawRequest, cfg: C, now: Date): AckResponse;
+  /** Platform reply rules checked before each send (微信客服: 48 h window, 5 replies per customer message). */
+  readonly limits?: { readonly windowMs?: number; readonly perInbound?: number };
   /** Pure: bytes, config and clock in; no I/O. */
   verify(req: RawRequest, cfg: C, now: Date): VerifyResult;
   /** Pure; throws RequestError(400) on a payload it cannot understand. */

@@ -7,6 +7,7 @@ export interface Metrics {
   sends: Counter<'channel' | 'outcome'>;
   handlerSeconds: Histogram<'platform'>;
   outboxDepth: Gauge<'state'>;
+  alerts: Counter<'robot' | 'outcome'>;
 }
 
 export function createMetrics(outboxCounts: () => Promise<Record<string, number>>): Metrics {
@@ -26,6 +27,10 @@ export function createMetrics(outboxCounts: () => Promise<Record<string, number>
       name: 'xiaoer_webhook_handler_seconds', help: 'Time from request to ack, including the durable commit',
       labelNames: ['platform'], registers: [registry],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+    }),
+    alerts: new Counter({
+      name: 'xiaoer_alerts_total', help: 'Staff alert deliveries by robot (wecom, feishu) and outcome (sent, failed, deferred)',
+      labelNames: ['robot', 'outcome'], registers: [registry],
     }),
     outboxDepth: new Gauge({
       name: 'xiaoer_outbox_messages', help: 'Outbox rows by state (pending, sending, sent, dead, skipped)',

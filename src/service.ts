@@ -9,25 +9,30 @@ import { createTokenCache } from '../adapters/shared/token-cache.js';
 import type { SendContext } from '../adapters/types.js';
 import type { EnvOptions } from './config/env.js';
 import type { AppConfig, ShopConfig } from './config/schema.js';
+import { insertAlert } from './db/alerts.js';
 import { createWriteBatcher } from './db/batch.js';
 import { migrateToLatest, openDb } from './db/index.js';
 import type { DbHandle } from './db/index.js';
-import { countByState } from './db/outbox.js';
+import { countByState, countSentSince } from './db/outbox.js';
 import type { OutboxRow } from './db/outbox.js';
+import { createKfPuller } from './engine/kf-puller.js';
+import type { KfPuller } from './engine/kf-puller.js';
+import { formatProblem } from './errors.js';
 import { createHttpApp } from './http/server.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
+import { createPipeline } from './pipeline.js';
 import { createPlaybookStore } from './playbook/store.js';
-import { watchPlaybooks } from './playbook/watch.js';
-import { insertAlert } from './db/alerts.js';
-import { formatProblem } from './errors.js';
 import type { PlaybookStore } from './playbook/store.js';
+import { watchPlaybooks } from './playbook/watch.js';
+import { createAlertWorker } from './scheduler/alert-worker.js';
+import type { AlertWorker } from './scheduler/alert-worker.js';
 import { createOutboxWorker } from './scheduler/outbox-worker.js';
 import type { OutboxWorker } from './scheduler/outbox-worker.js';
-import type { SendResult } from './types/index.js';
+import type { Channel, SendResult } from './types/index.js';
 
-/** node-cron is only the clock: every second it asks the outbox to send whatever is due. */
+/** node-cron is only the clock: every second it asks the outbox and the alerts to send what is due. */
 export const OUTBOX_TICK = '* * * * * *';
 /** A little slack before a token's own expiry for clock skew between us and the platform. */
 const TOKEN_SKEW_MS = 60_000;
@@ -52,6 +57,8 @@ export interface Service {
   readonly app: ReturnType<typeof createHttpApp>;
   readonly db: DbHandle;
   readonly worker: OutboxWorker;
+  readonly alerts: AlertWorker;
+  readonly kf: KfPuller;
   readonly playbooks: PlaybookStore;
   readonly metrics: Metrics;
   listen(port: number, host?: string): Promise<{ server: Server; port: number }>;
@@ -71,26 +78,63 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const metrics = createMetrics(() => countByState(db.db));
   const http = createPlatformHttp();
   const tokens = createTokenCache(() => now().getTime(), TOKEN_SKEW_MS);
-  const apiBases: Record<string, string> = { feishu: env.apiBase.feishu, local: '' };
+  const apiBases: Record<Channel, string> = {
+    feishu: env.apiBase.feishu, wecom: env.apiBase.wecom, wecomKf: env.apiBase.wecom, dingtalk: env.apiBase.dingtalk, local: '',
+  };
+  const sendContext = (channel: Channel): SendContext => ({ http, apiBase: apiBases[channel], tokens, log, now: () => now().getTime() });
 
   async function send(row: OutboxRow): Promise<SendResult> {
     const shop = shops.get(row.shopId);
     const adapter = adapterForChannel(row.channel);
-    const cfg = shop ? (shop.channels as Record<string, unknown>)[row.channel] : undefined;
+    const cfg = shop && adapter ? adapter.configOf(shop.channels) : undefined;
     if (!shop || !adapter || cfg === undefined) {
       return { ok: false, retry: 'never', reason: `shop ${row.shopId} has no ${row.channel} channel any more` };
     }
-    const ctx: SendContext = { http, apiBase: apiBases[row.channel] ?? '', tokens, log, now: () => now().getTime() };
-    return adapter.send(row.message, cfg, ctx);
+    return adapter.send(row.message, cfg, sendContext(row.channel as Channel));
   }
 
+  /** Platform reply rules (微信客服: 48 h after the customer's message, at most 5 replies to it). */
+  async function policy(row: OutboxRow): Promise<string | null> {
+    const limits = adapterForChannel(row.channel)?.limits;
+    const inboundAt = Number(row.message.replyContext.inboundAt ?? NaN);
+    if (!limits || !Number.isFinite(inboundAt)) return null;
+    if (limits.windowMs !== undefined && now().getTime() - inboundAt > limits.windowMs) {
+      return `outside the platform's ${Math.round(limits.windowMs / 3_600_000)} h reply window`;
+    }
+    if (limits.perInbound !== undefined
+      && (await countSentSince(db.db, row.shopId, row.message.conversationKey, inboundAt)) >= limits.perInbound) {
+      return `the platform allows ${limits.perInbound} replies per customer message`;
+    }
+    return null;
+  }
+
+  const alerts = createAlertWorker({ db: db.db, log, metrics, http, shops, now: () => now().getTime(), wecomBase: env.apiBase.wecom });
   const worker = createOutboxWorker({
     db: db.db, dialect: db.dialect, log, metrics, now: () => now().getTime(), random,
-    maxAttempts: config.outbox.maxAttempts, send,
+    maxAttempts: config.outbox.maxAttempts, send, policy,
+    onDead(row, reason) {
+      void insertAlert(db.db, {
+        shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
+        customerId: row.message.customerId, transcript: [{ who: 'bot', text: row.message.text }], at: now().getTime(),
+        text: `消息发送失败：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。请人工联系顾客，并检查该渠道的凭证和平台状态。`,
+      }).then(() => alerts.poke(), (err: unknown) => log.error({ err, shop: row.shopId }, 'could not record the dead-letter alert'));
+    },
   });
   const batcher = createWriteBatcher(db.db);
+  const commit = createPipeline({ batcher, playbooks, log, random });
+  const kf = createKfPuller({
+    db: db.db, log, now, sendContext: () => sendContext('wecomKf'),
+    commit: (m) => commit(m, shops.get(m.shopId)!),
+    sendNow: (ids) => (mode === 'off' ? undefined : worker.sendNow(ids)),
+    poke: () => (mode === 'off' ? undefined : worker.poke()),
+  });
   const app = createHttpApp({
-    db: db.db, log, metrics, shops, batcher, playbooks, now, random, onCommitted: mode === 'off' ? () => undefined : () => worker.poke(),
+    db: db.db, log, metrics, shops, now, commit,
+    pullKf: (shop, cfg, token) => void kf.pull(shop.id, cfg, token),
+    onCommitted: mode === 'off' ? () => undefined : () => {
+      worker.poke();
+      alerts.poke();
+    },
   });
 
   const watcher = opts.watch === false ? null : watchPlaybooks(config.shops, playbooks, log, (shopId, problems) => {
@@ -98,18 +142,21 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     void insertAlert(db.db, {
       shopId, kind: 'playbook_rejected', rule: null, conversationKey: null, customerId: null, transcript: [], at,
       text: `剧本修改未生效：${problems.length} 处错误，仍在使用上一个正确版本。第一处：${formatProblem(problems[0]!)}。请修正后保存，或运行 xiaoer check 查看全部。`,
-    }).catch((err: unknown) => log.error({ err, shop: shopId }, 'could not record the playbook alert'));
+    }).then(() => alerts.poke(), (err: unknown) => log.error({ err, shop: shopId }, 'could not record the playbook alert'));
   });
 
   let task: ScheduledTask | null = null;
   if (mode === 'auto') {
-    task = cron.schedule(OUTBOX_TICK, () => worker.poke(), { noOverlap: true, name: 'outbox' });
+    task = cron.schedule(OUTBOX_TICK, () => {
+      worker.poke();
+      alerts.poke();
+    }, { noOverlap: true, name: 'outbox' });
     worker.poke(); // a restart resumes whatever was pending
   }
   let server: Server | null = null;
 
   return {
-    app, db, worker, playbooks, metrics,
+    app, db, worker, alerts, kf, playbooks, metrics,
     async listen(port, host) {
       server = app.listen(port, host);
       await once(server, 'listening');
@@ -122,8 +169,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         server.closeAllConnections();
         await new Promise<void>((r) => server!.close(() => r()));
       }
+      await kf.idle();
       await batcher.drain();
       await worker.idle();
+      await alerts.idle();
       await db.close();
     },
   };

@@ -8,6 +8,7 @@ import { verifyFeishu } from './verify.js';
 export const feishuAdapter: Adapter<FeishuConfig> = {
   platform: 'feishu',
   channel: 'feishu',
+  configOf: (c) => c.feishu,
   verify: verifyFeishu,
   parse: parseFeishu,
   ack: () => ({ status: 200, body: {} }),

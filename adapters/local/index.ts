@@ -8,6 +8,7 @@ import { verifyLocal } from './verify.js';
 export const localAdapter: Adapter<LocalConfig> = {
   platform: 'local',
   channel: 'local',
+  configOf: (c) => c.local,
   verify: verifyLocal,
   parse: parseLocal,
   ack: (handled) => ({

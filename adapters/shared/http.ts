@@ -22,7 +22,7 @@ export function classifyHttpStatus(res: AxiosResponse): SendResult | null {
 }
 
 /** Network failures and timeouts: the platform may be back in a moment. */
-export function classifyThrown(err: unknown): SendResult {
+export function classifyThrown(err: unknown): Extract<SendResult, { ok: false }> {
   const code = (err as { code?: string }).code ?? 'ERR';
   const message = err instanceof Error ? err.message : String(err);
   return { ok: false, retry: 'backoff', reason: `network: ${code} ${message}`.slice(0, 300) };

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { DINGTALK_DEFAULT_API_BASE } from '../../adapters/dingtalk/config.js';
 import { FEISHU_DEFAULT_API_BASE } from '../../adapters/feishu/config.js';
+import { WECOM_DEFAULT_API_BASE } from '../../adapters/wecom/config.js';
 import { ValidationError } from '../errors.js';
 
 /** Process environment, read once (probot's readEnvOptions): pure, so tests pass their own. */
@@ -8,6 +10,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'use sqlite:<file> or postgres://…').default('sqlite:./data/xiaoer.db'),
   XIAOER_CONFIG: z.string().optional(),
   FEISHU_API_BASE: z.url().default(FEISHU_DEFAULT_API_BASE),
+  WECOM_API_BASE: z.url().default(WECOM_DEFAULT_API_BASE),
+  DINGTALK_API_BASE: z.url().default(DINGTALK_DEFAULT_API_BASE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -16,7 +20,7 @@ export interface EnvOptions {
   readonly databaseUrl: string;
   /** Set only when the operator named a config file; else ./xiaoer.yml or the demo shop. */
   readonly configPath: string | undefined;
-  readonly apiBase: { readonly feishu: string };
+  readonly apiBase: { readonly feishu: string; readonly wecom: string; readonly dingtalk: string };
   readonly logLevel: string;
 }
 
@@ -32,7 +36,11 @@ export function readEnvOptions(env: Readonly<Record<string, string | undefined>>
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
     configPath: e.XIAOER_CONFIG,
-    apiBase: Object.freeze({ feishu: e.FEISHU_API_BASE.replace(/\/+$/, '') }),
+    apiBase: Object.freeze({
+      feishu: e.FEISHU_API_BASE.replace(/\/+$/, ''),
+      wecom: e.WECOM_API_BASE.replace(/\/+$/, ''),
+      dingtalk: e.DINGTALK_API_BASE.replace(/\/+$/, ''),
+    }),
     logLevel: e.LOG_LEVEL,
   });
 }

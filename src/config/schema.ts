@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { feishuConfigSchema } from '../../adapters/feishu/config.js';
 import { localConfigSchema } from '../../adapters/local/config.js';
+import { wecomConfigSchema, wecomKfConfigSchema } from '../../adapters/wecom/config.js';
+import { dingtalkConfigSchema } from '../../adapters/dingtalk/config.js';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
@@ -15,7 +17,18 @@ function isTimeZone(tz: string): boolean {
 
 export const channelsSchema = z.strictObject({
   feishu: feishuConfigSchema.optional(),
+  wecom: wecomConfigSchema.optional(),
+  wecomKf: wecomKfConfigSchema.optional(),
+  dingtalk: dingtalkConfigSchema.optional(),
   local: localConfigSchema.optional(),
+}).refine((c) => !c.wecomKf || c.wecom, { message: 'wecomKf needs channels.wecom (the same corp credentials and callback URL)', path: ['wecomKf'] });
+
+/** Where staff hear about handoffs, dead letters and bad reviews. */
+export const alertsSchema = z.strictObject({
+  /** WeCom group robot: the key=… part of its webhook URL (群 → 添加群机器人). */
+  wecomRobotKey: z.string().min(1).optional(),
+  /** Feishu custom bot (群设置 → 群机器人 → 自定义机器人): its webhook URL, and the signing secret if 签名校验 is on. */
+  feishuBot: z.strictObject({ url: z.url(), secret: z.string().min(1).optional() }).optional(),
 });
 
 export const shopSchema = z.strictObject({
@@ -35,6 +48,7 @@ export const shopSchema = z.strictObject({
    */
   gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).default([]),
   channels: channelsSchema.refine((c) => Object.keys(c).length > 0, 'a shop needs at least one channel'),
+  alerts: alertsSchema.default({}),
 });
 
 export const outboxSchema = z

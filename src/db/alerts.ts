@@ -43,3 +43,19 @@ function toAlert(r: Selectable<AlertsTable>): Alert {
     at: Number(r.created_at), state: r.state,
   };
 }
+
+export async function pendingAlerts(q: Q, limit: number): Promise<Alert[]> {
+  return (await q.selectFrom('alerts').selectAll().where('state', '=', 'pending').orderBy('id').limit(limit).execute()).map(toAlert);
+}
+
+export async function markAlerts(q: Q, ids: readonly number[], state: 'sent' | 'failed' | 'pending', error: string | null, at: number): Promise<void> {
+  if (ids.length === 0) return;
+  await q.updateTable('alerts')
+    .set((eb) => ({ state, last_error: error, attempts: eb('attempts', '+', 1), ...(state === 'sent' ? { sent_at: at } : {}) }))
+    .where('id', 'in', [...ids]).execute();
+}
+
+export async function alertAttempts(q: Q, id: number): Promise<number> {
+  const row = await q.selectFrom('alerts').select('attempts').where('id', '=', id).executeTakeFirst();
+  return Number(row?.attempts ?? 0);
+}

@@ -22,6 +22,7 @@ export async function enqueue(q: Q, messageId: number, msg: OutboundMessage, at:
     message_id: messageId, shop_id: msg.shopId, channel: msg.channel, payload: JSON.stringify(msg),
     idempotency_key: msg.idempotencyKey, state: 'pending', attempts: 0, next_attempt_at: at,
     locked_until: null, last_error: null, platform_id: null, created_at: at, updated_at: at,
+    conversation_key: msg.conversationKey,
   }).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
 }
@@ -89,4 +90,24 @@ export async function releaseClaim(q: Q, id: number, nextAttemptAt: number, at: 
   await q.updateTable('outbox')
     .set((eb) => ({ state: 'pending', next_attempt_at: nextAttemptAt, locked_until: null, attempts: eb('attempts', '-', 1), updated_at: at }))
     .where('id', '=', id).execute();
+}
+
+/** Claims exactly these rows if still pending (a greeting that must go now, ahead of the queue). */
+export async function claimByIds(db: Kysely<Database>, ids: readonly number[], now: number, leaseMs: number): Promise<OutboxRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.updateTable('outbox')
+    .set((eb) => ({ state: 'sending', locked_until: now + leaseMs, attempts: eb('attempts', '+', 1), updated_at: now }))
+    .where('id', 'in', [...ids]).where('state', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.map(toRow).sort((a, b) => a.id - b.id);
+}
+
+/** Replies already sent in a conversation since a time (for per-customer-message reply caps). */
+export async function countSentSince(q: Q, shopId: string, conversationKey: string, since: number): Promise<number> {
+  const row = await q.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('shop_id', '=', shopId).where('conversation_key', '=', conversationKey).where('state', '=', 'sent')
+    .where('updated_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -63,6 +63,15 @@ export interface OutboxTable {
   platform_id: string | null;
   created_at: number;
   updated_at: number;
+  conversation_key: string | null;
+}
+
+export interface PlatformCursorsTable {
+  shop_id: string;
+  channel: string;
+  account: string;
+  cursor: string;
+  updated_at: number;
 }
 
 export interface AlertsTable {
@@ -82,6 +91,7 @@ export interface AlertsTable {
 }
 
 export interface Database {
+  platform_cursors: PlatformCursorsTable;
   alerts: AlertsTable;
   customers: CustomersTable;
   conversations: ConversationsTable;

@@ -17,7 +17,7 @@ export interface Gift {
 export interface DecideInput {
   shop: { id: string; name: string; timezone: string; businessHours: { from: string; to: string }; gifts?: readonly Gift[] };
   playbook: CompiledPlaybook;
-  message: { text: string | null; kind: MessageKind; channel: Channel };
+  message: { text: string | null; kind: MessageKind; channel: Channel; event?: 'session_start' };
   customer: { name: string | null; firstSeenAt: number; tags: readonly string[]; tier: string | null };
   conversation: { isNew: boolean };
   state: ConversationState;
@@ -78,6 +78,8 @@ export function decide(input: DecideInput): Decision {
   };
 
   let answered = runRules(d, ctx, vars);
+  // An event (the customer opened the chat) is not a message the bot failed to understand.
+  if (input.message.event) return d;
   if (!answered) {
     state.misses += 1;
     if (state.misses >= playbook.settings.handoff.afterMisses && understood.intent !== 'handoff') {
@@ -166,6 +168,7 @@ function slotVars(state: ConversationState): Record<string, string> {
 
 function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   const { input, state } = ctx;
+  if ((rule.event === 'session_start') !== (input.message.event === 'session_start')) return false;
   if (rule.event === 'first_message' && !input.conversation.isNew) return false;
   if (rule.kinds && !rule.kinds.has(input.message.kind)) return false;
   if (rule.channels && !rule.channels.has(input.message.channel)) return false;

@@ -20,6 +20,8 @@ export interface IngestResult {
   /** A person has this conversation: the message was stored and the bot stayed silent. */
   silenced: boolean;
   handoff: { rule: string; reason: string } | null;
+  /** The outbox rows queued for the replies. */
+  outboxIds: number[];
 }
 
 export interface IngestDeps {
@@ -38,7 +40,7 @@ export const TRANSCRIPT_MESSAGES = 20;
  */
 export async function ingest(trx: Transaction<Database>, msg: InboundMessage, deps: IngestDeps): Promise<IngestResult> {
   if (await isDuplicateInbound(trx, msg.shopId, msg.channel, msg.platformMessageId, msg.deliveryId)) {
-    return { duplicate: true, replies: [], understood: NOTHING, silenced: false, handoff: null };
+    return { duplicate: true, replies: [], understood: NOTHING, silenced: false, handoff: null, outboxIds: [] };
   }
   const at = msg.receivedAt.getTime();
   const customer = await touchCustomer(trx, {
@@ -57,17 +59,18 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     conversation: { isNew: conversation.isNew }, state: conversation.state, now: msg.receivedAt, random: deps.random,
   });
 
+  const outboxIds: number[] = [];
   for (const [i, reply] of d.replies.entries()) {
     const messageId = await insertMessage(trx, {
       shopId: msg.shopId, channel: msg.channel, conversationId: conversation.id, direction: 'out',
       platformMessageId: null, deliveryId: null, kind: 'text', text: reply.text, rule: reply.rule,
       response: reply.response, raw: undefined, at,
     });
-    await enqueue(trx, messageId, {
+    outboxIds.push(await enqueue(trx, messageId, {
       shopId: msg.shopId, channel: msg.channel, customerId: msg.customerId, conversationKey: msg.conversationKey,
       text: reply.text, rule: reply.rule, response: reply.response, proactive: false,
-      idempotencyKey: replyKey(msg, i), replyContext: msg.replyContext,
-    }, at);
+      idempotencyKey: replyKey(msg, i), replyContext: { inboundAt: at, ...msg.replyContext },
+    }, at));
   }
   if (d.tags.add.length || d.tags.remove.length) {
     await updateTags(trx, customer.id, [...customer.tags.filter((t) => !d.tags.remove.includes(t)), ...d.tags.add]);
@@ -88,7 +91,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   }
   const lastRule = d.fired.at(-1) ?? null;
   await saveConversationState(trx, conversation.id, d.state, lastRule, at, d.handoff ? at : undefined);
-  return { duplicate: false, replies: d.replies, understood: d.understood, silenced: d.silenced, handoff: d.handoff };
+  return { duplicate: false, replies: d.replies, understood: d.understood, silenced: d.silenced, handoff: d.handoff, outboxIds };
 }
 
 /** Deterministic per (inbound message, reply index); 32 hex chars fits Feishu's 50-char uuid. */

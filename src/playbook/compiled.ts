@@ -24,7 +24,7 @@ export interface CompiledRule {
   readonly order: number;
   readonly file: string;
   readonly line: number;
-  readonly event: 'message' | 'first_message';
+  readonly event: 'message' | 'first_message' | 'session_start';
   readonly intents: ReadonlySet<string> | undefined;
   readonly bargainers: ReadonlySet<string> | undefined;
   readonly keywords: PhraseSet | undefined;

@@ -17,8 +17,12 @@ const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour HH:MM');
 const stepSchema = z.union([
   z.strictObject({ user: z.union([z.string().min(1), z.number().transform(String)]) }),
   z.strictObject({ image: z.literal(true) }),
+  /** The customer opens the chat window (微信客服 enter_session) without writing. */
+  z.strictObject({ open: z.literal(true) }),
   z.strictObject({ bot: z.string().min(1), rule: z.string().min(1).optional() }),
   z.strictObject({ silent: z.literal(true) }),
+  /** How many replies the last customer turn got. */
+  z.strictObject({ replies: z.number().int().min(0) }),
   z.strictObject({ handoff: z.literal(true) }),
 ]);
 const fixtureSchema = z.strictObject({
@@ -94,10 +98,12 @@ function playOne(
   let pending: Decision['replies'] = [];
   let turns = 0;
   for (const [j, step] of fx.conversation.entries()) {
-    if ('user' in step || 'image' in step) {
+    if ('user' in step || 'image' in step || 'open' in step) {
       last = decide({
         shop: shopWithGifts, playbook,
-        message: 'user' in step ? { text: step.user, kind: 'text', channel: 'local' } : { text: null, kind: 'image', channel: 'local' },
+        message: 'user' in step ? { text: step.user, kind: 'text', channel: 'local' }
+          : 'image' in step ? { text: null, kind: 'image', channel: 'local' }
+          : { text: null, kind: 'event', channel: 'local', event: 'session_start' },
         customer: { name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null },
         conversation: { isNew: turns === 0 }, state, now: new Date(now.getTime() + turns * 60_000), random: () => 0,
       });
@@ -111,6 +117,8 @@ function playOne(
     if (!last) return `${where(j)}: a "${Object.keys(step)[0]}" step needs a "user" step before it`;
     if ('silent' in step) {
       if (last.replies.length) return `${where(j)}: expected no reply, got "${last.replies[0]!.text}" (rule ${last.replies[0]!.rule})`;
+    } else if ('replies' in step) {
+      if (last.replies.length !== step.replies) return `${where(j)}: expected ${step.replies} replies, got ${last.replies.length}: ${last.replies.map((r) => r.rule).join(', ')}`;
     } else if ('handoff' in step) {
       if (!last.handoff) return `${where(j)}: expected a handoff to a person; rules fired: ${last.fired.join(', ') || '(none)'}`;
     } else {

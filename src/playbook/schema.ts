@@ -12,11 +12,12 @@ const phraseList = z.array(phrase).min(1);
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1)]);
 
 export const BARGAINER_TYPES = ['promise', 'comparison', 'assertive', 'merit', 'sympathy', 'excuse'] as const;
-export const EVENTS = ['message', 'first_message'] as const;
+export const EVENTS = ['message', 'first_message', 'session_start'] as const;
 export const CHANNEL_NAMES = ['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local'] as const;
 
 export const whenSchema = z.strictObject({
-  /** message (default): every customer message; first_message: only the first of a conversation. */
+  /** message (default): every customer message; first_message: only the first of a conversation;
+   *  session_start: the customer opened the chat window (微信客服 enter_session), before writing anything. */
   event: z.enum(EVENTS).default('message'),
   /** The recognised intent of the message (see `intents:`). */
   intent: oneOrMany(nonEmpty).optional(),

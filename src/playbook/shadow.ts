@@ -15,7 +15,7 @@ export function findShadowed(rules: readonly CompiledRule[]): { rule: CompiledRu
 }
 
 function covers(a: CompiledRule, b: CompiledRule): boolean {
-  return (a.event === 'message' || a.event === b.event)
+  return (a.event === b.event || (a.event === 'message' && b.event === 'first_message'))
     && subset(b.intents, a.intents) && subset(b.bargainers, a.bargainers)
     && subset(b.kinds, a.kinds) && subset(b.channels, a.channels) && subset(b.tiers, a.tiers)
     && (a.returning === undefined || a.returning === b.returning)

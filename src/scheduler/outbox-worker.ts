@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db, Dialect } from '../db/index.js';
-import { claimDue, markFinal, markRetry, markSent, releaseClaim } from '../db/outbox.js';
+import { claimByIds, claimDue, markFinal, markRetry, markSent, releaseClaim } from '../db/outbox.js';
 import type { OutboxRow } from '../db/outbox.js';
 import type { Metrics } from '../metrics.js';
 import type { SendResult } from '../types/index.js';
@@ -22,6 +22,8 @@ export interface OutboxWorkerDeps {
   random: () => number;
   maxAttempts: number;
   send(row: OutboxRow): Promise<SendResult>;
+  /** A reason not to send at all (platform reply limits), checked right before sending. */
+  policy?(row: OutboxRow): Promise<string | null>;
   /** Called once per dead-lettered row (alerts hook in here). Must not throw. */
   onDead?(row: OutboxRow, reason: string): void;
 }
@@ -31,6 +33,8 @@ export interface OutboxWorker {
   tick(): Promise<number>;
   /** Ask for a tick soon (after a commit that enqueued rows). Coalesces. */
   poke(): void;
+  /** Sends these rows now, beside any running tick (a 微信客服 welcome has 20 s). */
+  sendNow(ids: number[]): void;
   /** Resolves when no tick is running or requested. */
   idle(): Promise<void>;
 }
@@ -48,7 +52,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   async function handle(row: OutboxRow): Promise<boolean> {
     let result: SendResult;
     try {
-      result = await deps.send(row);
+      const refused = deps.policy ? await deps.policy(row) : null;
+      result = refused ? { ok: false, retry: 'skip', reason: refused } : await deps.send(row);
     } catch (err) {
       result = { ok: false, retry: 'backoff', reason: `unexpected: ${err instanceof Error ? err.message : String(err)}` };
     }
@@ -56,6 +61,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     if (result.ok) {
       await markSent(deps.db, row.id, result.platformId ?? null, now);
       deps.metrics.sends.inc({ channel: row.channel, outcome: 'sent' });
+      return true;
+    }
+    if (result.retry === 'skip') {
+      await markFinal(deps.db, row.id, 'skipped', result.reason, now);
+      deps.metrics.sends.inc({ channel: row.channel, outcome: 'skipped' });
+      deps.log.info({ shop: row.shopId, outbox: row.id, message: row.messageId, reason: result.reason }, 'reply skipped by platform rules');
       return true;
     }
     if (result.retry === 'backoff' && row.attempts < deps.maxAttempts) {
@@ -119,13 +130,25 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     return running;
   }
 
+  const direct = new Set<Promise<void>>();
   return {
     tick,
     poke() {
       void tick();
     },
+    sendNow(ids) {
+      const p = (async () => {
+        const rows = await claimByIds(deps.db, ids, deps.now(), OUTBOX_LEASE_MS);
+        await sendConversation(rows);
+      })().catch((err: unknown) => deps.log.error({ err }, 'immediate send failed; the rows stay queued'));
+      direct.add(p);
+      void p.finally(() => direct.delete(p));
+    },
     async idle() {
-      while (running) await running;
+      while (running || direct.size) {
+        if (running) await running;
+        await Promise.all(direct);
+      }
     },
   };
 }

@@ -17,6 +17,8 @@ export interface InboundMessage {
   conversationKey: string;
   text: string | null;
   kind: MessageKind;
+  /** For kind 'event': which one. session_start = the customer opened the chat (微信客服 enter_session). */
+  event?: 'session_start';
   receivedAt: Date;
   /** What the adapter needs later to answer in the same place (chat id, session webhook…). */
   replyContext: Record<string, unknown>;
@@ -39,4 +41,5 @@ export interface OutboundMessage {
 
 export type SendResult =
   | { ok: true; platformId?: string }
-  | { ok: false; retry: 'backoff' | 'never'; reason: string };
+  /** skip: the platform's own rules forbid this send (window closed, count reached); recorded, not retried. */
+  | { ok: false; retry: 'backoff' | 'never' | 'skip'; reason: string };

@@ -96,6 +96,8 @@ describe.each(DIALECTS)('repositories on %s', (dialect) => {
 
   it('migrates down and up again', async () => {
     await migrateDown(h.db);
+    await expect(h.db.selectFrom('platform_cursors').selectAll().execute()).rejects.toThrow();
+    await migrateDown(h.db);
     await expect(h.db.selectFrom('alerts').selectAll().execute()).rejects.toThrow();
     await migrateDown(h.db);
     await expect(h.db.selectFrom('outbox').selectAll().execute()).rejects.toThrow();

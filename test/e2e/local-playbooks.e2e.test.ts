@@ -76,7 +76,7 @@ describe.each(DIALECTS)('playbooks through POST /webhooks/local on %s', (dialect
     expect(rules(a)).toEqual(['转人工-工作时间']);
     expect((await say('h1', '还在吗')).replies).toEqual([]);
     const [alert] = await listAlerts(svc.service.db.db, 'acme');
-    expect(alert).toMatchObject({ kind: 'handoff', conversationKey: 'local:h1:h1', state: 'pending' });
+    expect(alert).toMatchObject({ kind: 'handoff', conversationKey: 'local:h1:h1' });
     expect(alert!.text).toMatch(/转人工.*h1/);
     expect(alert!.transcript.map((t) => t.who + ':' + t.text.slice(0, 3))).toEqual(['customer:你好', expect.stringMatching(/^bot:/), 'customer:转人工', expect.stringMatching(/^bot:/)]);
     expect(await releaseHandoff(svc.service.db.db, 'acme', 'local:h1:h1', clock)).toBe(true);

@@ -1,0 +1,16 @@
+import type { Adapter } from '../types.js';
+import type { DingtalkConfig } from './config.js';
+import { parseDingtalk } from './parse.js';
+import { sendDingtalk } from './send.js';
+import { verifyDingtalk } from './verify.js';
+
+/** DingTalk internal-app robot, HTTP callback mode. */
+export const dingtalkAdapter: Adapter<DingtalkConfig> = {
+  platform: 'dingtalk',
+  channel: 'dingtalk',
+  configOf: (c) => c.dingtalk,
+  verify: verifyDingtalk,
+  parse: parseDingtalk,
+  ack: () => ({ status: 200, body: {} }),
+  send: sendDingtalk,
+};

@@ -1,0 +1,40 @@
+import type { OutboundMessage, SendResult } from '../../src/types/index.js';
+import { classifyThrown } from '../shared/http.js';
+import { callWithToken } from '../shared/wecom-token.js';
+import type { WecomReply } from '../shared/wecom-token.js';
+import type { SendContext } from '../types.js';
+import { classifyWecom, truncateBytes, WECOM_TEXT_MAX_BYTES } from '../wecom/send.js';
+import { KF_WELCOME_CODE_TTL_MS } from './config.js';
+import type { KfConfig } from './config.js';
+
+/**
+ * A greeting for enter_session goes through send_msg_on_event with the welcome_code; every
+ * other reply through send_msg. Our idempotency key becomes the platform msgid (≤ 32 chars).
+ * https://developer.work.weixin.qq.com/document/path/94677 · https://developer.work.weixin.qq.com/document/path/95122
+ */
+export async function sendKf(msg: OutboundMessage, cfg: KfConfig, ctx: SendContext): Promise<SendResult> {
+  const welcomeCode = typeof msg.replyContext.welcomeCode === 'string' ? msg.replyContext.welcomeCode : null;
+  if (welcomeCode) {
+    const age = ctx.now() - Number(msg.replyContext.welcomeAt ?? 0);
+    if (age > KF_WELCOME_CODE_TTL_MS) return { ok: false, retry: 'skip', reason: `welcome_code expired (${Math.round(age / 1000)} s old, valid 20 s)` };
+  }
+  const content = { msgtype: 'text', text: { content: truncateBytes(msg.text, WECOM_TEXT_MAX_BYTES) }, msgid: msg.idempotencyKey };
+  try {
+    let status = 0;
+    const body = await callWithToken(cfg.corpId, cfg.secret, ctx, async (token) => {
+      const res = welcomeCode
+        ? await ctx.http.post<WecomReply>(`${ctx.apiBase}/cgi-bin/kf/send_msg_on_event`, { code: welcomeCode, ...content }, { params: { access_token: token } })
+        : await ctx.http.post<WecomReply>(`${ctx.apiBase}/cgi-bin/kf/send_msg`,
+          { touser: msg.customerId, open_kfid: String(msg.replyContext.openKfId ?? cfg.openKfId), ...content }, { params: { access_token: token } });
+      status = res.status;
+      return res.data ?? {};
+    });
+    const result = classifyWecom(body, status);
+    // A welcome code is single use: a failed greeting cannot be retried with it.
+    if (!result.ok && welcomeCode && result.retry === 'backoff') return { ok: false, retry: 'skip', reason: `welcome not sent: ${result.reason}` };
+    return result;
+  } catch (err) {
+    const failed = classifyThrown(err);
+    return welcomeCode ? { ok: false, retry: 'skip', reason: `welcome not sent: ${failed.reason}` } : failed;
+  }
+}

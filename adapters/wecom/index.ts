@@ -1,0 +1,17 @@
+import type { Adapter } from '../types.js';
+import type { WecomConfig } from './config.js';
+import { parseWecom } from './parse.js';
+import { sendWecom } from './send.js';
+import { verifyWecom, verifyWecomUrl } from './verify.js';
+
+/** WeCom self-built app: answer the callback within 5 s with an empty 200, reply through the API. */
+export const wecomAdapter: Adapter<WecomConfig> = {
+  platform: 'wecom',
+  channel: 'wecom',
+  configOf: (c) => c.wecom,
+  verify: verifyWecom,
+  verifyUrl: verifyWecomUrl,
+  parse: parseWecom,
+  ack: () => ({ status: 200, body: '' }),
+  send: sendWecom,
+};

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import { kfItemToInbound } from '../../adapters/wecom-kf/parse.js';
+import { syncKf } from '../../adapters/wecom-kf/sync.js';
+import type { KfConfig } from '../../adapters/wecom-kf/config.js';
+import type { SendContext } from '../../adapters/types.js';
+import { getCursor, saveCursor } from '../db/cursors.js';
+import type { Db } from '../db/index.js';
+import type { InboundMessage } from '../types/index.js';
+
+/** A safety stop: a sync that keeps saying has_more for this many pages is logged and resumed next time. */
+const MAX_PAGES_PER_PULL = 50;
+
+export interface KfPullerDeps {
+  db: Db;
+  log: Logger;
+  now: () => Date;
+  sendContext: () => SendContext;
+  /** Commits one message through the normal pipeline; resolves with the outbox ids it queued. */
+  commit(message: InboundMessage): Promise<{ duplicate: boolean; outboxIds: number[] }>;
+  /** Greetings for enter_session must go at once (welcome_code lasts 20 s). */
+  sendNow(outboxIds: number[]): void;
+  /** Other replies: the normal outbox. */
+  poke(): void;
+}
+
+/**
+ * 微信客服 callbacks only announce that messages wait. Pulls are serialized per account, so
+ * two callbacks never fetch the same page twice, and the cursor is saved after each page's
+ * messages are committed: a crash re-reads at most one page, and msgid dedup absorbs it.
+ */
+export function createKfPuller(deps: KfPullerDeps) {
+  const chains = new Map<string, Promise<void>>();
+
+  async function pullOnce(shopId: string, cfg: KfConfig, callbackToken: string): Promise<void> {
+    let cursor = await getCursor(deps.db, shopId, 'wecomKf', cfg.openKfId);
+    for (let page = 0; page < MAX_PAGES_PER_PULL; page++) {
+      const batch = await syncKf(cfg, callbackToken, cursor, deps.sendContext());
+      let queued = false;
+      for (const item of batch.items) {
+        const message = kfItemToInbound(item, shopId, deps.now());
+        if (!message) continue;
+        const result = await deps.commit(message);
+        if (message.event === 'session_start') deps.sendNow(result.outboxIds);
+        else if (result.outboxIds.length) queued = true;
+      }
+      if (queued) deps.poke();
+      cursor = batch.nextCursor;
+      await saveCursor(deps.db, shopId, 'wecomKf', cfg.openKfId, cursor, deps.now().getTime());
+      if (!batch.hasMore) return;
+    }
+    deps.log.warn({ shop: shopId, account: cfg.openKfId }, 'sync_msg still has more after the page limit; continuing on the next callback');
+  }
+
+  return {
+    /** Resolves when this pull (queued behind any running one for the same account) is done. */
+    pull(shopId: string, cfg: KfConfig, callbackToken: string): Promise<void> {
+      const key = `${shopId}\0${cfg.openKfId}`;
+      const next = (chains.get(key) ?? Promise.resolve())
+        .then(() => pullOnce(shopId, cfg, callbackToken))
+        .catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.message : String(err), shop: shopId, account: cfg.openKfId },
+          '微信客服 sync_msg failed; messages stay on the platform and are fetched on the next callback'));
+      chains.set(key, next);
+      void next.finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+      });
+      return next;
+    },
+    async idle(): Promise<void> {
+      while (chains.size) await Promise.all(chains.values());
+    },
+  };
+}
+
+export type KfPuller = ReturnType<typeof createKfPuller>;
