@@ -54,7 +54,8 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   });
 
   const d = decide({
-    shop: deps.shop, playbook: deps.playbook, message: { text: msg.text, kind: msg.kind, channel: msg.channel },
+    shop: deps.shop, playbook: deps.playbook,
+    message: { text: msg.text, kind: msg.kind, channel: msg.channel, ...(msg.event ? { event: msg.event } : {}) },
     customer: { name: customer.name, firstSeenAt: customer.firstSeenAt, tags: customer.tags, tier: customer.tier },
     conversation: { isNew: conversation.isNew }, state: conversation.state, now: msg.receivedAt, random: deps.random,
   });

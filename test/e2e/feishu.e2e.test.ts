@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { listOutbox } from '../../src/db/outbox.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import type { TestDialect } from '../helpers/db.js';
-import { FakeFeishu } from '../helpers/fake-feishu.js';
+import { FakePlatforms as FakeFeishu } from '../helpers/fake-platforms.js';
 import { feishuEncrypt, receiveEvent, signedEncrypted } from '../helpers/feishu.js';
 import { FEISHU, startService } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';

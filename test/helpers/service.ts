@@ -8,18 +8,31 @@ import { createLogger } from '../../src/log.js';
 import { createService } from '../../src/service.js';
 import type { Service } from '../../src/service.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { DINGTALK } from './dingtalk.js';
+import { FAKE_SECRETS } from './fake-platforms.js';
+import { WECOM } from './wecom.js';
 
 export const FEISHU = {
   appId: 'cli_a1b2c3d4e5',
-  appSecret: 'feishu-app-secret-123',
+  appSecret: FAKE_SECRETS.feishu,
   verificationToken: 'verif-token-abc',
   encryptKey: 'encrypt-key-xyz',
 } as const;
 
 export const DEFAULT_PLAYBOOKS = join(PACKAGE_ROOT, 'playbooks');
 
+/** Channel blocks for a shop with every platform (credentials match the fake platforms). */
+export function allChannels(robotBase?: string): string {
+  return `      wecom: { corpId: ${WECOM.corpId}, agentId: ${WECOM.agentId}, secret: \${ACME_WECOM_SECRET}, token: ${WECOM.token}, encodingAESKey: ${WECOM.encodingAESKey} }
+      wecomKf: { openKfId: ${WECOM.openKfId} }
+      dingtalk: { appKey: ${DINGTALK.appKey}, appSecret: \${ACME_DINGTALK_SECRET}, robotCode: ${DINGTALK.robotCode} }
+${robotBase ? `    alerts:\n      wecomRobotKey: robot-key-1\n      feishuBot: { url: "${robotBase}/feishu-bot", secret: bot-secret }\n` : ''}`;
+}
+
 /** A config file in a temp dir: one shop "acme" with Feishu and local channels and the default playbooks. */
-export function writeConfig(opts: { playbooks?: string; extra?: string; businessHours?: string } = {}): string {
+export const LOCAL_TOKEN = 'local-bearer-token-xyz';
+
+export function writeConfig(opts: { playbooks?: string; extra?: string; businessHours?: string; channels?: string; localToken?: boolean } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'xiaoer-'));
   const file = join(dir, 'xiaoer.yml');
   writeFileSync(file, `shops:
@@ -30,8 +43,8 @@ export function writeConfig(opts: { playbooks?: string; extra?: string; business
     playbooks: ${opts.playbooks ?? DEFAULT_PLAYBOOKS}
     channels:
       feishu: { appId: ${FEISHU.appId}, appSecret: \${ACME_FEISHU_SECRET}, verificationToken: ${FEISHU.verificationToken}, encryptKey: ${FEISHU.encryptKey} }
-      local: {}
-${opts.extra ?? ''}`);
+      local: ${opts.localToken ? `{ token: ${LOCAL_TOKEN} }` : '{}'}
+${opts.channels ?? ''}${opts.extra ?? ''}`);
   return file;
 }
 
@@ -63,8 +76,11 @@ export async function startService(o: {
   worker?: 'auto' | 'manual' | 'off';
   watch?: boolean;
 }): Promise<TestService> {
-  const env = readEnvOptions({ DATABASE_URL: o.databaseUrl, FEISHU_API_BASE: o.feishuBase ?? 'http://127.0.0.1:9', LOG_LEVEL: 'debug' });
-  const config = loadConfig(o.configFile ?? writeConfig(), { ACME_FEISHU_SECRET: FEISHU.appSecret });
+  const base = o.feishuBase ?? 'http://127.0.0.1:9';
+  const env = readEnvOptions({ DATABASE_URL: o.databaseUrl, FEISHU_API_BASE: base, WECOM_API_BASE: base, DINGTALK_API_BASE: base, LOG_LEVEL: 'debug' });
+  const config = loadConfig(o.configFile ?? writeConfig(), {
+    ACME_FEISHU_SECRET: FEISHU.appSecret, ACME_WECOM_SECRET: FAKE_SECRETS.wecom, ACME_DINGTALK_SECRET: DINGTALK.appSecret,
+  });
   const logs = new LogCapture();
   const service = await createService({
     env, config, log: createLogger('debug', logs), now: o.now, random: o.random, worker: o.worker ?? 'manual', watch: o.watch ?? false,

@@ -1,0 +1,155 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KfItem } from '../../adapters/wecom-kf/parse.js';
+
+export interface FakeMessage {
+  receiveIdType: string | null;
+  receiveId: string;
+  text: string;
+  uuid: string | undefined;
+  token: string;
+}
+
+export interface Sent {
+  platform: 'wecom' | 'kf' | 'kf-welcome' | 'dingtalk' | 'wecom-robot' | 'feishu-bot';
+  to: string;
+  text: string;
+  body: Record<string, unknown>;
+}
+
+export const FAKE_SECRETS = { feishu: 'feishu-app-secret-123', wecom: 'wecom-corp-secret-456' } as const;
+
+/**
+ * One local stand-in for open.feishu.cn, qyapi.weixin.qq.com and oapi.dingtalk.com: issues
+ * tokens, accepts sends, serves 微信客服 sync_msg, and can be told to fail. It does NOT
+ * deduplicate, so tests see every message we really sent.
+ */
+export class FakePlatforms {
+  server: Server;
+  base = '';
+  // Feishu
+  tokensIssued = 0;
+  delivered: FakeMessage[] = [];
+  attempts = 0;
+  /** Answers for the next send attempts (any platform), in order: an HTTP status or a platform error code. */
+  script: (number | { code: number })[] = [];
+  revoked = new Set<string>();
+  expireSeconds = 7200;
+  // WeCom, 微信客服, DingTalk, robots
+  wecomTokensIssued = 0;
+  sent: Sent[] = [];
+  kfItems: KfItem[] = [];
+  kfSyncCalls: { cursor: string | null; token: string }[] = [];
+  /** Behave as if our cursor were unknown: return everything again (tests msgid dedup). */
+  kfIgnoreCursor = false;
+
+  constructor() {
+    this.server = createServer((req, res) => void this.route(req, res));
+  }
+
+  async start(): Promise<this> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  reset(): void {
+    Object.assign(this, { tokensIssued: 0, delivered: [], attempts: 0, script: [], wecomTokensIssued: 0, sent: [], kfItems: [], kfSyncCalls: [], kfIgnoreCursor: false });
+    this.revoked.clear();
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+    const url = new URL(req.url ?? '/', 'http://x');
+    const json = (status: number, data: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(data));
+    };
+    const scripted = (): boolean => {
+      this.attempts += 1;
+      const step = this.script.shift();
+      if (typeof step === 'number') {
+        json(step, { code: step === 429 ? 99991400 : 1, errcode: -1, msg: `scripted ${step}` });
+        return true;
+      }
+      if (step) {
+        json(200, { code: step.code, errcode: step.code, msg: 'scripted code', errmsg: 'scripted code' });
+        return true;
+      }
+      return false;
+    };
+    const wecomToken = (): string | null => {
+      const t = url.searchParams.get('access_token') ?? '';
+      if (!t.startsWith('wx-token-') || this.revoked.has(t)) {
+        json(200, { errcode: 42001, errmsg: 'access_token expired' });
+        return null;
+      }
+      return t;
+    };
+    switch (url.pathname) {
+      case '/open-apis/auth/v3/tenant_access_token/internal':
+        if (body.app_secret !== FAKE_SECRETS.feishu) return json(200, { code: 10014, msg: 'app secret invalid' });
+        this.tokensIssued += 1;
+        return json(200, { code: 0, msg: 'ok', tenant_access_token: `t-fake-${this.tokensIssued}`, expire: this.expireSeconds });
+      case '/open-apis/im/v1/messages': {
+        const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+        if (this.revoked.has(token) || !token.startsWith('t-fake-')) return json(400, { code: 99991663, msg: 'Invalid access token for authorization' });
+        if (scripted()) return;
+        const content = JSON.parse(String(body.content)) as { text: string };
+        this.delivered.push({
+          receiveIdType: url.searchParams.get('receive_id_type'), receiveId: String(body.receive_id),
+          text: content.text, uuid: body.uuid as string | undefined, token,
+        });
+        return json(200, { code: 0, msg: 'success', data: { message_id: `om_sent_${this.delivered.length}` } });
+      }
+      case '/cgi-bin/gettoken':
+        if (url.searchParams.get('corpsecret') !== FAKE_SECRETS.wecom) return json(200, { errcode: 40001, errmsg: 'invalid credential' });
+        this.wecomTokensIssued += 1;
+        return json(200, { errcode: 0, errmsg: 'ok', access_token: `wx-token-${this.wecomTokensIssued}`, expires_in: 7200 });
+      case '/cgi-bin/message/send':
+        if (!wecomToken() || scripted()) return;
+        this.sent.push({ platform: 'wecom', to: String(body.touser), text: (body.text as { content: string }).content, body });
+        return json(200, { errcode: 0, errmsg: 'ok', msgid: `wmsg_${this.sent.length}` });
+      case '/cgi-bin/kf/send_msg':
+        if (!wecomToken() || scripted()) return;
+        this.sent.push({ platform: 'kf', to: String(body.touser), text: (body.text as { content: string }).content, body });
+        return json(200, { errcode: 0, errmsg: 'ok', msgid: String(body.msgid ?? 'kf') });
+      case '/cgi-bin/kf/send_msg_on_event':
+        if (!wecomToken() || scripted()) return;
+        this.sent.push({ platform: 'kf-welcome', to: String(body.code), text: (body.text as { content: string }).content, body });
+        return json(200, { errcode: 0, errmsg: 'ok', msgid: String(body.msgid ?? 'kfw') });
+      case '/cgi-bin/kf/sync_msg': {
+        if (!wecomToken()) return;
+        const cursor = typeof body.cursor === 'string' ? body.cursor : null;
+        this.kfSyncCalls.push({ cursor, token: String(body.token) });
+        const from = cursor && !this.kfIgnoreCursor ? Number(cursor) : 0;
+        const page = this.kfItems.slice(from, from + 2); // small pages, so has_more loops are exercised
+        const next = from + page.length;
+        return json(200, { errcode: 0, errmsg: 'ok', next_cursor: String(next), has_more: next < this.kfItems.length ? 1 : 0, msg_list: page });
+      }
+      case '/cgi-bin/webhook/send':
+        if (scripted()) return;
+        this.sent.push({ platform: 'wecom-robot', to: String(url.searchParams.get('key')), text: (body.markdown as { content: string }).content, body });
+        return json(200, { errcode: 0, errmsg: 'ok' });
+      case '/robot/sendBySession':
+        if (scripted()) return;
+        this.sent.push({ platform: 'dingtalk', to: String(url.searchParams.get('session')), text: (body.text as { content: string }).content, body });
+        return json(200, { errcode: 0, errmsg: 'ok' });
+      case '/feishu-bot':
+        this.sent.push({ platform: 'feishu-bot', to: 'bot', text: (body.content as { text: string }).text, body });
+        return json(200, { code: 0, msg: 'success' });
+      default:
+        return json(404, { code: 404, msg: 'not found' });
+    }
+  }
+}
