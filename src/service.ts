@@ -28,11 +28,14 @@ import type { PlaybookStore } from './playbook/store.js';
 import { watchPlaybooks } from './playbook/watch.js';
 import { createAlertWorker } from './scheduler/alert-worker.js';
 import type { AlertWorker } from './scheduler/alert-worker.js';
+import { createJobRunner } from './scheduler/jobs-runner.js';
+import type { JobRunner } from './scheduler/jobs-runner.js';
+import { ingestOrderEvent } from './orders/ingest.js';
 import { createOutboxWorker } from './scheduler/outbox-worker.js';
 import type { OutboxWorker } from './scheduler/outbox-worker.js';
 import type { Channel, SendResult } from './types/index.js';
 
-/** node-cron is only the clock: every second it asks the outbox and the alerts to send what is due. */
+/** node-cron is only the clock: every second it runs due follow-ups and asks the outbox and alerts to send. */
 export const OUTBOX_TICK = '* * * * * *';
 /** A little slack before a token's own expiry for clock skew between us and the platform. */
 const TOKEN_SKEW_MS = 60_000;
@@ -59,6 +62,7 @@ export interface Service {
   readonly worker: OutboxWorker;
   readonly alerts: AlertWorker;
   readonly kf: KfPuller;
+  readonly jobs: JobRunner;
   readonly playbooks: PlaybookStore;
   readonly metrics: Metrics;
   listen(port: number, host?: string): Promise<{ server: Server; port: number }>;
@@ -112,12 +116,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const worker = createOutboxWorker({
     db: db.db, dialect: db.dialect, log, metrics, now: () => now().getTime(), random,
     maxAttempts: config.outbox.maxAttempts, send, policy,
-    onDead(row, reason) {
-      void insertAlert(db.db, {
+    async onDead(row, reason) {
+      await insertAlert(db.db, {
         shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
         customerId: row.message.customerId, transcript: [{ who: 'bot', text: row.message.text }], at: now().getTime(),
         text: `消息发送失败：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。请人工联系顾客，并检查该渠道的凭证和平台状态。`,
-      }).then(() => alerts.poke(), (err: unknown) => log.error({ err, shop: row.shopId }, 'could not record the dead-letter alert'));
+      });
+      alerts.poke();
     },
   });
   const batcher = createWriteBatcher(db.db);
@@ -128,8 +133,20 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     sendNow: (ids) => (mode === 'off' ? undefined : worker.sendNow(ids)),
     poke: () => (mode === 'off' ? undefined : worker.poke()),
   });
+  const jobs = createJobRunner({
+    db: db.db, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), random,
+    onQueued: () => (mode === 'off' ? undefined : worker.poke()),
+  });
   const app = createHttpApp({
     db: db.db, log, metrics, shops, now, commit,
+    async ingestOrder(shop, event) {
+      const outcome = await batcher.run((trx) => ingestOrderEvent(trx, shop, playbooks.get(shop.id), event, now().getTime(), random));
+      if (mode !== 'off') {
+        worker.poke();
+        alerts.poke();
+      }
+      return outcome;
+    },
     pullKf: (shop, cfg, token) => void kf.pull(shop.id, cfg, token),
     onCommitted: mode === 'off' ? () => undefined : () => {
       worker.poke();
@@ -148,15 +165,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   let task: ScheduledTask | null = null;
   if (mode === 'auto') {
     task = cron.schedule(OUTBOX_TICK, () => {
+      void jobs.tick();
       worker.poke();
       alerts.poke();
-    }, { noOverlap: true, name: 'outbox' });
+    }, { noOverlap: true, name: 'xiaoer-tick' });
     worker.poke(); // a restart resumes whatever was pending
   }
   let server: Server | null = null;
 
   return {
-    app, db, worker, alerts, kf, playbooks, metrics,
+    app, db, worker, alerts, kf, jobs, playbooks, metrics,
     async listen(port, host) {
       server = app.listen(port, host);
       await once(server, 'listening');
@@ -170,6 +188,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         await new Promise<void>((r) => server!.close(() => r()));
       }
       await kf.idle();
+      await jobs.idle();
       await batcher.drain();
       await worker.idle();
       await alerts.idle();

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { ValidationError, XiaoerError } from '../errors.js';
 import { runCheck } from './check.js';
 import { runHandoff } from './handoff.js';
+import { runJobs } from './jobs.js';
+import { runOrders } from './orders.js';
 import { runTest } from './test.js';
 import { runMigrate } from './migrate.js';
 import { runServe } from './serve.js';
@@ -20,6 +22,10 @@ Usage:
   xiaoer handoff list [--shop ID]   conversations a person has (the bot is silent there)
   xiaoer handoff release --shop ID <conversation>
                                     give a conversation back to the bot
+  xiaoer orders import FILE.jsonl --shop ID
+                                    backfill orders from past events (no messages are sent)
+  xiaoer jobs list [--shop ID] [--json]
+                                    pending follow-ups: due time, rule, customer, order
   xiaoer migrate [--down]           apply database migrations (or revert the last one)
 `;
 
@@ -39,6 +45,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runTest(rest);
       case 'handoff':
         return await runHandoff(rest);
+      case 'orders':
+        return await runOrders(rest);
+      case 'jobs':
+        return await runJobs(rest);
       case undefined:
       case 'help':
       case '--help':

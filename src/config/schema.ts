@@ -49,6 +49,17 @@ export const shopSchema = z.strictObject({
   gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).default([]),
   channels: channelsSchema.refine((c) => Object.keys(c).length > 0, 'a shop needs at least one channel'),
   alerts: alertsSchema.default({}),
+  /** Signs POST /events/orders/<shop> (X-Xiaoer-Signature: sha256=HMAC(secret, timestamp + "." + body)). */
+  orderWebhookSecret: z.string().min(16, 'use at least 16 random characters').optional(),
+  /** Never spam (domain.md §4, §11): quiet hours, caps and what an opt-out stops. */
+  respect: z.strictObject({
+    quietHours: z.strictObject({ from: z.string().regex(HHMM, 'use 24-hour HH:MM'), to: z.string().regex(HHMM, 'use 24-hour HH:MM') })
+      .default({ from: '22:00', to: '08:00' }),
+    maxProactivePerDay: z.number().int().min(0).max(50).default(3),
+    maxProactivePerOrder: z.number().int().min(0).max(50).default(6),
+    /** Whether 退订 also stops care messages (shipped, sign-for). Marketing always stops. */
+    optOutStopsCare: z.boolean().default(false),
+  }).default({ quietHours: { from: '22:00', to: '08:00' }, maxProactivePerDay: 3, maxProactivePerOrder: 6, optOutStopsCare: false }),
 });
 
 export const outboxSchema = z

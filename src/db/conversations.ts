@@ -87,3 +87,17 @@ export async function releaseHandoff(q: Q, shopId: string, key: string, at: numb
   await q.updateTable('conversations').set({ state: JSON.stringify(state), handoff_until: null, updated_at: at }).where('id', '=', Number(row.id)).execute();
   return true;
 }
+
+/** Where a proactive message to this customer goes: their latest conversation, else a new direct one. */
+export async function conversationForCustomer(q: Q, c: { shopId: string; customerId: number; channel: string; userId: string; at: number }): Promise<Conversation> {
+  const latest = await q.selectFrom('conversations').select('key')
+    .where('shop_id', '=', c.shopId).where('customer_id', '=', c.customerId).orderBy('updated_at', 'desc').limit(1).executeTakeFirst();
+  return openConversation(q, { shopId: c.shopId, customerId: c.customerId, key: latest?.key ?? `${c.channel}:direct:${c.userId}`, at: c.at });
+}
+
+/** When the customer last wrote in this conversation (platform reply windows count from it). */
+export async function lastInboundAt(q: Q, conversationId: number): Promise<number | null> {
+  const row = await q.selectFrom('messages').select('created_at').where('conversation_id', '=', conversationId)
+    .where('direction', '=', 'in').where('kind', '!=', 'event').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? Number(row.created_at) : null;
+}

@@ -57,3 +57,16 @@ function toCustomer(row: Selectable<CustomersTable>): Customer {
 export async function updateTags(q: Q, id: number, tags: readonly string[]): Promise<void> {
   await q.updateTable('customers').set({ tags: JSON.stringify(tags) }).where('id', '=', id).execute();
 }
+
+/** The customer an order names, created if we have never chatted; unlike touchCustomer, not a "seen" event. */
+export async function ensureCustomer(q: Q, c: { shopId: string; channel: string; platformUserId: string; name: string | null; at: number }): Promise<Customer> {
+  await q.insertInto('customers').values({
+    shop_id: c.shopId, channel: c.channel, platform_user_id: c.platformUserId, name: c.name,
+    tags: '[]', tier: null, first_seen_at: c.at, last_seen_at: c.at, opted_out_at: null,
+  }).onConflict((oc) => oc.columns(['shop_id', 'channel', 'platform_user_id']).doNothing()).execute();
+  return (await findCustomer(q, c.shopId, c.channel, c.platformUserId))!;
+}
+
+export async function setOptOut(q: Q, id: number, at: number | null): Promise<void> {
+  await q.updateTable('customers').set({ opted_out_at: at }).where('id', '=', id).execute();
+}

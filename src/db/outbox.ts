@@ -23,6 +23,7 @@ export async function enqueue(q: Q, messageId: number, msg: OutboundMessage, at:
     idempotency_key: msg.idempotencyKey, state: 'pending', attempts: 0, next_attempt_at: at,
     locked_until: null, last_error: null, platform_id: null, created_at: at, updated_at: at,
     conversation_key: msg.conversationKey,
+    proactive: msg.proactive ? 1 : 0, customer_key: `${msg.channel}:${msg.customerId}`, order_id: msg.orderId ?? null,
   }).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
 }
@@ -108,6 +109,24 @@ export async function countSentSince(q: Q, shopId: string, conversationKey: stri
   const row = await q.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n'))
     .where('shop_id', '=', shopId).where('conversation_key', '=', conversationKey).where('state', '=', 'sent')
     .where('updated_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Proactive messages queued for a customer since a time (the daily cap), not counting skipped or dead ones. */
+export async function countProactiveForCustomer(q: Q, shopId: string, customerKey: string, since: number): Promise<number> {
+  const row = await q.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('shop_id', '=', shopId).where('customer_key', '=', customerKey).where('proactive', '=', 1)
+    .where('created_at', '>=', since).where('state', 'in', ['pending', 'sending', 'sent'])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Proactive messages queued for an order, ever (the per-order cap). */
+export async function countProactiveForOrder(q: Q, shopId: string, orderId: string): Promise<number> {
+  const row = await q.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('shop_id', '=', shopId).where('order_id', '=', orderId).where('proactive', '=', 1)
+    .where('state', 'in', ['pending', 'sending', 'sent'])
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

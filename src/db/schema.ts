@@ -64,6 +64,56 @@ export interface OutboxTable {
   created_at: number;
   updated_at: number;
   conversation_key: string | null;
+  proactive: number;
+  customer_key: string | null;
+  order_id: string | null;
+}
+
+export interface OrdersTable {
+  shop_id: string;
+  order_id: string;
+  state: string;
+  customer_channel: string;
+  customer_user_id: string;
+  data: string; // JSON OrderData
+  signed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrderEventsTable {
+  shop_id: string;
+  event_id: string;
+  order_id: string;
+  type: string;
+  outcome: 'applied' | 'ignored';
+  reason: string | null;
+  occurred_at: number;
+  received_at: number;
+}
+
+export type JobState = 'pending' | 'running' | 'done' | 'cancelled' | 'skipped';
+
+export interface JobsTable {
+  id: Generated<number>;
+  shop_id: string;
+  /** rule: run a playbook rule; message: send an already chosen proactive message (deferred by quiet hours). */
+  kind: 'rule' | 'message';
+  rule: string;
+  category: 'care' | 'marketing';
+  customer_channel: string;
+  customer_user_id: string;
+  order_id: string | null;
+  payload: string; // JSON
+  due_at: number;
+  not_after: number | null;
+  state: JobState;
+  attempts: number;
+  locked_until: number | null;
+  reason: string | null;
+  dedup_key: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface PlatformCursorsTable {
@@ -91,6 +141,9 @@ export interface AlertsTable {
 }
 
 export interface Database {
+  orders: OrdersTable;
+  order_events: OrderEventsTable;
+  jobs: JobsTable;
   platform_cursors: PlatformCursorsTable;
   alerts: AlertsTable;
   customers: CustomersTable;

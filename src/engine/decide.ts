@@ -1,10 +1,10 @@
 import type { ConversationState } from '../db/conversations.js';
 import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
-import { findPhrases, foldText } from '../playbook/compiled.js';
+import { durationMs, findPhrases, foldText } from '../playbook/compiled.js';
 import type { Channel, MessageKind } from '../types/index.js';
 import { parseTemplate, render } from './template.js';
 import type { Template, TemplateVars } from './template.js';
-import { isWithinHours, localTime } from './time.js';
+import { hhmmToMinutes, isWithinHours, localTime } from './time.js';
 import { understand } from './understand.js';
 import type { Understood } from './understand.js';
 
@@ -17,7 +17,12 @@ export interface Gift {
 export interface DecideInput {
   shop: { id: string; name: string; timezone: string; businessHours: { from: string; to: string }; gifts?: readonly Gift[] };
   playbook: CompiledPlaybook;
-  message: { text: string | null; kind: MessageKind; channel: Channel; event?: 'session_start' };
+  /** event: session_start, an order event (order.paid …) or schedule; absent for a customer's message. */
+  message: { text: string | null; kind: MessageKind; channel: Channel; event?: string };
+  /** For event schedule: the one rule that came due. */
+  scheduledRule?: string;
+  /** The order an order event or follow-up is about. */
+  order?: OrderView;
   customer: { name: string | null; firstSeenAt: number; tags: readonly string[]; tier: string | null };
   conversation: { isNew: boolean };
   state: ConversationState;
@@ -26,11 +31,33 @@ export interface DecideInput {
   random: () => number;
 }
 
+export interface OrderView {
+  id: string;
+  state: string;
+  total: number;
+  items: readonly { title: string; qty: number; price: number }[];
+  courier?: string;
+  trackingNo?: string;
+  review?: { rating: number; text?: string };
+  signedAt: number | null;
+}
+
+/** Reviews can be left for 15 days after the goods are signed for (domain.md §5). */
+export const REVIEW_WINDOW_MS = 15 * 86_400_000;
+
 export interface PlannedReply {
   text: string;
   rule: string;
   response: string;
   variation: number;
+  category: 'care' | 'marketing';
+}
+
+export interface PlannedFollowUp {
+  rule: string;
+  dueAt: number;
+  notAfter: number | null;
+  category: 'care' | 'marketing';
 }
 
 export interface Decision {
@@ -44,6 +71,9 @@ export interface Decision {
   handoff: { rule: string; reason: string } | null;
   /** The bot said nothing because a person has the conversation. */
   silenced: boolean;
+  schedules: PlannedFollowUp[];
+  cancels: { rules: string[]; marketing: boolean };
+  optOut: 'out' | 'in' | null;
 }
 
 /** The rule name stamped on replies chosen by the fallback. */
@@ -58,12 +88,14 @@ export function decide(input: DecideInput): Decision {
   const state = structuredClone(input.state);
   const d: Decision = {
     understood, replies: [], state, fired: [], tags: { add: [], remove: [] }, alerts: [], handoff: null, silenced: false,
+    schedules: [], cancels: { rules: [], marketing: false }, optOut: null,
   };
-  if (state.handoffUntil !== null && now.getTime() < state.handoffUntil) {
+  const proactive = input.message.event !== undefined && input.message.event !== 'session_start';
+  if (!proactive && state.handoffUntil !== null && now.getTime() < state.handoffUntil) {
     d.silenced = true;
     return d;
   }
-  state.handoffUntil = null;
+  if (!proactive) state.handoffUntil = null;
 
   const ctx: MatchContext = {
     input, understood, text: input.message.text === null ? null : foldText(input.message.text),
@@ -75,10 +107,12 @@ export function decide(input: DecideInput): Decision {
     'shop.name': shop.name, 'shop.id': shop.id,
     'shop.hours.from': shop.businessHours.from, 'shop.hours.to': shop.businessHours.to,
     'customer.name': input.customer.name, 'customer.tier': input.customer.tier,
+    ...orderVars(input.order),
   };
 
   let answered = runRules(d, ctx, vars);
-  // An event (the customer opened the chat) is not a message the bot failed to understand.
+  // An event (the customer opened the chat, an order update, a follow-up) is not a message the
+  // bot failed to understand: no fallback, no miss.
   if (input.message.event) return d;
   if (!answered) {
     state.misses += 1;
@@ -92,7 +126,7 @@ export function decide(input: DecideInput): Decision {
   }
   if (!answered && playbook.fallback) {
     d.fired.push(FALLBACK_RULE);
-    pushReply(d, playbook, playbook.fallback.reply, FALLBACK_RULE, vars, input.random);
+    pushReply(d, playbook, playbook.fallback.reply, { name: FALLBACK_RULE, category: 'care' }, vars, input.random);
   }
   if (answered || d.handoff) state.misses = 0;
   return d;
@@ -117,7 +151,7 @@ function runRules(d: Decision, ctx: MatchContext, vars: Record<string, string | 
     d.fired.push(rule.name);
     recordFiring(ctx.state, rule.name, now.getTime(), ctx.today);
     for (const action of rule.actions) {
-      if ('reply' in action) pushReply(d, playbook, action.reply, rule.name, { ...vars, ...slotVars(ctx.state) }, random);
+      if ('reply' in action) pushReply(d, playbook, action.reply, rule, { ...vars, ...slotVars(ctx.state) }, random);
       else if ('set' in action) for (const [k, v] of Object.entries(action.set)) ctx.state.slots[k] = String(v);
       else if ('clear' in action) for (const k of action.clear) delete ctx.state.slots[k];
       else if ('tag' in action) for (const t of action.tag) addTag(d, ctx, t);
@@ -125,6 +159,14 @@ function runRules(d: Decision, ctx: MatchContext, vars: Record<string, string | 
       else if ('handoff' in action) startHandoff(d, ctx, rule.name, action.handoff === true ? 'asked for a person' : action.handoff.reason);
       else if ('release' in action) ctx.state.handoffUntil = null;
       else if ('alert' in action) d.alerts.push({ rule: rule.name, text: render(parseAlert(action.alert), { ...vars, ...slotVars(ctx.state) }) ?? action.alert });
+      else if ('schedule' in action) planFollowUp(d, ctx, action.schedule);
+      else if ('cancel' in action) {
+        for (const name of action.cancel) {
+          if (name === 'marketing') d.cancels.marketing = true;
+          else d.cancels.rules.push(name);
+        }
+      } else if ('optOut' in action) d.optOut = 'out';
+      else if ('optIn' in action) d.optOut = 'in';
       else if ('offerGift' in action) {
         const gift = availableGift(ctx);
         if (gift) {
@@ -168,8 +210,23 @@ function slotVars(state: ConversationState): Record<string, string> {
 
 function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   const { input, state } = ctx;
-  if ((rule.event === 'session_start') !== (input.message.event === 'session_start')) return false;
+  if (!rule.enabled) return false;
+  const event = input.message.event;
+  if (event === undefined) {
+    if (rule.event !== 'message' && rule.event !== 'first_message') return false;
+  } else if (rule.event !== event) return false;
+  if (event === 'schedule' && rule.name !== input.scheduledRule) return false;
   if (rule.event === 'first_message' && !input.conversation.isNew) return false;
+  if (rule.orderStates && !(input.order && rule.orderStates.has(input.order.state))) return false;
+  if (rule.rating) {
+    const stars = input.order?.review?.rating;
+    if (stars === undefined || (rule.rating.atLeast !== undefined && stars < rule.rating.atLeast) || (rule.rating.atMost !== undefined && stars > rule.rating.atMost)) return false;
+  }
+  if (rule.reviewWindow) {
+    const signed = input.order?.signedAt ?? null;
+    const open = signed !== null && input.now.getTime() < signed + REVIEW_WINDOW_MS;
+    if ((rule.reviewWindow === 'open') !== open) return false;
+  }
   if (rule.kinds && !rule.kinds.has(input.message.kind)) return false;
   if (rule.channels && !rule.channels.has(input.message.channel)) return false;
   if (rule.returning !== undefined && rule.returning !== ctx.returning) return false;
@@ -221,7 +278,9 @@ function parseAlert(text: string): Template {
  * Picks a variation the customer did not see last time, among those whose variables all have
  * values. If none renders, the reply is dropped rather than showing a broken text.
  */
-function pushReply(d: Decision, playbook: CompiledPlaybook, responseName: string, rule: string, vars: TemplateVars, random: () => number): void {
+function pushReply(
+  d: Decision, playbook: CompiledPlaybook, responseName: string, rule: { name: string; category: 'care' | 'marketing' }, vars: TemplateVars, random: () => number,
+): void {
   const response = playbook.responses.get(responseName);
   if (!response) return;
   const rendered = response.variations
@@ -232,5 +291,34 @@ function pushReply(d: Decision, playbook: CompiledPlaybook, responseName: string
   const fresh = rendered.length > 1 ? rendered.filter((v) => v.i !== last) : rendered;
   const pick = fresh[Math.min(fresh.length - 1, Math.floor(random() * fresh.length))]!;
   d.state.lastVariation[responseName] = pick.i;
-  d.replies.push({ text: pick.text, rule, response: responseName, variation: pick.i });
+  d.replies.push({ text: pick.text, rule: rule.name, response: responseName, variation: pick.i, category: rule.category });
+}
+
+function orderVars(order: OrderView | undefined): Record<string, string | null> {
+  if (!order) return {};
+  return {
+    'order.id': order.id, 'order.total': order.total.toFixed(2),
+    'order.items': order.items.map((i) => (i.qty > 1 ? `${i.title}×${i.qty}` : i.title)).join('、'),
+    'order.courier': order.courier ?? null, 'order.trackingNo': order.trackingNo ?? null,
+    'order.review': order.review?.text ?? null,
+  };
+}
+
+/**
+ * When a follow-up comes due: `after` from now, or the next `at` time of day in the shop's
+ * zone (`days` later). Shop zones here have no DST, so a day is 24 hours.
+ */
+function planFollowUp(d: Decision, ctx: MatchContext, spec: { rule: string; after?: string; at?: string; days?: number }): void {
+  const target = ctx.input.playbook.rules.find((r) => r.name === spec.rule);
+  if (!target || !target.enabled) return;
+  const now = ctx.input.now.getTime();
+  let due: number;
+  if (spec.after) due = now + durationMs(spec.after);
+  else {
+    const local = localTime(now, ctx.input.shop.timezone);
+    const midnight = Math.floor(now / 60_000) * 60_000 - local.minutes * 60_000;
+    due = midnight + (spec.days ?? 0) * 86_400_000 + hhmmToMinutes(spec.at!) * 60_000;
+    if (due <= now) due += 86_400_000;
+  }
+  d.schedules.push({ rule: target.name, dueAt: due, notAfter: target.staleAfterMs === undefined ? null : due + target.staleAfterMs, category: target.category });
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { insertAlert } from '../db/alerts.js';
 import { openConversation, saveConversationState } from '../db/conversations.js';
-import { touchCustomer, updateTags } from '../db/customers.js';
+import { setOptOut, touchCustomer, updateTags } from '../db/customers.js';
 import { insertMessage, isDuplicateInbound, listConversationMessages } from '../db/messages.js';
 import { enqueue } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
@@ -73,6 +73,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
       idempotencyKey: replyKey(msg, i), replyContext: { inboundAt: at, ...msg.replyContext },
     }, at));
   }
+  if (d.optOut) await setOptOut(trx, customer.id, d.optOut === 'out' ? at : null);
   if (d.tags.add.length || d.tags.remove.length) {
     await updateTags(trx, customer.id, [...customer.tags.filter((t) => !d.tags.remove.includes(t)), ...d.tags.add]);
   }

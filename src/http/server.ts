@@ -4,10 +4,13 @@ import type { Db } from '../db/index.js';
 import { ping } from '../db/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { mountOrderEvents } from './orders.js';
+import type { OrderRouteDeps } from './orders.js';
 import { mountWebhooks } from './webhooks.js';
 import type { WebhookDeps } from './webhooks.js';
 
 export interface HttpDeps extends WebhookDeps {
+  ingestOrder: OrderRouteDeps['ingest'];
   db: Db;
   log: Logger;
   metrics: Metrics;
@@ -39,6 +42,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ctx.body = await deps.metrics.registry.metrics();
   });
   mountWebhooks(router, deps);
+  mountOrderEvents(router, { ...deps, ingest: deps.ingestOrder });
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -24,7 +24,14 @@ export interface CompiledRule {
   readonly order: number;
   readonly file: string;
   readonly line: number;
-  readonly event: 'message' | 'first_message' | 'session_start';
+  readonly event: string;
+  readonly enabled: boolean;
+  readonly category: 'care' | 'marketing';
+  /** ms; follow-ups of this rule due longer ago are dropped */
+  readonly staleAfterMs: number | undefined;
+  readonly orderStates: ReadonlySet<string> | undefined;
+  readonly rating: { readonly atLeast?: number; readonly atMost?: number } | undefined;
+  readonly reviewWindow: 'open' | 'closed' | undefined;
   readonly intents: ReadonlySet<string> | undefined;
   readonly bargainers: ReadonlySet<string> | undefined;
   readonly keywords: PhraseSet | undefined;
@@ -124,4 +131,11 @@ export function findPhrases(set: PhraseSet, text: string, negatable: boolean): s
     if (m && (!negatable || !/(?:\bnot?|\bdon'?t|\bno need to)\s*$/.test(text.slice(0, m.index)))) found.push(phrase);
   }
   return found.sort((a, b) => b.length - a.length);
+}
+
+/** "30m", "2h", "1d" → milliseconds. */
+export function durationMs(d: string): number {
+  const m = /^(\d+)\s*(m|h|d)$/.exec(d);
+  if (!m) throw new Error(`bad duration ${d}`);
+  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
 }

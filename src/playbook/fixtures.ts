@@ -5,9 +5,11 @@ import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import { emptyState } from '../db/conversations.js';
 import type { Problem } from '../errors.js';
 import { decide, FALLBACK_RULE } from '../engine/decide.js';
-import type { DecideInput, Decision } from '../engine/decide.js';
+import type { DecideInput, Decision, OrderView } from '../engine/decide.js';
 import { hhmmToMinutes } from '../engine/time.js';
+import { durationMs } from './compiled.js';
 import type { CompiledPlaybook } from './compiled.js';
+import { ORDER_EVENTS } from './schema.js';
 
 /**
  * Conversation fixtures (`*.test.yml` next to the playbooks): staff write what a customer says
@@ -23,6 +25,13 @@ const stepSchema = z.union([
   z.strictObject({ silent: z.literal(true) }),
   /** How many replies the last customer turn got. */
   z.strictObject({ replies: z.number().int().min(0) }),
+  /** The shop's order system reports an event for the fixture's order. */
+  z.strictObject({ order: z.enum(ORDER_EVENTS), rating: z.number().int().min(1).max(5).optional(), review: z.string().optional() }),
+  /** A scheduled follow-up comes due (after moving the clock by `after`). */
+  z.strictObject({ due: z.string().min(1), after: z.string().regex(/^\d+\s*(m|h|d)$/).optional() }),
+  /** The last step scheduled this follow-up / cancelled these. */
+  z.strictObject({ scheduled: z.string().min(1) }),
+  z.strictObject({ cancelled: z.string().min(1) }),
   z.strictObject({ handoff: z.literal(true) }),
 ]);
 const fixtureSchema = z.strictObject({
@@ -36,6 +45,11 @@ const fixtureSchema = z.strictObject({
     tags: z.array(z.string().min(1)).default([]),
   }).default({ returning: false, tags: [] }),
   gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).optional(),
+  order: z.strictObject({
+    id: z.string().default('T1001'), total: z.number().default(199),
+    items: z.array(z.strictObject({ title: z.string(), qty: z.number().int().min(1), price: z.number() })).default([{ title: '纯棉T恤', qty: 1, price: 199 }]),
+    courier: z.string().optional(), trackingNo: z.string().optional(),
+  }).optional(),
   conversation: z.array(stepSchema).min(1),
 });
 const fileSchema = z.array(fixtureSchema);
@@ -97,7 +111,34 @@ function playOne(
   let last: Decision | null = null;
   let pending: Decision['replies'] = [];
   let turns = 0;
+  let clockOffset = 0;
+  const base = fx.order ?? { id: 'T1001', total: 199, items: [{ title: '纯棉T恤', qty: 1, price: 199 }] };
+  const order: OrderView = { id: base.id, state: 'created', total: base.total, items: base.items, courier: base.courier, trackingNo: base.trackingNo, signedAt: null };
+  const at = () => new Date(now.getTime() + turns * 60_000 + clockOffset);
+  const record = (d: Decision) => {
+    last = d;
+    turns += 1;
+    state = d.state;
+    tags = [...tags.filter((t) => !d.tags.remove.includes(t)), ...d.tags.add];
+    for (const r of d.fired) fired.add(r);
+    pending = [...d.replies];
+  };
+  const customer = () => ({ name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null });
   for (const [j, step] of fx.conversation.entries()) {
+    if ('order' in step || 'due' in step) {
+      if ('order' in step) {
+        order.state = step.order.slice('order.'.length);
+        if (step.order === 'order.signed') order.signedAt = at().getTime();
+        if (step.rating) order.review = { rating: step.rating, ...(step.review ? { text: step.review } : {}) };
+      } else if (step.after) clockOffset += durationMs(step.after);
+      record(decide({
+        shop: shopWithGifts, playbook, order: { ...order },
+        message: { text: null, kind: 'event', channel: 'local', event: 'order' in step ? step.order : 'schedule' },
+        ...('due' in step ? { scheduledRule: step.due } : {}),
+        customer: customer(), conversation: { isNew: false }, state, now: at(), random: () => 0,
+      }));
+      continue;
+    }
     if ('user' in step || 'image' in step || 'open' in step) {
       last = decide({
         shop: shopWithGifts, playbook,
@@ -117,6 +158,11 @@ function playOne(
     if (!last) return `${where(j)}: a "${Object.keys(step)[0]}" step needs a "user" step before it`;
     if ('silent' in step) {
       if (last.replies.length) return `${where(j)}: expected no reply, got "${last.replies[0]!.text}" (rule ${last.replies[0]!.rule})`;
+    } else if ('scheduled' in step) {
+      if (!last.schedules.some((x) => x.rule === step.scheduled)) return `${where(j)}: expected a follow-up ${step.scheduled}; scheduled: ${last.schedules.map((x) => x.rule).join(', ') || '(none)'}`;
+    } else if ('cancelled' in step) {
+      const c = last.cancels;
+      if (!(c.rules.includes(step.cancelled) || (step.cancelled === 'marketing' && c.marketing))) return `${where(j)}: expected ${step.cancelled} to be cancelled`;
     } else if ('replies' in step) {
       if (last.replies.length !== step.replies) return `${where(j)}: expected ${step.replies} replies, got ${last.replies.length}: ${last.replies.map((r) => r.rule).join(', ')}`;
     } else if ('handoff' in step) {
@@ -146,6 +192,6 @@ function localOffsetMs(tz: string): number {
 
 /** Rules no fixture made fire (the fallback counts as a rule). */
 export function uncovered(playbook: CompiledPlaybook, fired: ReadonlySet<string>): string[] {
-  const names = [...playbook.rules.map((r) => r.name), ...(playbook.fallback ? [FALLBACK_RULE] : [])];
+  const names = [...playbook.rules.filter((r) => r.enabled).map((r) => r.name), ...(playbook.fallback ? [FALLBACK_RULE] : [])];
   return names.filter((n) => !fired.has(n));
 }

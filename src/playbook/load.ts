@@ -4,7 +4,7 @@ import type { Problem } from '../errors.js';
 import { hasStrayBraces, isKnownVariable, KNOWN_VARIABLES, parseTemplate, templateVariables } from '../engine/template.js';
 import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import type { LocatedYaml } from '../config/yaml.js';
-import { compilePhrases, foldText } from './compiled.js';
+import { compilePhrases, durationMs, foldText } from './compiled.js';
 import type { CompiledIntent, CompiledPlaybook, CompiledResponse, CompiledRule } from './compiled.js';
 import { DEFAULT_FORBIDDEN_PHRASES } from './forbidden.js';
 import { playbookFileSchema, settingsSchema } from './schema.js';
@@ -79,6 +79,22 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         const path = ['rules', i, 'then', j];
         if ('reply' in a) checkName(yaml, [...path, 'reply'], a.reply, 'response', [...responses.keys()], problems);
         if ('alert' in a) checkText(yaml, [...path, 'alert'], a.alert, slotsSet, forbidden, problems);
+        if ('schedule' in a) {
+          laterChecks.push(() => {
+            checkName(yaml, [...path, 'schedule', 'rule'], a.schedule.rule, 'rule', [...ruleAt.keys()], problems);
+            const target = rules.find((x) => x.name === a.schedule.rule);
+            if (target && target.event !== 'schedule') {
+              const pos = locate(yaml, [...path, 'schedule', 'rule']);
+              problems.push(problem(yaml.file, pos.line, pos.col, [...path, 'schedule', 'rule'].join('.'),
+                `rule "${target.name}" is scheduled but its when.event is ${target.event}; a follow-up rule needs event: schedule`));
+            }
+          });
+        }
+        if ('cancel' in a) {
+          laterChecks.push(() => a.cancel.forEach((name, k) => {
+            if (name !== 'marketing') checkName(yaml, [...path, 'cancel', k], name, 'rule', [...ruleAt.keys()], problems);
+          }));
+        }
       });
       for (const name of list(r.when.intent)) checkName(yaml, ['rules', i, 'when', 'intent'], name, 'intent', intents.map((x) => x.name), problems);
       if (r.when.fired?.rule) {
@@ -97,7 +113,10 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
       const w = r.when;
       rules.push({
         name: r.name, priority: r.priority, order: rules.length, file: yaml.file, line: at.line,
-        event: w.event,
+        event: w.event, enabled: r.enabled, category: r.category,
+        staleAfterMs: r.staleAfter ? durationMs(r.staleAfter) : undefined,
+        orderStates: w.orderState ? new Set(list(w.orderState)) : undefined,
+        rating: w.rating, reviewWindow: w.reviewWindow,
         intents: w.intent ? new Set(list(w.intent)) : undefined,
         bargainers: w.bargainer ? new Set(list(w.bargainer)) : undefined,
         keywords: w.keywords ? compilePhrases(w.keywords, synonyms) : undefined,

@@ -12,12 +12,15 @@ const phraseList = z.array(phrase).min(1);
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1)]);
 
 export const BARGAINER_TYPES = ['promise', 'comparison', 'assertive', 'merit', 'sympathy', 'excuse'] as const;
-export const EVENTS = ['message', 'first_message', 'session_start'] as const;
+export const ORDER_EVENTS = ['order.created', 'order.paid', 'order.shipped', 'order.arrived', 'order.signed', 'order.reviewed', 'order.refunded', 'order.closed'] as const;
+export const ORDER_STATES = ['created', 'paid', 'shipped', 'arrived', 'signed', 'reviewed', 'refunded', 'closed'] as const;
+export const EVENTS = ['message', 'first_message', 'session_start', ...ORDER_EVENTS, 'schedule'] as const;
 export const CHANNEL_NAMES = ['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local'] as const;
 
 export const whenSchema = z.strictObject({
   /** message (default): every customer message; first_message: only the first of a conversation;
-   *  session_start: the customer opened the chat window (微信客服 enter_session), before writing anything. */
+   *  session_start: the customer opened the chat window (微信客服 enter_session), before writing anything;
+   *  order.created … order.closed: the shop's order system reported it; schedule: a follow-up came due. */
   event: z.enum(EVENTS).default('message'),
   /** The recognised intent of the message (see `intents:`). */
   intent: oneOrMany(nonEmpty).optional(),
@@ -46,7 +49,15 @@ export const whenSchema = z.strictObject({
   fired: z.strictObject({ rule: nonEmpty.optional(), lessThan: z.number().int().min(1).optional(), atLeast: z.number().int().min(0).optional() }).optional(),
   /** Whether the shop has a gift this customer can be offered (see gifts in xiaoer.yml). */
   giftAvailable: z.boolean().optional(),
+  /** The order's current state (order events and follow-ups). */
+  orderState: oneOrMany(z.enum(ORDER_STATES)).optional(),
+  /** The review's star rating (order.reviewed). */
+  rating: z.strictObject({ atLeast: z.number().int().min(1).max(5).optional(), atMost: z.number().int().min(1).max(5).optional() }).optional(),
+  /** Whether the 15-day review window (from sign-for) is still open (domain.md §5). */
+  reviewWindow: z.enum(['open', 'closed']).optional(),
 });
+
+const durationSchema = z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d');
 
 const actionShapes = {
   reply: nonEmpty,
@@ -58,6 +69,18 @@ const actionShapes = {
   release: z.literal(true),
   alert: nonEmpty,
   offerGift: z.literal(true),
+  /** Run another rule later: `after: 30m`, or `at: "10:00"` (the next one; `days: 1` = tomorrow). */
+  schedule: z.strictObject({
+    rule: nonEmpty,
+    after: durationSchema.optional(),
+    at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour HH:MM').optional(),
+    days: z.number().int().min(0).max(365).optional(),
+  }).refine((s) => (s.after === undefined) !== (s.at === undefined), 'give either after or at'),
+  /** Cancel this order's pending follow-ups of these rules, or every marketing follow-up with [marketing]. */
+  cancel: nameList,
+  /** The customer asked to stop (退订) / resume (订阅) proactive messages. */
+  optOut: z.literal(true),
+  optIn: z.literal(true),
 } as const;
 export const ACTION_NAMES = Object.keys(actionShapes) as (keyof typeof actionShapes)[];
 
@@ -91,6 +114,12 @@ export const actionSchema = z.unknown().transform((value, ctx): ActionSpec => {
 
 export const ruleSchema = z.strictObject({
   name: nonEmpty,
+  /** false switches a rule off without deleting it (e.g. repurchase reminders until staff want them). */
+  enabled: z.boolean().default(true),
+  /** marketing messages stop when a customer opts out (退订); care (shipping, sign-for) is configurable. */
+  category: z.enum(['care', 'marketing']).default('care'),
+  /** A follow-up of this rule that is due longer ago than this is dropped, never sent late. */
+  staleAfter: durationSchema.optional(),
   /** Higher runs first; equal priorities keep file order. Default 0. */
   priority: z.number().int().min(-1000).max(1000).default(0),
   when: whenSchema.default({ event: 'message' }),

@@ -8,7 +8,8 @@ import type { CompiledRule, PhraseSet } from './compiled.js';
 export function findShadowed(rules: readonly CompiledRule[]): { rule: CompiledRule; by: CompiledRule }[] {
   const out: { rule: CompiledRule; by: CompiledRule }[] = [];
   rules.forEach((rule, i) => {
-    const by = rules.slice(0, i).find((a) => !a.continue && !a.limit && !a.fired && covers(a, rule));
+    if (!rule.enabled) return;
+    const by = rules.slice(0, i).find((a) => a.enabled && !a.continue && !a.limit && !a.fired && covers(a, rule));
     if (by) out.push({ rule, by });
   });
   return out;
@@ -23,6 +24,7 @@ function covers(a: CompiledRule, b: CompiledRule): boolean {
     && (a.giftAvailable === undefined || a.giftAvailable === b.giftAvailable)
     && a.tags.every((t) => b.tags.includes(t)) && a.notTags.every((t) => b.notTags.includes(t))
     && a.slots.every(([k, v]) => b.slots.some(([k2, v2]) => k === k2 && v === v2))
+    && !a.orderStates && !a.rating && !a.reviewWindow
     && textCovers(a, b);
 }
 

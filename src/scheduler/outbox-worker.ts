@@ -24,8 +24,8 @@ export interface OutboxWorkerDeps {
   send(row: OutboxRow): Promise<SendResult>;
   /** A reason not to send at all (platform reply limits), checked right before sending. */
   policy?(row: OutboxRow): Promise<string | null>;
-  /** Called once per dead-lettered row (alerts hook in here). Must not throw. */
-  onDead?(row: OutboxRow, reason: string): void;
+  /** Called once per dead-lettered row (alerts hook in here); awaited, its errors logged. */
+  onDead?(row: OutboxRow, reason: string): Promise<void>;
 }
 
 export interface OutboxWorker {
@@ -81,7 +81,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     deps.metrics.sends.inc({ channel: row.channel, outcome: 'dead' });
     deps.log.error({ shop: row.shopId, outbox: row.id, message: row.messageId, channel: row.channel, reason },
       'message dead-lettered: the customer did not get this reply; check the channel credentials and the platform status');
-    deps.onDead?.(row, reason);
+    await deps.onDead?.(row, reason).catch((err: unknown) => deps.log.error({ err, shop: row.shopId }, 'dead-letter hook failed'));
     return false;
   }
 

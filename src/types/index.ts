@@ -37,6 +37,8 @@ export interface OutboundMessage {
   /** Becomes the platform's uuid / msgid where supported, so a retried send cannot duplicate. */
   idempotencyKey: string;
   replyContext: Record<string, unknown>;
+  /** The order a proactive message is about (counted against the per-order cap). */
+  orderId?: string;
 }
 
 export type SendResult =

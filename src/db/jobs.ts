@@ -1,0 +1,104 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, JobsTable, JobState } from './schema.js';
+import type { Dialect } from './index.js';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export interface Job {
+  id: number;
+  shopId: string;
+  kind: 'rule' | 'message';
+  rule: string;
+  category: 'care' | 'marketing';
+  customerChannel: string;
+  customerUserId: string;
+  orderId: string | null;
+  payload: Record<string, unknown>;
+  dueAt: number;
+  notAfter: number | null;
+  state: JobState;
+  attempts: number;
+  reason: string | null;
+}
+
+export interface NewJob {
+  shopId: string;
+  kind: 'rule' | 'message';
+  rule: string;
+  category: 'care' | 'marketing';
+  customerChannel: string;
+  customerUserId: string;
+  orderId: string | null;
+  payload?: Record<string, unknown>;
+  dueAt: number;
+  notAfter: number | null;
+  state?: JobState;
+  reason?: string | null;
+  /** The same follow-up planned twice (a redelivered event) is one job. */
+  dedupKey: string;
+}
+
+export async function insertJob(q: Q, j: NewJob, at: number): Promise<void> {
+  await q.insertInto('jobs').values({
+    shop_id: j.shopId, kind: j.kind, rule: j.rule, category: j.category, customer_channel: j.customerChannel,
+    customer_user_id: j.customerUserId, order_id: j.orderId, payload: JSON.stringify(j.payload ?? {}), due_at: j.dueAt,
+    not_after: j.notAfter, state: j.state ?? 'pending', attempts: 0, locked_until: null, reason: j.reason ?? null,
+    dedup_key: j.dedupKey, created_at: at, updated_at: at,
+  }).onConflict((oc) => oc.column('dedup_key').doNothing()).execute();
+}
+
+/** Cancels an order's pending follow-ups: of the named rules, and every marketing one if asked. */
+export async function cancelJobs(q: Q, shopId: string, orderId: string, rules: readonly string[], marketing: boolean, reason: string, at: number): Promise<number> {
+  if (!rules.length && !marketing) return 0;
+  const res = await q.updateTable('jobs').set({ state: 'cancelled', reason, updated_at: at })
+    .where('shop_id', '=', shopId).where('order_id', '=', orderId).where('state', '=', 'pending')
+    .where((eb) => eb.or([
+      ...(rules.length ? [eb('rule', 'in', [...rules])] : []),
+      ...(marketing ? [eb('category', '=', 'marketing')] : []),
+    ]))
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/**
+ * Claims due jobs: pending and due, or running with an expired lease (the process died). On
+ * Postgres SKIP LOCKED lets instances claim side by side; SQLite has one writer. The (state,
+ * due_at) index keeps the cost proportional to the due rows, not the table.
+ */
+export async function claimDueJobs(db: Kysely<Database>, dialect: Dialect, now: number, leaseMs: number, limit: number): Promise<Job[]> {
+  let due = db.selectFrom('jobs').select('id')
+    .where((eb) => eb.or([
+      eb.and([eb('state', '=', 'pending'), eb('due_at', '<=', now)]),
+      eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
+    ]))
+    .orderBy('due_at').limit(limit);
+  if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+  const rows = await db.updateTable('jobs')
+    .set((eb) => ({ state: 'running', locked_until: now + leaseMs, attempts: eb('attempts', '+', 1), updated_at: now }))
+    .where('id', 'in', due).returningAll().execute();
+  return rows.map(toJob).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
+}
+
+export async function finishJob(q: Q, id: number, state: 'done' | 'skipped' | 'cancelled', reason: string | null, at: number): Promise<void> {
+  await q.updateTable('jobs').set({ state, reason, locked_until: null, updated_at: at }).where('id', '=', id).execute();
+}
+
+export async function deferJob(q: Q, id: number, dueAt: number, reason: string, at: number): Promise<void> {
+  await q.updateTable('jobs').set({ state: 'pending', due_at: dueAt, reason, locked_until: null, updated_at: at }).where('id', '=', id).execute();
+}
+
+export async function listJobs(q: Q, o: { shopId?: string; states?: JobState[]; limit?: number } = {}): Promise<Job[]> {
+  let query = q.selectFrom('jobs').selectAll().orderBy('due_at').orderBy('id').limit(o.limit ?? 1000);
+  if (o.shopId) query = query.where('shop_id', '=', o.shopId);
+  if (o.states) query = query.where('state', 'in', o.states);
+  return (await query.execute()).map(toJob);
+}
+
+function toJob(r: Selectable<JobsTable>): Job {
+  return {
+    id: Number(r.id), shopId: r.shop_id, kind: r.kind, rule: r.rule, category: r.category, customerChannel: r.customer_channel,
+    customerUserId: r.customer_user_id, orderId: r.order_id, payload: JSON.parse(r.payload) as Record<string, unknown>,
+    dueAt: Number(r.due_at), notAfter: r.not_after == null ? null : Number(r.not_after), state: r.state,
+    attempts: Number(r.attempts), reason: r.reason,
+  };
+}

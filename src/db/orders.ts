@@ -1,0 +1,53 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export interface OrderData {
+  total: number;
+  items: { title: string; qty: number; price: number }[];
+  courier?: string;
+  trackingNo?: string;
+  review?: { rating: number; text?: string };
+  customerName?: string;
+}
+
+export interface OrderRow {
+  shopId: string;
+  orderId: string;
+  state: string;
+  customerChannel: string;
+  customerUserId: string;
+  data: OrderData;
+  signedAt: number | null;
+}
+
+export async function getOrder(q: Q, shopId: string, orderId: string): Promise<OrderRow | undefined> {
+  const r = await q.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
+  return r && {
+    shopId: r.shop_id, orderId: r.order_id, state: r.state, customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
+    data: JSON.parse(r.data) as OrderData, signedAt: r.signed_at == null ? null : Number(r.signed_at),
+  };
+}
+
+export async function saveOrder(q: Q, o: OrderRow, at: number): Promise<void> {
+  await q.insertInto('orders').values({
+    shop_id: o.shopId, order_id: o.orderId, state: o.state, customer_channel: o.customerChannel, customer_user_id: o.customerUserId,
+    data: JSON.stringify(o.data), signed_at: o.signedAt, created_at: at, updated_at: at,
+  }).onConflict((oc) => oc.columns(['shop_id', 'order_id']).doUpdateSet({
+    state: o.state, data: JSON.stringify(o.data), signed_at: o.signedAt, updated_at: at,
+  })).execute();
+}
+
+export async function orderEventSeen(q: Q, shopId: string, eventId: string): Promise<boolean> {
+  return (await q.selectFrom('order_events').select('event_id').where('shop_id', '=', shopId).where('event_id', '=', eventId).executeTakeFirst()) !== undefined;
+}
+
+export async function recordOrderEvent(
+  q: Q, e: { shopId: string; eventId: string; orderId: string; type: string; outcome: 'applied' | 'ignored'; reason: string | null; occurredAt: number; at: number },
+): Promise<void> {
+  await q.insertInto('order_events').values({
+    shop_id: e.shopId, event_id: e.eventId, order_id: e.orderId, type: e.type, outcome: e.outcome, reason: e.reason,
+    occurred_at: e.occurredAt, received_at: e.at,
+  }).execute();
+}

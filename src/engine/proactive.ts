@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { ShopConfig } from '../config/schema.js';
+import type { Conversation } from '../db/conversations.js';
+import { lastInboundAt } from '../db/conversations.js';
+import type { Customer } from '../db/customers.js';
+import { insertJob } from '../db/jobs.js';
+import { insertMessage } from '../db/messages.js';
+import { countProactiveForCustomer, countProactiveForOrder, enqueue } from '../db/outbox.js';
+import type { Database } from '../db/schema.js';
+import type { Channel } from '../types/index.js';
+import type { PlannedReply } from './decide.js';
+import { hhmmToMinutes, isWithinHours, localTime } from './time.js';
+
+export type Gate = { kind: 'send' } | { kind: 'defer'; until: number; reason: string } | { kind: 'skip'; reason: string };
+
+/**
+ * May a message the customer did not ask for go out now? Opt-out (marketing always; care if the
+ * shop says so), quiet hours (wait for their end), and the daily and per-order caps, counted
+ * across all message types (domain.md §11: floods of notifications get shops blocked).
+ */
+export async function gate(
+  trx: Transaction<Database>, shop: ShopConfig, customer: Customer, orderId: string | null, category: 'care' | 'marketing', now: number,
+): Promise<Gate> {
+  const r = shop.respect;
+  if (customer.optedOutAt !== null && (category === 'marketing' || r.optOutStopsCare)) {
+    return { kind: 'skip', reason: `customer opted out (退订) of ${category} messages` };
+  }
+  const local = localTime(now, shop.timezone);
+  if (isWithinHours(local.minutes, r.quietHours.from, r.quietHours.to)) {
+    const minuteStart = Math.floor(now / 60_000) * 60_000;
+    let until = minuteStart - local.minutes * 60_000 + hhmmToMinutes(r.quietHours.to) * 60_000;
+    if (until <= now) until += 86_400_000;
+    return { kind: 'defer', until, reason: `quiet hours ${r.quietHours.from}–${r.quietHours.to}` };
+  }
+  const dayStart = Math.floor(now / 60_000) * 60_000 - local.minutes * 60_000;
+  const today = await countProactiveForCustomer(trx, shop.id, `${customer.channel}:${customer.platformUserId}`, dayStart);
+  if (today >= r.maxProactivePerDay) return { kind: 'skip', reason: `daily cap: ${r.maxProactivePerDay} proactive messages per customer per day` };
+  if (orderId !== null && (await countProactiveForOrder(trx, shop.id, orderId)) >= r.maxProactivePerOrder) {
+    return { kind: 'skip', reason: `order cap: ${r.maxProactivePerOrder} proactive messages per order` };
+  }
+  return { kind: 'send' };
+}
+
+export interface ProactiveTarget {
+  shop: ShopConfig;
+  customer: Customer;
+  conversation: Conversation;
+  orderId: string | null;
+  /** Makes every outbox key and job derived from this decision deterministic (event id, job id). */
+  keyBase: string;
+}
+
+/** A message deferred past quiet hours that still has not gone out this long after they end is stale. */
+export const DEFERRED_STALE_AFTER_MS = 2 * 3_600_000;
+
+/**
+ * Gates each reply, then queues it, defers it to a job, or records it as skipped — never drops
+ * silently. `alreadyGated` is for a deferred message whose job just passed the gate.
+ */
+export async function deliverProactive(
+  trx: Transaction<Database>, t: ProactiveTarget, replies: readonly PlannedReply[], now: number, alreadyGated = false,
+): Promise<number[]> {
+  const queued: number[] = [];
+  const channel = t.customer.channel as Channel;
+  for (const [i, reply] of replies.entries()) {
+    const decision: Gate = alreadyGated ? { kind: 'send' } : await gate(trx, t.shop, t.customer, t.orderId, reply.category, now);
+    const key = `${t.keyBase}:${i}`;
+    const job = {
+      shopId: t.shop.id, kind: 'message' as const, rule: reply.rule, category: reply.category, customerChannel: channel,
+      customerUserId: t.customer.platformUserId, orderId: t.orderId, payload: { text: reply.text, response: reply.response },
+      notAfter: null,
+    };
+    if (decision.kind === 'skip') {
+      await insertJob(trx, { ...job, dueAt: now, state: 'skipped', reason: decision.reason, dedupKey: `${key}:skipped` }, now);
+      continue;
+    }
+    if (decision.kind === 'defer') {
+      await insertJob(trx, { ...job, dueAt: decision.until, notAfter: decision.until + DEFERRED_STALE_AFTER_MS, reason: decision.reason, dedupKey: `${key}:deferred` }, now);
+      continue;
+    }
+    const messageId = await insertMessage(trx, {
+      shopId: t.shop.id, channel, conversationId: t.conversation.id, direction: 'out', platformMessageId: null, deliveryId: null,
+      kind: 'text', text: reply.text, rule: reply.rule, response: reply.response, raw: undefined, at: now,
+    });
+    const inbound = await lastInboundAt(trx, t.conversation.id);
+    queued.push(await enqueue(trx, messageId, {
+      shopId: t.shop.id, channel, customerId: t.customer.platformUserId, conversationKey: t.conversation.key, text: reply.text,
+      rule: reply.rule, response: reply.response, proactive: true, orderId: t.orderId ?? undefined,
+      idempotencyKey: createHash('sha256').update(key).digest('hex').slice(0, 32),
+      replyContext: { ...proactiveContext(t.shop, channel), ...(inbound !== null ? { inboundAt: inbound } : channel === 'wecomKf' ? { inboundAt: 0 } : {}) },
+    }, now));
+  }
+  return queued;
+}
+
+/** What a proactive send needs to know about where to send (no chat or session to answer in). */
+function proactiveContext(shop: ShopConfig, channel: Channel): Record<string, unknown> {
+  if (channel === 'wecomKf' && shop.channels.wecomKf) return { openKfId: shop.channels.wecomKf.openKfId };
+  return {};
+}

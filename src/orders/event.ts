@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { ORDER_EVENTS } from '../playbook/schema.js';
+
+/** POST /events/orders/:shop body (and each line of `xiaoer orders import`). */
+export const orderEventSchema = z.strictObject({
+  id: z.string().min(1).max(200),
+  type: z.enum(ORDER_EVENTS),
+  occurredAt: z.iso.datetime({ offset: true }),
+  order: z.strictObject({
+    id: z.string().min(1).max(200),
+    customer: z.strictObject({
+      channel: z.enum(['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local']),
+      userId: z.string().min(1).max(200),
+      name: z.string().min(1).max(100).optional(),
+    }),
+    items: z.array(z.strictObject({ title: z.string().min(1), qty: z.number().int().min(1), price: z.number().min(0) })).min(1),
+    total: z.number().min(0),
+    courier: z.string().min(1).optional(),
+    trackingNo: z.string().min(1).optional(),
+    review: z.strictObject({ rating: z.number().int().min(1).max(5), text: z.string().optional() }).optional(),
+  }),
+});
+export type OrderEvent = z.infer<typeof orderEventSchema>;
+
+/** The order journey; an event only ever moves an order forward (domain.md §5). */
+const RANK: Record<string, number> = {
+  created: 1, paid: 2, shipped: 3, arrived: 4, signed: 5, reviewed: 6, refunded: 9, closed: 9,
+};
+
+export function stateOf(type: OrderEvent['type']): string {
+  return type.slice('order.'.length);
+}
+
+/** Why an event no longer fits the order, or null when it moves it forward. */
+export function doesNotFit(current: string | undefined, type: OrderEvent['type']): string | null {
+  const next = stateOf(type);
+  if (current === undefined) return null;
+  if ((RANK[current] ?? 0) >= 9) return `order is already ${current}`;
+  if ((RANK[next] ?? 0) <= (RANK[current] ?? 0)) return `order is already ${current}; ${next} would move it backwards`;
+  return null;
+}

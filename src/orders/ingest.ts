@@ -1,0 +1,92 @@
+import type { Transaction } from 'kysely';
+import type { ShopConfig } from '../config/schema.js';
+import { insertAlert } from '../db/alerts.js';
+import { conversationForCustomer, saveConversationState } from '../db/conversations.js';
+import { ensureCustomer } from '../db/customers.js';
+import { cancelJobs, insertJob } from '../db/jobs.js';
+import { getOrder, orderEventSeen, recordOrderEvent, saveOrder } from '../db/orders.js';
+import type { OrderRow } from '../db/orders.js';
+import type { Database } from '../db/schema.js';
+import { decide } from '../engine/decide.js';
+import type { Decision, OrderView } from '../engine/decide.js';
+import { deliverProactive } from '../engine/proactive.js';
+import type { CompiledPlaybook } from '../playbook/compiled.js';
+import type { Channel } from '../types/index.js';
+import { doesNotFit, stateOf } from './event.js';
+import type { OrderEvent } from './event.js';
+
+export type OrderOutcome = { status: 'duplicate' } | { status: 'ignored'; reason: string } | { status: 'applied'; fired: string[]; outboxIds: number[] };
+
+/**
+ * One order event, in one transaction: recorded once (its id is the idempotency key), the
+ * order moved forward (never back), the shop's order rules run, their messages gated and
+ * queued, follow-ups scheduled or cancelled.
+ */
+export async function ingestOrderEvent(
+  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, e: OrderEvent, now: number, random: () => number,
+): Promise<OrderOutcome> {
+  if (await orderEventSeen(trx, shop.id, e.id)) return { status: 'duplicate' };
+  const before = await getOrder(trx, shop.id, e.order.id);
+  const base = { shopId: shop.id, eventId: e.id, orderId: e.order.id, type: e.type, occurredAt: Date.parse(e.occurredAt), at: now };
+  const misfit = doesNotFit(before?.state, e.type);
+  if (misfit) {
+    await recordOrderEvent(trx, { ...base, outcome: 'ignored', reason: misfit });
+    return { status: 'ignored', reason: misfit };
+  }
+  const o = e.order;
+  const order: OrderRow = {
+    shopId: shop.id, orderId: o.id, state: stateOf(e.type), customerChannel: o.customer.channel, customerUserId: o.customer.userId,
+    data: {
+      total: o.total, items: o.items, courier: o.courier ?? before?.data.courier, trackingNo: o.trackingNo ?? before?.data.trackingNo,
+      review: o.review ?? before?.data.review, customerName: o.customer.name ?? before?.data.customerName,
+    },
+    signedAt: e.type === 'order.signed' ? Date.parse(e.occurredAt) : before?.signedAt ?? null,
+  };
+  await saveOrder(trx, order, now);
+  await recordOrderEvent(trx, { ...base, outcome: 'applied', reason: null });
+  const outboxIds = await runForOrder(trx, shop, playbook, order, { event: e.type }, `evt:${shop.id}:${e.id}`, now, random);
+  return { status: 'applied', fired: outboxIds.fired, outboxIds: outboxIds.queued };
+}
+
+export function orderView(o: OrderRow): OrderView {
+  return { id: o.orderId, state: o.state, total: o.data.total, items: o.data.items, courier: o.data.courier, trackingNo: o.data.trackingNo, review: o.data.review, signedAt: o.signedAt };
+}
+
+/** Runs the rules for an order event or a due follow-up, and applies what they decided. */
+export async function runForOrder(
+  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, order: OrderRow,
+  trigger: { event: string; rule?: string }, keyBase: string, now: number, random: () => number,
+): Promise<{ fired: string[]; queued: number[]; decision: Decision }> {
+  const customer = await ensureCustomer(trx, {
+    shopId: shop.id, channel: order.customerChannel, platformUserId: order.customerUserId, name: order.data.customerName ?? null, at: now,
+  });
+  const conversation = await conversationForCustomer(trx, { shopId: shop.id, customerId: customer.id, channel: order.customerChannel, userId: order.customerUserId, at: now });
+  const d = decide({
+    shop, playbook, message: { text: null, kind: 'event', channel: order.customerChannel as Channel, event: trigger.event },
+    ...(trigger.rule ? { scheduledRule: trigger.rule } : {}),
+    order: orderView(order),
+    customer: { name: customer.name, firstSeenAt: Math.min(customer.firstSeenAt, now - 86_400_000), tags: customer.tags, tier: customer.tier },
+    conversation: { isNew: false }, state: conversation.state, now: new Date(now), random,
+  });
+  await cancelJobs(trx, shop.id, order.orderId, d.cancels.rules, d.cancels.marketing, `cancelled by ${d.fired.join(', ')}`, now);
+  for (const s of d.schedules) {
+    await insertJob(trx, {
+      shopId: shop.id, kind: 'rule', rule: s.rule, category: s.category, customerChannel: order.customerChannel,
+      customerUserId: order.customerUserId, orderId: order.orderId, dueAt: s.dueAt, notAfter: s.notAfter, dedupKey: `${keyBase}:schedule:${s.rule}`,
+    }, now);
+  }
+  const queued = await deliverProactive(trx, { shop, customer, conversation, orderId: order.orderId, keyBase }, d.replies, now);
+  if (d.handoff || d.alerts.length) {
+    const who = `${customer.name ?? order.customerUserId}（${order.customerChannel}）`;
+    const review = order.data.review;
+    const common = { shopId: shop.id, conversationKey: conversation.key, customerId: order.customerUserId, at: now,
+      transcript: review?.text ? [{ who: 'customer' as const, text: `${review.rating}★ ${review.text}` }] : [] };
+    if (d.handoff) {
+      await insertAlert(trx, { ...common, kind: review && review.rating <= 2 ? 'bad_review' : 'handoff', rule: d.handoff.rule,
+        text: `${review && review.rating <= 2 ? `差评：顾客 ${who} 给订单 ${order.orderId} 打了 ${review.rating} 星` : `转人工：订单 ${order.orderId} 的顾客 ${who}`}（${d.handoff.reason}）。请尽快联系顾客了解原因、安抚并跟进处理；机器人已在该会话静默。` });
+    }
+    for (const a of d.alerts) await insertAlert(trx, { ...common, kind: 'rule', rule: a.rule, text: `${a.text}（订单 ${order.orderId}，顾客 ${who}）` });
+  }
+  await saveConversationState(trx, conversation.id, d.state, d.fired.at(-1) ?? null, now, d.handoff ? now : undefined);
+  return { fired: d.fired, queued, decision: d };
+}

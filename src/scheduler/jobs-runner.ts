@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import type { ShopConfig } from '../config/schema.js';
+import { conversationForCustomer } from '../db/conversations.js';
+import { findCustomer } from '../db/customers.js';
+import type { Db, Dialect } from '../db/index.js';
+import { claimDueJobs, deferJob, finishJob } from '../db/jobs.js';
+import type { Job } from '../db/jobs.js';
+import { getOrder } from '../db/orders.js';
+import { deliverProactive, gate } from '../engine/proactive.js';
+import { runForOrder } from '../orders/ingest.js';
+import type { PlaybookStore } from '../playbook/store.js';
+
+/** Jobs claimed per tick. */
+export const JOB_BATCH = 200;
+/** A claimed job not finished by then (the process died) is claimed again; its work is one transaction, so nothing doubles. */
+export const JOB_LEASE_MS = 60_000;
+
+export interface JobRunnerDeps {
+  db: Db;
+  dialect: Dialect;
+  shops: ReadonlyMap<string, ShopConfig>;
+  playbooks: PlaybookStore;
+  log: Logger;
+  now: () => number;
+  random: () => number;
+  /** Messages were queued: send them. */
+  onQueued(): void;
+}
+
+/**
+ * Follow-ups live in the jobs table; node-cron only ticks. Each due job runs in its own
+ * transaction together with the outbox rows it queues (keyed by the job id), so a crash at any
+ * point either did nothing (the lease expires and it runs again) or did everything once.
+ */
+export function createJobRunner(deps: JobRunnerDeps) {
+  let running: Promise<number> | null = null;
+
+  async function runJob(job: Job): Promise<number> {
+    const now = deps.now();
+    return deps.db.transaction().execute(async (trx) => {
+      const shop = deps.shops.get(job.shopId);
+      if (!shop) {
+        await finishJob(trx, job.id, 'skipped', 'shop no longer configured', now);
+        return 0;
+      }
+      if (job.notAfter !== null && now > job.notAfter) {
+        await finishJob(trx, job.id, 'skipped', `stale: due ${new Date(job.dueAt).toISOString()}, too late to send at ${new Date(now).toISOString()}`, now);
+        return 0;
+      }
+      const customer = await findCustomer(trx, shop.id, job.customerChannel, job.customerUserId);
+      if (!customer) {
+        await finishJob(trx, job.id, 'skipped', 'customer unknown', now);
+        return 0;
+      }
+      if (job.kind === 'message') {
+        const g = await gate(trx, shop, customer, job.orderId, job.category, now);
+        if (g.kind === 'defer') {
+          await deferJob(trx, job.id, g.until, g.reason, now);
+          return 0;
+        }
+        if (g.kind === 'skip') {
+          await finishJob(trx, job.id, 'skipped', g.reason, now);
+          return 0;
+        }
+        const conversation = await conversationForCustomer(trx, { shopId: shop.id, customerId: customer.id, channel: customer.channel, userId: customer.platformUserId, at: now });
+        const queued = await deliverProactive(trx, { shop, customer, conversation, orderId: job.orderId, keyBase: `job:${job.id}` }, [{
+          text: String(job.payload.text), rule: job.rule, response: String(job.payload.response ?? ''), variation: 0, category: job.category,
+        }], now, true);
+        await finishJob(trx, job.id, 'done', null, now);
+        return queued.length;
+      }
+      const order = job.orderId ? await getOrder(trx, shop.id, job.orderId) : undefined;
+      if (!order) {
+        await finishJob(trx, job.id, 'skipped', `order ${job.orderId ?? '(none)'} not found`, now);
+        return 0;
+      }
+      const r = await runForOrder(trx, shop, deps.playbooks.get(shop.id), order, { event: 'schedule', rule: job.rule }, `job:${job.id}`, now, deps.random);
+      await finishJob(trx, job.id, 'done', r.fired.length ? null : `conditions no longer hold (order is ${order.state})`, now);
+      return r.queued.length;
+    });
+  }
+
+  async function runOnce(): Promise<{ claimed: number; queued: number }> {
+    const jobs = await claimDueJobs(deps.db, deps.dialect, deps.now(), JOB_LEASE_MS, JOB_BATCH);
+    let queued = 0;
+    for (const job of jobs) {
+      try {
+        queued += await runJob(job);
+      } catch (err) {
+        // Left 'running': the lease expires and the job is tried again.
+        deps.log.error({ err, job: job.id, shop: job.shopId, rule: job.rule }, 'follow-up failed; it will be retried when its lease expires');
+      }
+    }
+    return { claimed: jobs.length, queued };
+  }
+
+  return {
+    /** Runs every job due now; resolves with the number claimed. */
+    tick(): Promise<number> {
+      if (running) return running;
+      running = (async () => {
+        let total = 0;
+        try {
+          for (;;) {
+            const { claimed, queued } = await runOnce();
+            total += claimed;
+            if (queued) deps.onQueued();
+            if (claimed < JOB_BATCH) break;
+          }
+        } catch (err) {
+          deps.log.error({ err }, 'job tick failed; due jobs stay queued');
+        } finally {
+          running = null;
+        }
+        return total;
+      })();
+      return running;
+    },
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
+  };
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;
