@@ -1,0 +1,185 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { listAlerts } from '../../src/db/alerts.js';
+import { listJobs } from '../../src/db/jobs.js';
+import { orderEventSignature } from '../../src/http/orders.js';
+import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
+import { FakePlatforms } from '../helpers/fake-platforms.js';
+import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
+import { FEISHU, startService, writeConfig } from '../helpers/service.js';
+import type { TestService } from '../helpers/service.js';
+
+const SECRET = 'order-webhook-secret-0123456789';
+/** Shanghai local time on 2026-11-27 (UTC+8). */
+const local = (hhmm: string, day = 27) => Date.parse(`2026-11-${day}T${hhmm}:00+08:00`);
+
+describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
+  let fake: FakePlatforms;
+  let svc: TestService;
+  let clock: number;
+  let db: { url: string; cleanup(): Promise<void> };
+  let seen = 0;
+  const config = () => writeConfig({ extra: `    orderWebhookSecret: ${SECRET}\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
+
+  beforeAll(async () => {
+    fake = await new FakePlatforms().start();
+  });
+  afterAll(() => fake.stop());
+  beforeEach(async () => {
+    fake.reset();
+    seen = 0;
+    clock = local('10:00');
+    db = await freshDatabaseUrl(dialect, join(mkdtempSync(join(tmpdir(), 'xiaoer-orders-')), 'x.db')); // a file: restarts keep it
+    svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile: config() });
+  });
+  afterEach(async () => {
+    await svc.close();
+    await db.cleanup();
+  });
+
+  let n = 0;
+  async function event(type: string, order: string, user: string, extra: Record<string, unknown> = {}, id = `evt-${++n}`) {
+    const body = JSON.stringify({
+      id, type, occurredAt: new Date(clock).toISOString(),
+      order: { id: order, customer: { channel: 'feishu', userId: user }, items: [{ title: '纯棉T恤', qty: 1, price: 99 }], total: 99, ...extra },
+    });
+    const ts = String(Math.floor(clock / 1000));
+    const res = await fetch(`${svc.url}/events/orders/acme`, {
+      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(SECRET, ts, Buffer.from(body)) },
+    });
+    await settle();
+    return { status: res.status, body: await res.json() as Record<string, unknown>, id };
+  }
+  async function at(time: number) {
+    clock = time;
+    await settle();
+  }
+  async function settle() {
+    await svc.service.jobs.tick();
+    await svc.service.worker.tick();
+    await svc.service.worker.idle();
+  }
+  /** Messages that reached the platform since the last call: [customer, text]. */
+  function newlySent(): [string, string][] {
+    const out = fake.delivered.slice(seen).map((d) => [d.receiveId, d.text] as [string, string]);
+    seen = fake.delivered.length;
+    return out;
+  }
+
+  it('walks an order from created to a 5★ review: 催付 cancelled by payment, quiet hours, duplicates, out of order', async () => {
+    expect((await event('order.created', 'O1', 'ou_a')).status).toBe(202);
+    expect(newlySent()).toEqual([]);
+    await at(local('10:10'));
+    const paid = await event('order.paid', 'O1', 'ou_a');
+    expect(newlySent()).toEqual([['ou_a', expect.stringMatching(/付款成功|收到您的付款/)]]);
+    const again = await fetchAgain(paid.id);
+    expect(again).toBe(200);
+    await at(local('10:31'));
+    await at(local('10:00', 28));
+    expect(newlySent()).toEqual([]); // both 催付 reminders were cancelled by the payment
+    clock = local('11:00');
+    await event('order.shipped', 'O1', 'ou_a', { courier: '中通快递', trackingNo: '7312345678' });
+    expect(newlySent()).toEqual([['ou_a', expect.stringContaining('已经发货')]]);
+    const late = await event('order.paid', 'O1', 'ou_a');
+    expect(late.body).toMatchObject({ status: 'ignored', reason: expect.stringMatching(/backwards/) });
+    expect(newlySent()).toEqual([]);
+    await at(local('21:00'));
+    await event('order.arrived', 'O1', 'ou_a');
+    expect(newlySent()).toEqual([['ou_a', expect.stringContaining('派送')]]);
+    await at(local('22:30'));
+    await event('order.signed', 'O1', 'ou_a');
+    expect(newlySent()).toEqual([]); // quiet hours: waits for 08:00
+    await at(local('07:59', 28));
+    expect(newlySent()).toEqual([]);
+    await at(local('08:00', 28));
+    expect(newlySent()).toEqual([['ou_a', expect.stringContaining('签收')]]);
+    await at(local('12:00', 29)); // sign-for + 2 days (22:30) is in quiet hours → 08:00 next day
+    await at(local('08:00', 30));
+    expect(newlySent()).toEqual([['ou_a', expect.stringContaining('满意吗')]]);
+    await at(local('10:00', 30));
+    await event('order.reviewed', 'O1', 'ou_a', { review: { rating: 5, text: '很好' } });
+    expect(newlySent()).toEqual([['ou_a', expect.stringMatching(/好评|肯定/)]]);
+    const pending = await listJobs(svc.service.db.db, { shopId: 'acme', states: ['pending'] });
+    expect(pending.map((j) => j.rule)).toEqual(['客户回访']);
+  });
+
+  it('a 1★ review apologises, hands the conversation to a person and alerts staff with the review', async () => {
+    await event('order.signed', 'O2', 'ou_b');
+    newlySent();
+    await at(local('12:00'));
+    await event('order.reviewed', 'O2', 'ou_b', { review: { rating: 1, text: '颜色和图片差太多' } });
+    expect(newlySent()).toEqual([['ou_b', expect.stringContaining('非常抱歉')]]);
+    const [alert] = await listAlerts(svc.service.db.db, 'acme');
+    expect(alert).toMatchObject({ kind: 'bad_review', customerId: 'ou_b' });
+    expect(alert!.text).toMatch(/差评.*O2.*1 星/);
+    expect(alert!.transcript).toEqual([{ who: 'customer', text: '1★ 颜色和图片差太多' }]);
+  });
+
+  it('caps proactive messages per customer per day, recording the skipped one', async () => {
+    for (const type of ['order.paid', 'order.shipped', 'order.arrived', 'order.signed']) await event(type, 'O3', 'ou_c');
+    expect(newlySent()).toHaveLength(3);
+    const skipped = (await listJobs(svc.service.db.db, { shopId: 'acme', states: ['skipped'] }));
+    expect(skipped.map((j) => [j.rule, j.reason])).toEqual([['签收关怀', expect.stringMatching(/daily cap: 3/)]]);
+  });
+
+  it('an opted-out customer gets no 催付, but still gets shipping care', async () => {
+    const td = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, text: 'TD', openId: 'ou_d', chatId: 'oc_d' }), FEISHU.encryptKey, Math.floor(clock / 1000));
+    await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(td.body), headers: td.headers });
+    await settle();
+    expect(newlySent()).toEqual([['oc_d', expect.stringContaining('已为您退订')]]);
+    await event('order.created', 'O4', 'ou_d');
+    await at(local('10:31'));
+    expect(newlySent()).toEqual([]);
+    const jobs = await listJobs(svc.service.db.db, { shopId: 'acme', states: ['skipped'] });
+    expect(jobs.map((j) => [j.rule, j.reason])).toEqual([['催付-首次提醒', expect.stringMatching(/opted out/)]]);
+    await event('order.shipped', 'O4', 'ou_d', { courier: '圆通', trackingNo: 'YT1' });
+    expect(newlySent()).toEqual([['ou_d', expect.stringContaining('已经发货')]]); // proactive: to the customer's open_id
+  });
+
+  it('a restart between scheduling and sending loses nothing and sends once; stale reminders are dropped', async () => {
+    await event('order.created', 'O5', 'ou_e');
+    await event('order.created', 'O6', 'ou_f');
+    await svc.close();
+    clock = local('10:31');
+    svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile: config() });
+    await settle();
+    await settle();
+    expect(newlySent().sort()).toEqual([['ou_e', expect.stringContaining('纯棉T恤')], ['ou_f', expect.stringContaining('纯棉T恤')]]);
+    // The next-morning reminders: the service is down until the afternoon; they are stale by then.
+    await svc.close();
+    clock = local('15:00', 28);
+    svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile: config() });
+    await settle();
+    expect(newlySent()).toEqual([]);
+    const stale = await listJobs(svc.service.db.db, { shopId: 'acme', states: ['skipped'] });
+    expect(stale.map((j) => [j.rule, j.reason])).toEqual([
+      ['催付-次日提醒', expect.stringMatching(/^stale/)], ['催付-次日提醒', expect.stringMatching(/^stale/)],
+    ]);
+  });
+
+  it('refuses unsigned, stale and malformed events with a reason, and writes nothing', async () => {
+    const body = JSON.stringify({ id: 'x', type: 'order.paid', occurredAt: new Date(clock).toISOString(), order: { id: 'O9', customer: { channel: 'feishu', userId: 'u' }, items: [{ title: 't', qty: 1, price: 1 }], total: 1 } });
+    const post = (b: string, ts: string, sig: string) => fetch(`${svc.url}/events/orders/acme`, { method: 'POST', body: b, headers: { 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': sig } });
+    const now = String(Math.floor(clock / 1000));
+    expect((await post(body, now, 'sha256=00')).status).toBe(401);
+    const old = String(Math.floor(clock / 1000) - 301);
+    expect((await post(body, old, orderEventSignature(SECRET, old, Buffer.from(body)))).status).toBe(401);
+    const bad = body.replace('"total":1', '"total":"lots"');
+    const res = await post(bad, now, orderEventSignature(SECRET, now, Buffer.from(bad)));
+    expect(res.status).toBe(400);
+    expect((await res.json()).reason).toMatch(/^order\.total:/);
+    expect(await svc.service.db.db.selectFrom('orders').selectAll().execute()).toEqual([]);
+  });
+
+  async function fetchAgain(id: string): Promise<number> {
+    const body = JSON.stringify({ id, type: 'order.paid', occurredAt: new Date(clock).toISOString(),
+      order: { id: 'O1', customer: { channel: 'feishu', userId: 'ou_a' }, items: [{ title: '纯棉T恤', qty: 1, price: 99 }], total: 99 } });
+    const ts = String(Math.floor(clock / 1000));
+    const res = await fetch(`${svc.url}/events/orders/acme`, { method: 'POST', body, headers: { 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(SECRET, ts, Buffer.from(body)) } });
+    await settle();
+    expect(newlySent()).toEqual([]);
+    return res.status;
+  }
+});
