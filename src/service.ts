@@ -112,10 +112,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     return null;
   }
 
+  const batcher = createWriteBatcher(db.db);
   const alerts = createAlertWorker({ db: db.db, log, metrics, http, shops, now: () => now().getTime(), wecomBase: env.apiBase.wecom });
   const worker = createOutboxWorker({
     db: db.db, dialect: db.dialect, log, metrics, now: () => now().getTime(), random,
-    maxAttempts: config.outbox.maxAttempts, send, policy,
+    maxAttempts: config.outbox.maxAttempts, send, policy, batcher,
     async onDead(row, reason) {
       await insertAlert(db.db, {
         shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
@@ -125,7 +126,6 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       alerts.poke();
     },
   });
-  const batcher = createWriteBatcher(db.db);
   const commit = createPipeline({ batcher, playbooks, log, random });
   const kf = createKfPuller({
     db: db.db, log, now, sendContext: () => sendContext('wecomKf'),
@@ -134,7 +134,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     poke: () => (mode === 'off' ? undefined : worker.poke()),
   });
   const jobs = createJobRunner({
-    db: db.db, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), random,
+    db: db.db, batcher, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), random,
     onQueued: () => (mode === 'off' ? undefined : worker.poke()),
   });
   const app = createHttpApp({

@@ -66,11 +66,11 @@ export async function cancelJobs(q: Q, shopId: string, orderId: string, rules: r
  * due_at) index keeps the cost proportional to the due rows, not the table.
  */
 export async function claimDueJobs(db: Kysely<Database>, dialect: Dialect, now: number, leaseMs: number, limit: number): Promise<Job[]> {
+  // Expired leases first (rare; found through the state index), then the due rows.
+  await db.updateTable('jobs').set({ state: 'pending', locked_until: null })
+    .where('state', '=', 'running').where('locked_until', '<=', now).execute();
   let due = db.selectFrom('jobs').select('id')
-    .where((eb) => eb.or([
-      eb.and([eb('state', '=', 'pending'), eb('due_at', '<=', now)]),
-      eb.and([eb('state', '=', 'running'), eb('locked_until', '<=', now)]),
-    ]))
+    .where('state', '=', 'pending').where('due_at', '<=', now)
     .orderBy('due_at').limit(limit);
   if (dialect === 'postgres') due = due.forUpdate().skipLocked();
   const rows = await db.updateTable('jobs')

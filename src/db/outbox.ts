@@ -35,11 +35,11 @@ export async function enqueue(q: Q, messageId: number, msg: OutboundMessage, at:
  * side by side without taking the same row; SQLite has one writer, so the update is atomic.
  */
 export async function claimDue(db: Kysely<Database>, dialect: Dialect, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+  // Expired leases first (rare; the index on state finds them without scanning), then the due rows.
+  await db.updateTable('outbox').set({ state: 'pending', locked_until: null })
+    .where('state', '=', 'sending').where('locked_until', '<=', now).execute();
   let due = db.selectFrom('outbox').select('id')
-    .where((eb) => eb.or([
-      eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
-      eb.and([eb('state', '=', 'sending'), eb('locked_until', '<=', now)]),
-    ]))
+    .where('state', '=', 'pending').where('next_attempt_at', '<=', now)
     .orderBy('next_attempt_at').limit(limit);
   if (dialect === 'postgres') due = due.forUpdate().skipLocked();
   const rows = await db.updateTable('outbox')

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ShopConfig } from '../config/schema.js';
 import { conversationForCustomer } from '../db/conversations.js';
 import { findCustomer } from '../db/customers.js';
+import type { WriteBatcher } from '../db/batch.js';
 import type { Db, Dialect } from '../db/index.js';
 import { claimDueJobs, deferJob, finishJob } from '../db/jobs.js';
 import type { Job } from '../db/jobs.js';
@@ -17,6 +18,8 @@ export const JOB_LEASE_MS = 60_000;
 
 export interface JobRunnerDeps {
   db: Db;
+  /** Jobs of one claim share commits; a failing job is re-run alone (see createWriteBatcher). */
+  batcher: WriteBatcher;
   dialect: Dialect;
   shops: ReadonlyMap<string, ShopConfig>;
   playbooks: PlaybookStore;
@@ -37,7 +40,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   async function runJob(job: Job): Promise<number> {
     const now = deps.now();
-    return deps.db.transaction().execute(async (trx) => {
+    return deps.batcher.run(async (trx) => {
       const shop = deps.shops.get(job.shopId);
       if (!shop) {
         await finishJob(trx, job.id, 'skipped', 'shop no longer configured', now);
@@ -82,16 +85,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   async function runOnce(): Promise<{ claimed: number; queued: number }> {
     const jobs = await claimDueJobs(deps.db, deps.dialect, deps.now(), JOB_LEASE_MS, JOB_BATCH);
-    let queued = 0;
-    for (const job of jobs) {
-      try {
-        queued += await runJob(job);
-      } catch (err) {
-        // Left 'running': the lease expires and the job is tried again.
-        deps.log.error({ err, job: job.id, shop: job.shopId, rule: job.rule }, 'follow-up failed; it will be retried when its lease expires');
-      }
-    }
-    return { claimed: jobs.length, queued };
+    const results = await Promise.all(jobs.map((job) => runJob(job).catch((err: unknown) => {
+      // Left 'running': the lease expires and the job is tried again.
+      deps.log.error({ err, job: job.id, shop: job.shopId, rule: job.rule }, 'follow-up failed; it will be retried when its lease expires');
+      return 0;
+    })));
+    return { claimed: jobs.length, queued: results.reduce((a, b) => a + b, 0) };
   }
 
   return {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { WriteBatcher } from '../db/batch.js';
 import type { Db, Dialect } from '../db/index.js';
 import { claimByIds, claimDue, markFinal, markRetry, markSent, releaseClaim } from '../db/outbox.js';
 import type { OutboxRow } from '../db/outbox.js';
@@ -15,6 +16,8 @@ export const BACKOFF_CAP_MS = 10 * 60_000;
 
 export interface OutboxWorkerDeps {
   db: Db;
+  /** Outcome writes of concurrent sends share commits (one SQLite commit costs ~130 µs). */
+  batcher: WriteBatcher;
   dialect: Dialect;
   log: Logger;
   metrics: Metrics;
@@ -59,25 +62,25 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     }
     const now = deps.now();
     if (result.ok) {
-      await markSent(deps.db, row.id, result.platformId ?? null, now);
+      await deps.batcher.run((trx) => markSent(trx, row.id, result.platformId ?? null, now));
       deps.metrics.sends.inc({ channel: row.channel, outcome: 'sent' });
       return true;
     }
     if (result.retry === 'skip') {
-      await markFinal(deps.db, row.id, 'skipped', result.reason, now);
+      await deps.batcher.run((trx) => markFinal(trx, row.id, 'skipped', result.reason, now));
       deps.metrics.sends.inc({ channel: row.channel, outcome: 'skipped' });
       deps.log.info({ shop: row.shopId, outbox: row.id, message: row.messageId, reason: result.reason }, 'reply skipped by platform rules');
       return true;
     }
     if (result.retry === 'backoff' && row.attempts < deps.maxAttempts) {
       const next = now + backoffMs(row.attempts, deps.random);
-      await markRetry(deps.db, row.id, next, result.reason, now);
+      await deps.batcher.run((trx) => markRetry(trx, row.id, next, result.reason, now));
       deps.metrics.sends.inc({ channel: row.channel, outcome: 'retry' });
       deps.log.warn({ shop: row.shopId, outbox: row.id, message: row.messageId, attempt: row.attempts, reason: result.reason }, 'send failed; will retry');
       return false;
     }
     const reason = result.retry === 'never' ? result.reason : `gave up after ${row.attempts} attempts: ${result.reason}`;
-    await markFinal(deps.db, row.id, 'dead', reason, now);
+    await deps.batcher.run((trx) => markFinal(trx, row.id, 'dead', reason, now));
     deps.metrics.sends.inc({ channel: row.channel, outcome: 'dead' });
     deps.log.error({ shop: row.shopId, outbox: row.id, message: row.messageId, channel: row.channel, reason },
       'message dead-lettered: the customer did not get this reply; check the channel credentials and the platform status');
@@ -90,7 +93,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       if (await handle(row)) continue;
       // Keep the conversation's order: later replies wait for the one that failed.
       const now = deps.now();
-      for (const later of rows.slice(i + 1)) await releaseClaim(deps.db, later.id, now + BACKOFF_BASE_MS, now);
+      for (const later of rows.slice(i + 1)) await deps.batcher.run((trx) => releaseClaim(trx, later.id, now + BACKOFF_BASE_MS, now));
       return;
     }
   }
