@@ -8,6 +8,7 @@ import { claimDue, countByState, enqueue, markRetry, markSent } from '../../src/
 import type { OutboundMessage } from '../../src/types/index.js';
 import { DIALECTS, freshDb } from '../helpers/db.js';
 import { migrations } from '../../migrations/index.js';
+import { claimDueJobs, insertJob } from '../../src/db/jobs.js';
 
 const out = (key: string): OutboundMessage => ({
   shopId: 'acme', channel: 'feishu', customerId: 'ou_1', conversationKey: 'feishu:oc:ou_1', text: '亲', rule: 'r',
@@ -102,5 +103,20 @@ describe.each(DIALECTS)('repositories on %s', (dialect) => {
     await expect(h.db.selectFrom('outbox').selectAll().execute()).rejects.toThrow();
     await migrateToLatest(h.db);
     expect(await h.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+  });
+
+  it('claims due jobs once, never the ones not yet due, and reclaims a job whose runner died', async () => {
+    const job = (key: string, dueAt: number) => insertJob(h.db, {
+      shopId: 'acme', kind: 'rule', rule: 'r', category: 'care', customerChannel: 'feishu', customerUserId: 'u', orderId: 'o1',
+      dueAt, notAfter: null, dedupKey: key,
+    }, 0);
+    await job('a', 100);
+    await job('a', 100); // the same follow-up planned twice is one job
+    await job('b', 5000);
+    const first = await claimDueJobs(h.db, h.dialect, 200, 1000, 10);
+    expect(first.map((j) => [j.dueAt, j.attempts, j.state])).toEqual([[100, 1, 'running']]);
+    expect(await claimDueJobs(h.db, h.dialect, 200, 1000, 10)).toEqual([]);
+    // The process holding it was killed: after the lease it is claimed again.
+    expect((await claimDueJobs(h.db, h.dialect, 1300, 1000, 10)).map((j) => [j.id, j.attempts])).toEqual([[first[0]!.id, 2]]);
   });
 });
