@@ -1,6 +1,8 @@
 import type { ConversationState } from '../db/conversations.js';
 import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
 import { durationMs, findPhrases, foldText } from '../playbook/compiled.js';
+import { normalize } from '../nlu/normalize.js';
+import type { Normalized } from '../nlu/normalize.js';
 import type { Channel, MessageKind } from '../types/index.js';
 import { parseTemplate, render } from './template.js';
 import type { Template, TemplateVars } from './template.js';
@@ -84,7 +86,7 @@ export const MISSES_REASON = 'not understood repeatedly';
 export function decide(input: DecideInput): Decision {
   const { shop, playbook, now } = input;
   const local = localTime(now, shop.timezone);
-  const understood = understand(input.message.text, playbook.intents);
+  const understood = understand(input.message.text, playbook);
   const state = structuredClone(input.state);
   const d: Decision = {
     understood, replies: [], state, fired: [], tags: { add: [], remove: [] }, alerts: [], handoff: null, silenced: false,
@@ -98,7 +100,8 @@ export function decide(input: DecideInput): Decision {
   if (!proactive) state.handoffUntil = null;
 
   const ctx: MatchContext = {
-    input, understood, text: input.message.text === null ? null : foldText(input.message.text),
+    input, understood, text: input.message.text === null ? null : normalize(input.message.text),
+    folded: input.message.text === null ? null : foldText(input.message.text),
     returning: localTime(input.customer.firstSeenAt, shop.timezone).day !== local.day,
     open: isWithinHours(local.minutes, shop.businessHours.from, shop.businessHours.to),
     today: local.day, state, tags: new Set(input.customer.tags),
@@ -135,7 +138,10 @@ export function decide(input: DecideInput): Decision {
 interface MatchContext {
   input: DecideInput;
   understood: Understood;
-  text: string | null;
+  /** for keywords: normalized and segmented */
+  text: Normalized | null;
+  /** for regexes: the customer's text, only width and case folded */
+  folded: string | null;
   returning: boolean;
   open: boolean;
   today: string;
@@ -248,9 +254,9 @@ function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   if (rule.intents && !(ctx.understood.intent !== null && rule.intents.has(ctx.understood.intent))) return false;
   if (rule.bargainers && !(ctx.understood.type !== null && rule.bargainers.has(ctx.understood.type))) return false;
   if (!rule.keywords && rule.regex.length === 0) return true;
-  const text = ctx.text;
-  if (text === null) return false;
-  return (rule.keywords !== undefined && findPhrases(rule.keywords, text, false).length > 0) || rule.regex.some((r) => r.test(text));
+  const { text, folded } = ctx;
+  if (text === null || folded === null) return false;
+  return (rule.keywords !== undefined && findPhrases(rule.keywords, text, false).length > 0) || rule.regex.some((r) => r.test(folded));
 }
 
 function recordFiring(state: ConversationState, rule: string, at: number, day: string): void {

@@ -1,11 +1,13 @@
-import type { CompiledIntent } from '../playbook/compiled.js';
-import { findPhrases, foldText } from '../playbook/compiled.js';
+import type { CompiledPlaybook } from '../playbook/compiled.js';
+import type { Hit, Via } from '../nlu/matcher.js';
+import { matchPhrases } from '../nlu/matcher.js';
+import { normalize } from '../nlu/normalize.js';
 
 export interface Candidate {
   intent: string;
-  /** Length of the longest phrase found: longer phrases are more specific. */
+  /** The best phrase's weight: its length, less for homophone / pinyin / abbreviation matches. */
   score: number;
-  phrases: string[];
+  phrases: { phrase: string; via: Via }[];
 }
 
 export interface Understood {
@@ -19,29 +21,41 @@ export const NOTHING: Understood = { intent: null, type: null, candidates: [] };
 
 /**
  * What the customer wants, by the shop's intent phrases. A message with several wishes
- * resolves to one: the intent with the highest priority (handoff and complaint are set
- * highest in the defaults), then the most specific phrase, then definition order.
+ * resolves to one: the intent with the highest priority (in the defaults: handoff, then
+ * opt-out, then complaint), then the best-scoring phrase, then definition order.
  */
-export function understand(text: string | null, intents: readonly CompiledIntent[]): Understood {
-  if (text === null || intents.length === 0) return NOTHING;
-  const folded = foldText(text);
-  const candidates: (Candidate & { def: CompiledIntent })[] = [];
-  for (const def of intents) {
-    const phrases = findPhrases(def.phrases, folded, def.negatable);
-    if (phrases.length) candidates.push({ intent: def.name, score: phrases[0]!.length, phrases, def });
+export function understand(text: string | null, playbook: Pick<CompiledPlaybook, 'intents' | 'nlu'>): Understood {
+  if (text === null || playbook.intents.length === 0) return NOTHING;
+  const hits = matchPhrases(playbook.nlu, normalize(text));
+  if (hits.length === 0) return NOTHING;
+  const best = new Map<number, { score: number; hits: Hit[] }>();
+  for (const h of hits) {
+    if (h.entry.type !== null) continue;
+    const b = best.get(h.entry.intent) ?? { score: 0, hits: [] };
+    b.score = Math.max(b.score, h.score);
+    b.hits.push(h);
+    best.set(h.entry.intent, b);
   }
-  if (candidates.length === 0) return NOTHING;
-  candidates.sort((a, b) => b.def.priority - a.def.priority || b.score - a.score || a.def.order - b.def.order);
-  const winner = candidates[0]!.def;
+  if (best.size === 0) return NOTHING;
+  const ranked = [...best.entries()].map(([i, b]) => ({ def: playbook.intents[i]!, ...b }))
+    .sort((a, b) => b.def.priority - a.def.priority || b.score - a.score || a.def.order - b.def.order);
+  const winner = ranked[0]!;
+  const typeScores = new Map<string, number>();
+  for (const h of hits) {
+    if (h.entry.type !== null && h.entry.intent === winner.def.order) typeScores.set(h.entry.type, (typeScores.get(h.entry.type) ?? 0) + h.score);
+  }
   let type: string | null = null;
-  let best = 0;
-  for (const t of winner.types) {
-    const found = findPhrases(t.phrases, folded, false);
-    const score = found.reduce((n, p) => n + p.length, 0);
-    if (score > best) {
-      best = score;
+  let top = 0;
+  for (const t of winner.def.types) {
+    const score = typeScores.get(t.name) ?? 0;
+    if (score > top) {
+      top = score;
       type = t.name;
     }
   }
-  return { intent: winner.name, type, candidates: candidates.map(({ intent, score, phrases }) => ({ intent, score, phrases })) };
+  return {
+    intent: winner.def.name,
+    type,
+    candidates: ranked.map((r) => ({ intent: r.def.name, score: r.score, phrases: r.hits.map((h) => ({ phrase: h.entry.phrase, via: h.via })) })),
+  };
 }

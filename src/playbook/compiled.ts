@@ -1,4 +1,8 @@
 import type { Template } from '../engine/template.js';
+import type { IntentIndex } from '../nlu/matcher.js';
+import { negated } from '../nlu/matcher.js';
+import { insideLongerWord, normalizePhrase } from '../nlu/normalize.js';
+import type { Normalized } from '../nlu/normalize.js';
 import type { ActionSpec } from './schema.js';
 
 /** Phrases compiled for matching: CJK as substrings (no spaces to split on), Latin as whole words. */
@@ -12,8 +16,9 @@ export interface CompiledIntent {
   readonly priority: number;
   readonly order: number;
   readonly negatable: boolean;
-  readonly phrases: PhraseSet;
-  readonly types: readonly { readonly name: string; readonly phrases: PhraseSet }[];
+  /** normalized, synonyms expanded */
+  readonly phrases: readonly string[];
+  readonly types: readonly { readonly name: string; readonly phrases: readonly string[] }[];
 }
 
 /** A playbook after validation: regexes built, keywords folded, rules in firing order. Built once per load. */
@@ -63,6 +68,8 @@ export interface CompiledSettings {
 
 export interface CompiledPlaybook {
   readonly intents: readonly CompiledIntent[];
+  /** The intents' phrases indexed for matching (src/nlu). */
+  readonly nlu: IntentIndex;
   readonly rules: readonly CompiledRule[];
   readonly responses: ReadonlyMap<string, CompiledResponse>;
   readonly fallback: { readonly reply: string } | null;
@@ -85,7 +92,7 @@ function escapeRegex(s: string): string {
 export function compilePhrases(phrases: readonly string[], synonyms: ReadonlyMap<string, readonly string[]>): PhraseSet {
   const all = new Set<string>();
   for (const raw of phrases) {
-    const p = foldText(raw);
+    const p = normalizePhrase(raw);
     all.add(p);
     for (const [word, alts] of synonyms) {
       if (!p.includes(word)) continue;
@@ -101,25 +108,14 @@ export function compilePhrases(phrases: readonly string[], synonyms: ReadonlyMap
   return { cjk, latin };
 }
 
-/**
- * A negation shortly before a phrase cancels it: 不用转人工, 别转人工, 我不是要退货. The A不A
- * question form (能不能退, 可不可以换, 是不是正品) asks rather than negates, so it is removed first.
- */
-const NEGATION = /(?:不|别|没有?|无需|甭)(?:是|要|想|用|需要|必|再|去|转|找|叫|接|给我){0,2}$/u;
-const A_NOT_A = /(.)不\1/gu;
-const NEGATION_WINDOW = 6;
-
-function negated(before: string): boolean {
-  return NEGATION.test(before.slice(-NEGATION_WINDOW - 2).replace(A_NOT_A, ''));
-}
-
-/** The phrases of a set found in `text` (already folded), longest first. */
-export function findPhrases(set: PhraseSet, text: string, negatable: boolean): string[] {
+/** The phrases of a set found in a normalized message (whole words, not inside longer ones), longest first. */
+export function findPhrases(set: PhraseSet, n: Normalized, negatable: boolean): string[] {
   const found: string[] = [];
+  const text = n.text;
   for (const p of set.cjk) {
     let at = text.indexOf(p);
     while (at !== -1) {
-      if (!negatable || !negated(text.slice(0, at))) {
+      if (!insideLongerWord(n.tokens, at, at + p.length) && (!negatable || !negated(text.slice(0, at)))) {
         found.push(p);
         break;
       }

@@ -5,6 +5,8 @@ import { hasStrayBraces, isKnownVariable, KNOWN_VARIABLES, parseTemplate, templa
 import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import type { LocatedYaml } from '../config/yaml.js';
 import { compilePhrases, durationMs, foldText } from './compiled.js';
+import { buildIndex } from '../nlu/matcher.js';
+import { normalizePhrase } from '../nlu/normalize.js';
 import type { CompiledIntent, CompiledPlaybook, CompiledResponse, CompiledRule } from './compiled.js';
 import { DEFAULT_FORBIDDEN_PHRASES } from './forbidden.js';
 import { playbookFileSchema, settingsSchema } from './schema.js';
@@ -58,7 +60,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
   const settings = compileSettings(parsed, problems);
   const forbidden = [...DEFAULT_FORBIDDEN_PHRASES, ...settings.forbiddenPhrases];
   const synonyms = new Map<string, string[]>();
-  for (const { data } of parsed) for (const [w, alts] of Object.entries(data.synonyms)) synonyms.set(foldText(w), alts.map(foldText));
+  for (const { data } of parsed) for (const [w, alts] of Object.entries(data.synonyms)) synonyms.set(normalizePhrase(w), alts.map(normalizePhrase));
 
   const intents = compileIntents(parsed, synonyms, problems);
   const slotsSet = new Set<string>(['gift']);
@@ -149,7 +151,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
     problems.push({ ...problem(rule.file, rule.line, 1, `rule ${rule.name}`,
       `unreachable: every message it matches is answered first by rule "${by.name}" (${by.file}:${by.line}); raise its priority or narrow the other rule`), severity: 'warning' });
   }
-  return { intents, rules, responses, fallback, settings, files: parsed.map((p) => p.yaml.file) };
+  return { intents, nlu: buildIndex(intents), rules, responses, fallback, settings, files: parsed.map((p) => p.yaml.file) };
 }
 
 function compileSettings(parsed: Parsed[], problems: Problem[]) {
@@ -172,15 +174,15 @@ function compileIntents(parsed: Parsed[], synonyms: Map<string, string[]>, probl
       }
       intents.push({
         name, priority: spec.priority, order: intents.length, negatable: spec.negatable,
-        phrases: compilePhrases(spec.phrases, synonyms),
-        types: Object.entries(spec.types ?? {}).map(([t, phrases]) => ({ name: t, phrases: compilePhrases(phrases, synonyms) })),
+        phrases: expandSynonyms(spec.phrases, synonyms),
+        types: Object.entries(spec.types ?? {}).map(([t, phrases]) => ({ name: t, phrases: expandSynonyms(phrases, synonyms) })),
       });
     }
   }
   // Two intents sharing a phrase means the priority silently decides; staff should know.
   const owner = new Map<string, string>();
   for (const i of intents) {
-    for (const p of [...i.phrases.cjk, ...i.phrases.latin.map((l) => l.phrase)]) {
+    for (const p of i.phrases) {
       const other = owner.get(p);
       if (other && other !== i.name) {
         const { yaml } = parsed.find((x) => i.name in x.data.intents)!;
@@ -242,4 +244,16 @@ function list<T>(v: T | T[] | undefined): T[] {
 
 function problem(file: string, line: number, col: number, field: string, message: string): Problem {
   return { file, line, col, field, message, severity: 'error' };
+}
+
+/** Normalized phrases plus their synonym variants (one level: 便宜点 → 实惠点, 划算点). */
+function expandSynonyms(phrases: readonly string[], synonyms: ReadonlyMap<string, readonly string[]>): string[] {
+  const all = new Set<string>();
+  for (const raw of phrases) {
+    const p = normalizePhrase(raw);
+    if (!p) continue;
+    all.add(p);
+    for (const [word, alts] of synonyms) if (p.includes(word)) for (const alt of alts) all.add(p.split(word).join(alt));
+  }
+  return [...all];
 }

@@ -1,0 +1,150 @@
+import type { Normalized } from './normalize.js';
+import { insideLongerWord, normalizePhrase } from './normalize.js';
+import { charSyllables, contextSyllables } from './pinyin.js';
+
+/**
+ * One compiled phrase of an intent (or of one of its sub-types). Built once per playbook load;
+ * looked up by its first character, first syllable or first pinyin word, so matching costs
+ * follow the message's length, not the number of phrases.
+ */
+export interface PhraseEntry {
+  intent: number;
+  /** null: a phrase of the intent itself; else the sub-type (bargainer type) it signals. */
+  type: string | null;
+  phrase: string;
+  length: number;
+  negatable: boolean;
+  /** per-character default readings joined as |a|b| (homophone typos) */
+  syllables: string | null;
+  /** readings in context (便宜 → pian yi), as pinyin typists write them */
+  typed: readonly string[];
+}
+
+export type Via = 'exact' | 'homophone' | 'typed-pinyin' | 'abbreviation' | 'english';
+
+export interface Hit {
+  entry: PhraseEntry;
+  at: number;
+  via: Via;
+  score: number;
+}
+
+export interface IntentIndex {
+  byChar: Map<string, PhraseEntry[]>;
+  bySyllable: Map<string, PhraseEntry[]>;
+  byTypedWord: Map<string, PhraseEntry[]>;
+  byInitials: Map<string, PhraseEntry[]>;
+  byCompactTyped: Map<string, PhraseEntry[]>;
+  english: { entry: PhraseEntry; re: RegExp }[];
+}
+
+/** Homophone and pinyin matches count a little less than the exact words. */
+const FUZZY_WEIGHT = 0.8;
+const ABBREVIATION_WEIGHT = 0.6;
+/** Abbreviations (kf, zrg) are only trusted when they are the whole message: "kf" alone, not inside a sentence. */
+const ABBREVIATION_MAX_WORDS = 1;
+const LATIN = /^[a-z0-9 '.&-]+$/;
+const HAN = /\p{Script=Han}/u;
+
+function push<K>(map: Map<K, PhraseEntry[]>, key: K, e: PhraseEntry): void {
+  const list = map.get(key);
+  if (list) list.push(e);
+  else map.set(key, [e]);
+}
+
+export function buildIndex(intents: readonly { phrases: readonly string[]; negatable: boolean; types: readonly { name: string; phrases: readonly string[] }[] }[]): IntentIndex {
+  const index: IntentIndex = { byChar: new Map(), bySyllable: new Map(), byTypedWord: new Map(), byInitials: new Map(), byCompactTyped: new Map(), english: [] };
+  intents.forEach((intent, i) => {
+    const add = (raw: string, type: string | null) => {
+      const phrase = normalizePhrase(raw);
+      if (!phrase) return;
+      if (LATIN.test(phrase)) {
+        const entry: PhraseEntry = { intent: i, type, phrase, length: phrase.split(' ').length * 2, negatable: intent.negatable, syllables: null, typed: [] };
+        index.english.push({ entry, re: new RegExp(`(?<![a-z0-9])${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`, 'u') });
+        return;
+      }
+      const han = [...phrase].filter((c) => HAN.test(c)).length;
+      const entry: PhraseEntry = {
+        intent: i, type, phrase, length: [...phrase].length, negatable: intent.negatable,
+        syllables: han === [...phrase].length && han >= 2 ? `|${charSyllables(phrase).join('|')}|` : null,
+        typed: han >= 2 ? contextSyllables(phrase) : [],
+      };
+      push(index.byChar, phrase[0]!, entry);
+      if (entry.syllables) push(index.bySyllable, charSyllables(phrase[0]!)[0]!, entry);
+      if (entry.typed.length) {
+        push(index.byTypedWord, entry.typed[0]!, entry);
+        if (type === null && han >= 2) {
+          push(index.byInitials, entry.typed.map((s) => s[0]).join(''), entry);
+          push(index.byCompactTyped, entry.typed.join(''), entry);
+        }
+      }
+    };
+    for (const p of intent.phrases) add(p, null);
+    for (const t of intent.types) for (const p of t.phrases) add(p, t.name);
+  });
+  return index;
+}
+
+/**
+ * A negation shortly before a phrase cancels it: 不用转人工, 别转人工, 我不是要退货. The A不A
+ * question form (能不能退, 可不可以换, 是不是正品) asks rather than negates, so it is removed first.
+ */
+const NEGATION = /(?:不|别|没有?|无需|甭)(?:是|要|想|用|需要|必|再|去|转|找|叫|接|给我){0,2}\s*$/u;
+const A_NOT_A = /(.)不\1/gu;
+const NEGATION_WINDOW = 6;
+
+export function negated(before: string): boolean {
+  return NEGATION.test(before.slice(-NEGATION_WINDOW - 2).replace(A_NOT_A, ''));
+}
+
+export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
+  const hits: Hit[] = [];
+  const text = n.text;
+  const chars = [...text];
+  const exactAt = new Set<string>();
+  // Exact words: substring at a word boundary (not inside a longer word), not negated.
+  let offset = 0;
+  for (const ch of chars) {
+    for (const e of index.byChar.get(ch) ?? []) {
+      if (!text.startsWith(e.phrase, offset)) continue;
+      if (insideLongerWord(n.tokens, offset, offset + e.phrase.length)) continue;
+      if (e.negatable && negated(text.slice(0, offset))) continue;
+      hits.push({ entry: e, at: offset, via: 'exact', score: e.length });
+      exactAt.add(`${e.intent}:${e.type}:${e.phrase}`);
+    }
+    offset += ch.length;
+  }
+  // Homophones and typos by pinyin: 能便移点 reads like 能便宜点.
+  if (index.bySyllable.size && HAN.test(text)) {
+    const syl = charSyllables(text);
+    const joined = `|${syl.join('|')}|`;
+    let pos = 0;
+    for (let i = 0; i < syl.length; i++) {
+      for (const e of index.bySyllable.get(syl[i]!) ?? []) {
+        if (exactAt.has(`${e.intent}:${e.type}:${e.phrase}`) || !joined.startsWith(e.syllables!, pos)) continue;
+        if (e.negatable && negated(chars.slice(0, i).join(''))) continue;
+        hits.push({ entry: e, at: i, via: 'homophone', score: e.length * FUZZY_WEIGHT });
+      }
+      pos += syl[i]!.length + 1;
+    }
+  }
+  // Pinyin typed as Latin words (bie fa le, pian yi dian) and whole-message abbreviations (kf, zrg).
+  const words = n.latin;
+  for (let j = 0; j < words.length; j++) {
+    for (const e of index.byTypedWord.get(words[j]!) ?? []) {
+      if (e.typed.every((s, k) => words[j + k] === s)) hits.push({ entry: e, at: j, via: 'typed-pinyin', score: e.length * FUZZY_WEIGHT });
+    }
+  }
+  if (words.length > 0 && words.length <= ABBREVIATION_MAX_WORDS && !HAN.test(text)) {
+    for (const e of index.byInitials.get(words[0]!) ?? []) hits.push({ entry: e, at: 0, via: 'abbreviation', score: e.length * ABBREVIATION_WEIGHT });
+    // Pinyin typed without spaces: biefale, zhuanrengong.
+    for (const e of index.byCompactTyped.get(words[0]!) ?? []) hits.push({ entry: e, at: 0, via: 'typed-pinyin', score: e.length * FUZZY_WEIGHT });
+  }
+  for (const { entry, re } of index.english) {
+    const m = re.exec(text);
+    if (m && !(entry.negatable && /(?:\bnot?|\bdon'?t|\bno need to)\s*$/.test(text.slice(0, m.index)))) {
+      hits.push({ entry, at: m.index, via: 'english', score: entry.length });
+    }
+  }
+  return hits;
+}
