@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ValidationError, XiaoerError } from '../errors.js';
 import { runCheck } from './check.js';
+import { runExplain } from './explain.js';
 import { runHandoff } from './handoff.js';
 import { runJobs } from './jobs.js';
 import { runOrders } from './orders.js';
@@ -17,6 +18,8 @@ Usage:
                                     validate config and playbooks; exit 1 on errors
                                     (--rules prints every shop's rules in firing order)
   xiaoer test [--shop ID]           play the *.test.yml conversations against the playbooks
+  xiaoer explain "<text>" [--shop ID]
+                                    how the bot reads a message: normalized text, words, intents
   xiaoer simulate --shop ID [--user NAME] [--url URL] [--no-why]
                                     chat with a shop's bot through the running service
   xiaoer handoff list [--shop ID]   conversations a person has (the bot is silent there)
@@ -45,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runTest(rest);
       case 'handoff':
         return await runHandoff(rest);
+      case 'explain':
+        return await runExplain(rest);
       case 'orders':
         return await runOrders(rest);
       case 'jobs':

@@ -21,24 +21,28 @@ export const NOTHING: Understood = { intent: null, type: null, candidates: [] };
 
 /**
  * What the customer wants, by the shop's intent phrases. A message with several wishes
- * resolves to one: the intent with the highest priority (in the defaults: handoff, then
- * opt-out, then complaint), then the best-scoring phrase, then definition order.
+ * resolves to one: intents the customer named in so many words before guessed ones, then the
+ * highest priority (in the defaults: handoff, then opt-out, then complaint), then the
+ * best-scoring phrase, then definition order.
  */
 export function understand(text: string | null, playbook: Pick<CompiledPlaybook, 'intents' | 'nlu'>): Understood {
   if (text === null || playbook.intents.length === 0) return NOTHING;
   const hits = matchPhrases(playbook.nlu, normalize(text));
   if (hits.length === 0) return NOTHING;
-  const best = new Map<number, { score: number; hits: Hit[] }>();
+  const best = new Map<number, { score: number; exact: boolean; hits: Hit[] }>();
   for (const h of hits) {
     if (h.entry.type !== null) continue;
-    const b = best.get(h.entry.intent) ?? { score: 0, hits: [] };
+    const b = best.get(h.entry.intent) ?? { score: 0, exact: false, hits: [] };
     b.score = Math.max(b.score, h.score);
+    b.exact ||= h.via === 'exact' || h.via === 'english';
     b.hits.push(h);
     best.set(h.entry.intent, b);
   }
   if (best.size === 0) return NOTHING;
   const ranked = [...best.entries()].map(([i, b]) => ({ def: playbook.intents[i]!, ...b }))
-    .sort((a, b) => b.def.priority - a.def.priority || b.score - a.score || a.def.order - b.def.order);
+    // The customer's own words beat a guess: an intent found by exact phrases outranks one found
+    // only by homophone, pinyin or abbreviation; then priority, score and definition order.
+    .sort((a, b) => Number(b.exact) - Number(a.exact) || b.def.priority - a.def.priority || b.score - a.score || a.def.order - b.def.order);
   const winner = ranked[0]!;
   const typeScores = new Map<string, number>();
   for (const h of hits) {

@@ -1,5 +1,5 @@
 import type { Normalized } from './normalize.js';
-import { insideLongerWord, normalizePhrase } from './normalize.js';
+import { addWords, insideLongerWord, normalizePhrase } from './normalize.js';
 import { charSyllables, contextSyllables } from './pinyin.js';
 
 /**
@@ -18,6 +18,8 @@ export interface PhraseEntry {
   syllables: string | null;
   /** readings in context (便宜 → pian yi), as pinyin typists write them */
   typed: readonly string[];
+  /** "叫…客服": parts that must appear in this order, a few characters apart at most */
+  parts: readonly string[] | null;
 }
 
 export type Via = 'exact' | 'homophone' | 'typed-pinyin' | 'abbreviation' | 'english';
@@ -36,10 +38,18 @@ export interface IntentIndex {
   byInitials: Map<string, PhraseEntry[]>;
   byCompactTyped: Map<string, PhraseEntry[]>;
   english: { entry: PhraseEntry; re: RegExp }[];
+  /** "/…/" phrases: regular expressions over the normalized text */
+  patterns: { entry: PhraseEntry; re: RegExp }[];
 }
+
+/** At most this many characters between the parts of a "叫…客服" phrase. */
+export const GAP_MAX = 6;
+const GAP = /…|\.\.\./;
 
 /** Homophone and pinyin matches count a little less than the exact words. */
 const FUZZY_WEIGHT = 0.8;
+/** Two-character homophones (在码 → 在吗) are trusted in short messages only; in a long one, 家的 is not 假的. */
+const SHORT_MESSAGE_CHARS = 8;
 const ABBREVIATION_WEIGHT = 0.6;
 /** Abbreviations (kf, zrg) are only trusted when they are the whole message: "kf" alone, not inside a sentence. */
 const ABBREVIATION_MAX_WORDS = 1;
@@ -53,13 +63,26 @@ function push<K>(map: Map<K, PhraseEntry[]>, key: K, e: PhraseEntry): void {
 }
 
 export function buildIndex(intents: readonly { phrases: readonly string[]; negatable: boolean; types: readonly { name: string; phrases: readonly string[] }[] }[]): IntentIndex {
-  const index: IntentIndex = { byChar: new Map(), bySyllable: new Map(), byTypedWord: new Map(), byInitials: new Map(), byCompactTyped: new Map(), english: [] };
+  const index: IntentIndex = { byChar: new Map(), bySyllable: new Map(), byTypedWord: new Map(), byInitials: new Map(), byCompactTyped: new Map(), english: [], patterns: [] };
   intents.forEach((intent, i) => {
     const add = (raw: string, type: string | null) => {
+      const pattern = /^\/(.+)\/$/.exec(raw.trim());
+      if (pattern) {
+        const entry: PhraseEntry = { intent: i, type, phrase: raw.trim(), length: 2, negatable: intent.negatable, syllables: null, typed: [], parts: null };
+        index.patterns.push({ entry, re: new RegExp(pattern[1]!, 'u') });
+        return;
+      }
+      if (GAP.test(raw)) {
+        const parts = raw.split(GAP).map(normalizePhrase).filter(Boolean);
+        if (parts.length < 2) return;
+        const entry: PhraseEntry = { intent: i, type, phrase: parts.join('…'), length: parts.join('').length, negatable: intent.negatable, syllables: null, typed: [], parts };
+        push(index.byChar, parts[0]![0]!, entry);
+        return;
+      }
       const phrase = normalizePhrase(raw);
       if (!phrase) return;
       if (LATIN.test(phrase)) {
-        const entry: PhraseEntry = { intent: i, type, phrase, length: phrase.split(' ').length * 2, negatable: intent.negatable, syllables: null, typed: [] };
+        const entry: PhraseEntry = { intent: i, type, phrase, length: phrase.split(' ').length * 2, negatable: intent.negatable, syllables: null, typed: [], parts: null };
         index.english.push({ entry, re: new RegExp(`(?<![a-z0-9])${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`, 'u') });
         return;
       }
@@ -68,6 +91,7 @@ export function buildIndex(intents: readonly { phrases: readonly string[]; negat
         intent: i, type, phrase, length: [...phrase].length, negatable: intent.negatable,
         syllables: han === [...phrase].length && han >= 2 ? `|${charSyllables(phrase).join('|')}|` : null,
         typed: han >= 2 ? contextSyllables(phrase) : [],
+        parts: null,
       };
       push(index.byChar, phrase[0]!, entry);
       if (entry.syllables) push(index.bySyllable, charSyllables(phrase[0]!)[0]!, entry);
@@ -82,6 +106,7 @@ export function buildIndex(intents: readonly { phrases: readonly string[]; negat
     for (const p of intent.phrases) add(p, null);
     for (const t of intent.types) for (const p of t.phrases) add(p, t.name);
   });
+  addWords([...index.byChar.values()].flat().filter((e) => !e.parts && HAN.test(e.phrase)).map((e) => e.phrase));
   return index;
 }
 
@@ -106,8 +131,10 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
   let offset = 0;
   for (const ch of chars) {
     for (const e of index.byChar.get(ch) ?? []) {
-      if (!text.startsWith(e.phrase, offset)) continue;
-      if (insideLongerWord(n.tokens, offset, offset + e.phrase.length)) continue;
+      const end = e.parts ? gapMatch(text, offset, e.parts) : text.startsWith(e.phrase, offset) ? offset + e.phrase.length : -1;
+      if (end < 0) continue;
+      // Word boundaries matter for a phrase as a whole; the parts of "少…块" and bargainer-type cues are hints.
+      if (!e.parts && e.type === null && insideLongerWord(n.tokens, offset, end)) continue;
       if (e.negatable && negated(text.slice(0, offset))) continue;
       hits.push({ entry: e, at: offset, via: 'exact', score: e.length });
       exactAt.add(`${e.intent}:${e.type}:${e.phrase}`);
@@ -122,7 +149,10 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
     for (let i = 0; i < syl.length; i++) {
       for (const e of index.bySyllable.get(syl[i]!) ?? []) {
         if (exactAt.has(`${e.intent}:${e.type}:${e.phrase}`) || !joined.startsWith(e.syllables!, pos)) continue;
-        if (e.negatable && negated(chars.slice(0, i).join(''))) continue;
+        if (e.length < 3 && chars.length > SHORT_MESSAGE_CHARS) continue;
+        const start = chars.slice(0, i).join('').length;
+        if (insideLongerWord(n.tokens, start, start + e.phrase.length)) continue;
+        if (e.negatable && negated(text.slice(0, start))) continue;
         hits.push({ entry: e, at: i, via: 'homophone', score: e.length * FUZZY_WEIGHT });
       }
       pos += syl[i]!.length + 1;
@@ -140,6 +170,10 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
     // Pinyin typed without spaces: biefale, zhuanrengong.
     for (const e of index.byCompactTyped.get(words[0]!) ?? []) hits.push({ entry: e, at: 0, via: 'typed-pinyin', score: e.length * FUZZY_WEIGHT });
   }
+  for (const { entry, re } of index.patterns) {
+    const m = re.exec(text);
+    if (m && !(entry.negatable && negated(text.slice(0, m.index)))) hits.push({ entry, at: m.index, via: 'exact', score: Math.max(2, [...m[0]].length) });
+  }
   for (const { entry, re } of index.english) {
     const m = re.exec(text);
     if (m && !(entry.negatable && /(?:\bnot?|\bdon'?t|\bno need to)\s*$/.test(text.slice(0, m.index)))) {
@@ -147,4 +181,16 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
     }
   }
   return hits;
+}
+
+/** End of a "part…part" match starting at `offset`, or -1: each next part within GAP_MAX characters. */
+function gapMatch(text: string, offset: number, parts: readonly string[]): number {
+  if (!text.startsWith(parts[0]!, offset)) return -1;
+  let end = offset + parts[0]!.length;
+  for (const part of parts.slice(1)) {
+    const at = text.indexOf(part, end);
+    if (at < 0 || at - end > GAP_MAX) return -1;
+    end = at + part.length;
+  }
+  return end;
 }

@@ -172,6 +172,21 @@ function compileIntents(parsed: Parsed[], synonyms: Map<string, string[]>, probl
         problems.push(problem(yaml.file, at.line, at.col, `intents.${name}`, `intent "${name}" is already defined`));
         continue;
       }
+      const badRegex = [...spec.phrases, ...Object.values(spec.types ?? {}).flat()].flatMap((p) => {
+        const m = /^\/(.+)\/$/.exec(p.trim());
+        if (!m) return [];
+        try {
+          new RegExp(m[1]!, 'u');
+          return [];
+        } catch (err) {
+          return [`phrase ${p} is not a valid regular expression: ${(err as Error).message}`];
+        }
+      });
+      if (badRegex.length) {
+        const at = locate(yaml, ['intents', name]);
+        for (const message of badRegex) problems.push(problem(yaml.file, at.line, at.col, `intents.${name}`, message));
+        continue;
+      }
       intents.push({
         name, priority: spec.priority, order: intents.length, negatable: spec.negatable,
         phrases: expandSynonyms(spec.phrases, synonyms),
@@ -250,6 +265,11 @@ function problem(file: string, line: number, col: number, field: string, message
 function expandSynonyms(phrases: readonly string[], synonyms: ReadonlyMap<string, readonly string[]>): string[] {
   const all = new Set<string>();
   for (const raw of phrases) {
+    // Regexes and "a…b" phrases are kept as written (normalized in the matcher).
+    if (/^\/.+\/$/.test(raw.trim()) || /…|\.\.\./.test(raw)) {
+      all.add(raw.trim());
+      continue;
+    }
     const p = normalizePhrase(raw);
     if (!p) continue;
     all.add(p);

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+import { readEnvOptions } from '../config/env.js';
+import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { formatProblem } from '../errors.js';
+import { understand } from '../engine/understand.js';
+import { matchPhrases } from '../nlu/matcher.js';
+import { normalize } from '../nlu/normalize.js';
+import { loadPlaybooks } from '../playbook/load.js';
+
+/** `xiaoer explain "<text>" --shop ID`: how the bot reads a message, step by step, for staff. */
+export async function runExplain(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { shop: { type: 'string', short: 's' }, config: { type: 'string', short: 'c' } }, allowPositionals: true, strict: true });
+  const text = positionals.join(' ');
+  if (!text) {
+    process.stderr.write('usage: xiaoer explain "<customer text>" [--shop ID]\n');
+    return 1;
+  }
+  const env = readEnvOptions();
+  const config = loadConfig(resolveConfigPath(values.config ?? env.configPath).path);
+  const shop = values.shop ? config.shops.find((s) => s.id === values.shop) : config.shops[0];
+  if (!shop) {
+    process.stderr.write(`no shop "${values.shop}" in the config (shops: ${config.shops.map((s) => s.id).join(', ')})\n`);
+    return 1;
+  }
+  const { playbook, problems } = loadPlaybooks(shop.playbooksDir);
+  if (!playbook) {
+    for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+    return 1;
+  }
+  const n = normalize(text);
+  const u = understand(text, playbook);
+  const out = process.stdout;
+  out.write(`shop:        ${shop.id}\n`);
+  out.write(`message:     ${text}\n`);
+  out.write(`normalized:  ${n.text || '(empty)'}\n`);
+  out.write(`words:       ${n.tokens.map((t) => t.text).join(' | ') || '(none)'}\n`);
+  out.write('candidates:\n');
+  if (u.candidates.length === 0) out.write('  (none: no intent phrase found)\n');
+  for (const c of u.candidates) {
+    const def = playbook.intents.find((i) => i.name === c.intent)!;
+    out.write(`  ${c.intent.padEnd(20)} priority ${String(def.priority).padStart(4)}  score ${c.score.toFixed(1).padStart(4)}  via ${c.phrases.map((p) => `"${p.phrase}" (${p.via})`).join(', ')}\n`);
+  }
+  const types = matchPhrases(playbook.nlu, n).filter((h) => h.entry.type !== null);
+  if (types.length) out.write(`type cues:   ${types.map((h) => `${h.entry.type}: "${h.entry.phrase}"`).join(', ')}\n`);
+  out.write(`winner:      ${u.intent ?? '(none) — the fallback answers; two misses in a row hand off'}${u.type ? ` (${u.type})` : ''}\n`);
+  return 0;
+}

@@ -1,0 +1,41 @@
+/**
+ * npm run eval — accuracy per intent, a confusion table and the overall figure on the labelled
+ * customer messages (test/fixtures/utterances.jsonl), for the tune split, the holdout split
+ * (never looked at while tuning) and both. Exit code 1 below the targets. `--errors` lists misses.
+ */
+import { loadPlaybooks } from '../../src/playbook/load.js';
+import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
+import { evaluate, loadUtterances, meetsTargets } from './evaluate.js';
+import type { Report } from './evaluate.js';
+
+const { playbook, problems } = loadPlaybooks(DEFAULT_PLAYBOOKS);
+if (!playbook) throw new Error(problems.map((p) => p.message).join('\n'));
+const all = loadUtterances();
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+function print(name: string, r: Report): void {
+  console.log(`\n== ${name}: ${r.total} messages — overall ${pct(r.accuracy)} · handoff recall ${pct(r.recall.handoff)} · optout recall ${pct(r.recall.optout)} · false handoff ${r.falsePositives.handoff.length} · false optout ${r.falsePositives.optout.length} · bargainer type ${pct(r.bargainer.accuracy)} (${r.bargainer.correct}/${r.bargainer.total})`);
+}
+
+const reports = { tune: evaluate(playbook, all.filter((u) => u.split === 'tune')), holdout: evaluate(playbook, all.filter((u) => u.split === 'holdout')), all: evaluate(playbook, all) };
+const r = reports.all;
+console.log('intent                 n   correct  recall  precision');
+for (const [intent, row] of [...r.perIntent.entries()].sort()) {
+  if (!row.total) continue;
+  console.log(`${intent.padEnd(20)} ${String(row.total).padStart(4)} ${String(row.correct).padStart(8)}  ${pct(row.correct / row.total).padStart(7)}  ${row.predicted ? pct(row.correct / row.predicted).padStart(8) : '     n/a'}`);
+}
+console.log('\nconfusion (label → recognised, off-diagonal only)');
+for (const [want, row] of [...r.confusion.entries()].sort()) {
+  const off = [...row.entries()].filter(([got]) => got !== want);
+  if (off.length) console.log(`  ${want.padEnd(20)} → ${off.map(([got, n]) => `${got} ×${n}`).join(', ')}`);
+}
+print('tune', reports.tune);
+print('holdout', reports.holdout);
+print('all', reports.all);
+if (process.argv.includes('--errors')) {
+  const which = process.argv.includes('--holdout') ? reports.holdout : reports.tune; // tuning looks at the tune split only
+  for (const e of which.errors) console.log(`  ✗ ${e.u.text}  → ${e.got} (want ${e.u.intent ?? '(none)'}${e.u.bargainer ? `/${e.u.bargainer}` : ''})`);
+}
+const misses = meetsTargets(reports.all);
+console.log(misses.length ? `\nBELOW TARGET: ${misses.join('; ')}` : '\nall targets met');
+process.exitCode = misses.length ? 1 : 0;
