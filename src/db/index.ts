@@ -15,6 +15,8 @@ export type Db = Kysely<Database>;
 export interface DbHandle {
   readonly db: Db;
   readonly dialect: Dialect;
+  /** Postgres schema from `?schema=`; migrations keep their bookkeeping tables there too. */
+  readonly schema?: string;
   close(): Promise<void>;
 }
 
@@ -55,21 +57,32 @@ export function openDb(url: string, cwd = process.cwd()): DbHandle {
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    schemas.set(db, schema ?? undefined);
+    return { db, dialect: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() };
   }
   throw new XiaoerError('CONFIG_INVALID', `DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`);
 }
 
+/** Which schema each Postgres handle was opened on (for the migrator's own tables). */
+const schemas = new WeakMap<Db, string | undefined>();
+
+/**
+ * Kysely looks for its migration tables across every schema it can see; pinned to our schema,
+ * instances and test runs sharing one database in different schemas never mistake each other's.
+ */
+function migrator(db: Db): Migrator {
+  const schema = schemas.get(db);
+  return new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
+}
+
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const result = await migrator.migrateToLatest();
+  const result = await migrator(db).migrateToLatest();
   if (result.error) throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
   return result;
 }
 
 export async function migrateDown(db: Db): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const result = await migrator.migrateDown();
+  const result = await migrator(db).migrateDown();
   if (result.error) throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
   return result;
 }

@@ -7,6 +7,7 @@ import { alertAttempts, markAlerts, pendingAlerts } from '../db/alerts.js';
 import type { Alert } from '../db/alerts.js';
 import type { Db } from '../db/index.js';
 import type { Metrics } from '../metrics.js';
+import { createTicker } from './ticker.js';
 
 /** Alerts looked at per tick. */
 const ALERT_BATCH = 100;
@@ -35,8 +36,6 @@ export function createAlertWorker(deps: {
   db: Db; log: Logger; metrics: Metrics; http: AxiosInstance; shops: ReadonlyMap<string, ShopConfig>; now: () => number; wecomBase: string;
 }): AlertWorker {
   const sentAt = new Map<string, number[]>(); // robot → send times in the last minute
-  let running: Promise<void> | null = null;
-  let again = false;
 
   function budget(robot: string): number {
     const recent = (sentAt.get(robot) ?? []).filter((t) => deps.now() - t < MINUTE_MS);
@@ -95,32 +94,17 @@ export function createAlertWorker(deps: {
     }
   }
 
-  function tick(): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await runOnce();
-        } while (again);
-      } catch (err) {
-        deps.log.error({ err }, 'alert tick failed; alerts stay pending');
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  }
+  const ticker = createTicker(async () => {
+    await runOnce();
+    return { handled: 0, more: false };
+  }, (err) => deps.log.error({ err }, 'alert tick failed; alerts stay pending'));
 
   return {
-    tick,
-    poke: () => void tick(),
-    async idle() {
-      while (running) await running;
+    tick: async () => {
+      await ticker.tick();
     },
+    poke: () => void ticker.tick(),
+    idle: ticker.idle,
   };
 }
 

@@ -10,6 +10,7 @@ import { getOrder } from '../db/orders.js';
 import { deliverProactive, gate } from '../engine/proactive.js';
 import { runForOrder } from '../orders/ingest.js';
 import type { PlaybookStore } from '../playbook/store.js';
+import { createTicker } from './ticker.js';
 
 /** Jobs claimed per tick. */
 export const JOB_BATCH = 200;
@@ -36,8 +37,6 @@ export interface JobRunnerDeps {
  * point either did nothing (the lease expires and it runs again) or did everything once.
  */
 export function createJobRunner(deps: JobRunnerDeps) {
-  let running: Promise<number> | null = null;
-
   async function runJob(job: Job): Promise<number> {
     const now = deps.now();
     return deps.batcher.run(async (trx) => {
@@ -93,31 +92,16 @@ export function createJobRunner(deps: JobRunnerDeps) {
     return { claimed: jobs.length, queued: results.reduce((a, b) => a + b, 0) };
   }
 
+  const ticker = createTicker(async () => {
+    const { claimed, queued } = await runOnce();
+    if (queued) deps.onQueued();
+    return { handled: claimed, more: claimed === JOB_BATCH };
+  }, (err) => deps.log.error({ err }, 'job tick failed; due jobs stay queued'));
+
   return {
     /** Runs every job due now; resolves with the number claimed. */
-    tick(): Promise<number> {
-      if (running) return running;
-      running = (async () => {
-        let total = 0;
-        try {
-          for (;;) {
-            const { claimed, queued } = await runOnce();
-            total += claimed;
-            if (queued) deps.onQueued();
-            if (claimed < JOB_BATCH) break;
-          }
-        } catch (err) {
-          deps.log.error({ err }, 'job tick failed; due jobs stay queued');
-        } finally {
-          running = null;
-        }
-        return total;
-      })();
-      return running;
-    },
-    async idle(): Promise<void> {
-      while (running) await running;
-    },
+    tick: ticker.tick,
+    idle: ticker.idle,
   };
 }
 

@@ -5,6 +5,7 @@ import { claimByIds, claimDue, markFinal, markRetry, markSent, releaseClaim } fr
 import type { OutboxRow } from '../db/outbox.js';
 import type { Metrics } from '../metrics.js';
 import type { SendResult } from '../types/index.js';
+import { createTicker } from './ticker.js';
 
 /** Rows claimed per tick; sends run in parallel across conversations, in order within one. */
 export const OUTBOX_BATCH = 32;
@@ -49,9 +50,6 @@ export function backoffMs(attempts: number, random: () => number): number {
 }
 
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
-  let running: Promise<number> | null = null;
-  let again = false;
-
   async function handle(row: OutboxRow): Promise<boolean> {
     let result: SendResult;
     try {
@@ -109,29 +107,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     return rows.length;
   }
 
-  function tick(): Promise<number> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      let total = 0;
-      try {
-        do {
-          again = false;
-          const n = await runOnce();
-          total += n;
-          if (n === OUTBOX_BATCH) again = true;
-        } while (again);
-      } catch (err) {
-        deps.log.error({ err }, 'outbox tick failed; rows stay queued and are retried on the next tick');
-      } finally {
-        running = null;
-      }
-      return total;
-    })();
-    return running;
-  }
+  const ticker = createTicker(async () => {
+    const n = await runOnce();
+    return { handled: n, more: n === OUTBOX_BATCH };
+  }, (err) => deps.log.error({ err }, 'outbox tick failed; rows stay queued and are retried on the next tick'));
+  const tick = ticker.tick;
 
   const direct = new Set<Promise<void>>();
   return {
@@ -148,10 +128,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       void p.finally(() => direct.delete(p));
     },
     async idle() {
-      while (running || direct.size) {
-        if (running) await running;
+      do {
+        await ticker.idle();
         await Promise.all(direct);
-      }
+      } while (direct.size);
     },
   };
 }

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { platformSuite } from '../helpers/suite.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { DINGTALK, dingtalkMessage } from '../helpers/dingtalk.js';
 import { FAKE_SECRETS, FakePlatforms } from '../helpers/fake-platforms.js';
@@ -103,66 +104,44 @@ const drivers: Driver[] = [
 const NOON = Date.parse('2026-11-27T04:00:00Z');
 
 describe.each(DIALECTS)('adapter contract on %s', (dialect) => {
-  let fake: FakePlatforms;
-  let svc: TestService;
-  let clock: number;
-  let cleanup: () => Promise<void>;
+  const t = platformSuite(dialect, { start: NOON, config: (fake) => writeConfig({ channels: allChannels(), localToken: true, businessHours: '{ from: "09:00", to: "23:00" }' }) });
 
-  beforeAll(async () => {
-    fake = await new FakePlatforms().start();
-  });
-  afterAll(() => fake.stop());
-  beforeEach(async () => {
-    fake.reset();
-    clock = NOON;
-    const db = await freshDatabaseUrl(dialect);
-    cleanup = db.cleanup;
-    svc = await startService({
-      databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0,
-      configFile: writeConfig({ channels: allChannels(), localToken: true, businessHours: '{ from: "09:00", to: "23:00" }' }),
-    });
-  });
-  afterEach(async () => {
-    await svc.close();
-    await cleanup();
-  });
-
-  const post = (r: Req) => fetch(`${svc.url}${r.path}`, { method: 'POST', body: typeof r.body === 'string' ? r.body : new Uint8Array(r.body), headers: r.headers });
-  const inbound = async (channel: string) => (await svc.service.db.db.selectFrom('messages').selectAll().where('direction', '=', 'in').where('channel', '=', channel).execute());
+  const post = (r: Req) => fetch(`${t.svc.url}${r.path}`, { method: 'POST', body: typeof r.body === 'string' ? r.body : new Uint8Array(r.body), headers: r.headers });
+  const inbound = async (channel: string) => (await t.svc.service.db.db.selectFrom('messages').selectAll().where('direction', '=', 'in').where('channel', '=', channel).execute());
   const flush = async (d: Driver) => {
-    await d.settle(svc);
-    await svc.service.worker.tick();
-    await svc.service.worker.idle();
+    await d.settle(t.svc);
+    await t.svc.service.worker.tick();
+    await t.svc.service.worker.idle();
   };
 
   describe.each(drivers)('$name', (d) => {
     it('a valid message becomes one normalized message and gets the playbook reply', async () => {
-      const res = await post(d.deliver('msg-1', '发票能开吗', clock, fake));
+      const res = await post(d.deliver('msg-1', '发票能开吗', t.clock, t.fake));
       expect(res.status).toBe(200);
       await flush(d);
       const rows = await inbound(d.channel);
       expect(rows.map((r) => [r.platform_message_id, r.text, r.kind])).toEqual([['msg-1', '发票能开吗', 'text']]);
-      if (d.sendsThroughApi) expect(d.sent(fake)).toEqual([expect.stringContaining('发票')]);
+      if (d.sendsThroughApi) expect(d.sent(t.fake)).toEqual([expect.stringContaining('发票')]);
       else expect(JSON.parse(await res.text()).replies[0].text).toContain('发票');
     });
 
     it('the same delivery three times gives one reply', async () => {
-      fake.kfIgnoreCursor = true; // 微信客服: the platform hands the same message back each time
-      const req = d.deliver('msg-dup', '你好', clock, fake);
+      t.fake.kfIgnoreCursor = true; // 微信客服: the platform hands the same message back each time
+      const req = d.deliver('msg-dup', '你好', t.clock, t.fake);
       for (let i = 0; i < 3; i++) expect((await post(req)).status).toBe(200);
       await flush(d);
       expect(await inbound(d.channel)).toHaveLength(1);
-      const out = await svc.service.db.db.selectFrom('outbox').selectAll().where('channel', '=', d.channel).execute();
+      const out = await t.svc.service.db.db.selectFrom('outbox').selectAll().where('channel', '=', d.channel).execute();
       expect(out).toHaveLength(1);
-      if (d.sendsThroughApi) expect(d.sent(fake)).toHaveLength(1);
+      if (d.sendsThroughApi) expect(d.sent(t.fake)).toHaveLength(1);
     });
 
     it('a bad signature is 401 and stores nothing', async () => {
-      const res = await post(d.badSignature(clock, fake));
+      const res = await post(d.badSignature(t.clock, t.fake));
       expect(res.status).toBe(401);
       await flush(d);
       expect(await inbound(d.channel)).toEqual([]);
-      expect(await svc.service.db.db.selectFrom('customers').selectAll().execute()).toEqual([]);
+      expect(await t.svc.service.db.db.selectFrom('customers').selectAll().execute()).toEqual([]);
     });
 
     it('garbage is 400 and stores nothing', async () => {
@@ -173,31 +152,31 @@ describe.each(DIALECTS)('adapter contract on %s', (dialect) => {
     });
 
     it.runIf(d.revokeToken)('an expired token is refreshed and the reply sent once', async () => {
-      await post(d.deliver('msg-a', '你好', clock, fake));
+      await post(d.deliver('msg-a', '你好', t.clock, t.fake));
       await flush(d);
-      d.revokeToken!(fake);
-      await post(d.deliver('msg-b', '发票', clock, fake));
+      d.revokeToken!(t.fake);
+      await post(d.deliver('msg-b', '发票', t.clock, t.fake));
       await flush(d);
-      expect(d.sent(fake)).toHaveLength(2);
-      expect(d.sent(fake)[1]).toContain('发票');
+      expect(d.sent(t.fake)).toHaveLength(2);
+      expect(d.sent(t.fake)[1]).toContain('发票');
     });
 
     it.runIf(d.sendsThroughApi)('a send API 500 then 200 delivers one message', async () => {
-      fake.script = [500];
-      await post(d.deliver('msg-500', '发票', clock, fake));
+      t.fake.script = [500];
+      await post(d.deliver('msg-500', '发票', t.clock, t.fake));
       await flush(d);
-      expect(d.sent(fake)).toEqual([]);
-      clock += 60_000;
+      expect(d.sent(t.fake)).toEqual([]);
+      t.clock += 60_000;
       await flush(d);
-      expect(d.sent(fake)).toEqual([expect.stringContaining('发票')]);
+      expect(d.sent(t.fake)).toEqual([expect.stringContaining('发票')]);
     });
 
     it('secrets never reach the logs', async () => {
-      await post(d.deliver('msg-log', '你好', clock, fake));
-      await post(d.badSignature(clock, fake));
+      await post(d.deliver('msg-log', '你好', t.clock, t.fake));
+      await post(d.badSignature(t.clock, t.fake));
       await flush(d);
       for (const secret of [FEISHU.appSecret, FEISHU.encryptKey, FAKE_SECRETS.wecom, WECOM.encodingAESKey, DINGTALK.appSecret, LOCAL_TOKEN]) {
-        expect(svc.logs.text).not.toContain(secret);
+        expect(t.svc.logs.text).not.toContain(secret);
       }
     });
   });

@@ -1,5 +1,6 @@
 import { encrypt, getSignature } from '@wecom/crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { platformSuite } from '../helpers/suite.js';
 import { feishuBotSign } from '../../adapters/shared/robots.js';
 import { listAlerts } from '../../src/db/alerts.js';
 import { listOutbox } from '../../src/db/outbox.js';
@@ -13,54 +14,32 @@ import { kfCustomerText, kfEnterSession, kfEvent, WECOM, wecomCallback, wecomTex
 const NOON = Date.parse('2026-11-27T04:00:00Z');
 
 describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
-  let fake: FakePlatforms;
-  let svc: TestService;
-  let clock: number;
-  let cleanup: () => Promise<void>;
+  const t = platformSuite(dialect, { start: NOON, config: (fake) => writeConfig({ channels: allChannels(fake.base), businessHours: '{ from: "09:00", to: "23:00" }' }) });
 
-  beforeAll(async () => {
-    fake = await new FakePlatforms().start();
-  });
-  afterAll(() => fake.stop());
-  beforeEach(async () => {
-    fake.reset();
-    clock = NOON;
-    const db = await freshDatabaseUrl(dialect);
-    cleanup = db.cleanup;
-    svc = await startService({
-      databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0,
-      configFile: writeConfig({ channels: allChannels(fake.base), businessHours: '{ from: "09:00", to: "23:00" }' }),
-    });
-  });
-  afterEach(async () => {
-    await svc.close();
-    await cleanup();
-  });
-
-  const sec = () => Math.floor(clock / 1000);
-  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${svc.url}${path}`, { method: 'POST', body, headers });
+  const sec = () => Math.floor(t.clock / 1000);
+  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${t.svc.url}${path}`, { method: 'POST', body, headers });
   const settle = async () => {
-    await svc.service.kf.idle();
-    await svc.service.worker.tick();
-    await svc.service.worker.idle();
-    await svc.service.alerts.tick();
+    await t.svc.service.kf.idle();
+    await t.svc.service.worker.tick();
+    await t.svc.service.worker.idle();
+    await t.svc.service.alerts.tick();
   };
 
   it('answers the WeCom URL check with the bare decrypted echostr', async () => {
     const echostr = encrypt(WECOM.encodingAESKey, '8765309', WECOM.corpId);
     const q = new URLSearchParams({ msg_signature: getSignature(WECOM.token, String(sec()), 'n1', echostr), timestamp: String(sec()), nonce: 'n1', echostr });
-    const res = await fetch(`${svc.url}/webhooks/wecom/acme?${q}`);
+    const res = await fetch(`${t.svc.url}/webhooks/wecom/acme?${q}`);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('8765309');
     q.set('msg_signature', '0'.repeat(40));
-    expect((await fetch(`${svc.url}/webhooks/wecom/acme?${q}`)).status).toBe(401);
+    expect((await fetch(`${t.svc.url}/webhooks/wecom/acme?${q}`)).status).toBe(401);
   });
 
   it('greets once on WeCom, 微信客服 (welcome + message) and DingTalk under triple delivery', async () => {
     const wc = wecomCallback(wecomText('9001', 'zhangsan', '你好', sec()), sec());
-    fake.kfItems.push(kfEnterSession('kf-ev-1', 'wmCust', 'WELCOME_CODE_1', sec()), kfCustomerText('kf-msg-1', 'wmCust', '在吗', sec()));
+    t.fake.kfItems.push(kfEnterSession('kf-ev-1', 'wmCust', 'WELCOME_CODE_1', sec()), kfCustomerText('kf-msg-1', 'wmCust', '在吗', sec()));
     const kf = wecomCallback(kfEvent('SYNC_TOKEN', sec()), sec());
-    const dt = dingtalkMessage({ msgId: 'dt-1', text: '你好', base: fake.base, nowMs: clock });
+    const dt = dingtalkMessage({ msgId: 'dt-1', text: '你好', base: t.fake.base, nowMs: t.clock });
     for (let i = 0; i < 3; i++) {
       const answers = await Promise.all([
         post(`/webhooks/wecom/acme?${wc.query}`, wc.body, { 'content-type': 'text/xml' }),
@@ -71,7 +50,7 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
       expect(await answers[0]!.text()).toBe(''); // WeCom wants an empty 200
     }
     await settle();
-    const byPlatform = (p: string) => fake.sent.filter((s) => s.platform === p);
+    const byPlatform = (p: string) => t.fake.sent.filter((s) => s.platform === p);
     expect(byPlatform('wecom').map((s) => [s.to, s.body.agentid])).toEqual([['zhangsan', WECOM.agentId]]);
     expect(byPlatform('wecom')[0]!.text).toMatch(/欢迎/);
     expect(byPlatform('kf-welcome').map((s) => s.to)).toEqual(['WELCOME_CODE_1']);
@@ -80,64 +59,64 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
     expect(byPlatform('dingtalk').map((s) => s.to)).toEqual(['s-dt-1']);
     expect(byPlatform('dingtalk')[0]!.text).toMatch(/欢迎/);
     // Three callbacks, three pulls, serialized: each resumed from the cursor the one before saved.
-    expect(fake.kfSyncCalls.map((c) => c.cursor)).toEqual([null, '2', '2']);
+    expect(t.fake.kfSyncCalls.map((c) => c.cursor)).toEqual([null, '2', '2']);
   });
 
   it('微信客服: a reply outside the 48-hour window is recorded as skipped, not sent', async () => {
-    fake.kfItems.push(kfCustomerText('kf-old', 'wmOld', '你好', sec() - 49 * 3600));
+    t.fake.kfItems.push(kfCustomerText('kf-old', 'wmOld', '你好', sec() - 49 * 3600));
     const kf = wecomCallback(kfEvent('T2', sec()), sec());
     await post(`/webhooks/wecom/acme?${kf.query}`, kf.body, { 'content-type': 'text/xml' });
     await settle();
-    expect(fake.sent.filter((s) => s.platform === 'kf')).toEqual([]);
-    const rows = await listOutbox(svc.service.db.db, 'acme');
+    expect(t.fake.sent.filter((s) => s.platform === 'kf')).toEqual([]);
+    const rows = await listOutbox(t.svc.service.db.db, 'acme');
     expect(rows.map((r) => [r.state, r.lastError])).toEqual([['skipped', expect.stringMatching(/48 h reply window/)]]);
   });
 
   it('a handoff alerts staff on both robots with the conversation; the Feishu bot request is signed', async () => {
-    const dt = (id: string, text: string) => dingtalkMessage({ msgId: id, text, base: fake.base, nowMs: clock });
+    const dt = (id: string, text: string) => dingtalkMessage({ msgId: id, text, base: t.fake.base, nowMs: t.clock });
     await post('/webhooks/dingtalk/acme', dt('d1', '你好').body, dt('d1', '你好').headers);
     await post('/webhooks/dingtalk/acme', dt('d2', '转人工').body, dt('d2', '转人工').headers);
     await settle();
-    const robot = fake.sent.filter((s) => s.platform === 'wecom-robot');
+    const robot = t.fake.sent.filter((s) => s.platform === 'wecom-robot');
     expect(robot).toHaveLength(1);
     expect(robot[0]!.to).toBe('robot-key-1');
     expect(robot[0]!.text).toMatch(/转人工[\s\S]*阿克米旗舰店[\s\S]*顾客：你好[\s\S]*顾客：转人工/);
-    const bot = fake.sent.filter((s) => s.platform === 'feishu-bot');
+    const bot = t.fake.sent.filter((s) => s.platform === 'feishu-bot');
     expect(bot).toHaveLength(1);
     expect(bot[0]!.body.sign).toBe(feishuBotSign(Number(bot[0]!.body.timestamp), 'bot-secret'));
-    expect((await listAlerts(svc.service.db.db, 'acme'))[0]!.state).toBe('sent');
+    expect((await listAlerts(t.svc.service.db.db, 'acme'))[0]!.state).toBe('sent');
   });
 
   it('robot rate limits are met by batching, never by dropping', async () => {
     for (let i = 0; i < 25; i++) {
-      const m = dingtalkMessage({ msgId: `h${i}`, text: '转人工', base: fake.base, nowMs: clock, staffId: `staff${i}` });
+      const m = dingtalkMessage({ msgId: `h${i}`, text: '转人工', base: t.fake.base, nowMs: t.clock, staffId: `staff${i}` });
       await post('/webhooks/dingtalk/acme', m.body, m.headers);
-      await svc.service.alerts.tick(); // staff robots are called as alerts arrive
+      await t.svc.service.alerts.tick(); // staff robots are called as alerts arrive
     }
     await settle();
-    const robot = fake.sent.filter((s) => s.platform === 'wecom-robot');
+    const robot = t.fake.sent.filter((s) => s.platform === 'wecom-robot');
     expect(robot.length).toBeLessThanOrEqual(20);
     const mentioned = robot.map((r) => r.text).join('\n');
     for (let i = 0; i < 20; i++) expect(mentioned).toContain(`dingtalk:cidP2P==:staff${i}\n`);
-    const pending = (await listAlerts(svc.service.db.db, 'acme', 100)).filter((a) => a.state === 'pending');
-    clock += 61_000; // the next minute: the rest go out together
-    await svc.service.alerts.tick();
-    const later = fake.sent.filter((s) => s.platform === 'wecom-robot').slice(robot.length);
+    const pending = (await listAlerts(t.svc.service.db.db, 'acme', 100)).filter((a) => a.state === 'pending');
+    t.clock += 61_000; // the next minute: the rest go out together
+    await t.svc.service.alerts.tick();
+    const later = t.fake.sent.filter((s) => s.platform === 'wecom-robot').slice(robot.length);
     expect(pending.length).toBeGreaterThan(0);
     expect(later).toHaveLength(1);
     for (const a of pending) expect(later[0]!.text).toContain(`${a.conversationKey}\n`);
   });
 
   it('a dead-lettered reply alerts staff; a failing robot never blocks customer replies', async () => {
-    fake.script = Array.from({ length: 30 }, () => 503);
+    t.fake.script = Array.from({ length: 30 }, () => 503);
     const wc = wecomCallback(wecomText('9100', 'lisi', '你好', sec()), sec());
     await post(`/webhooks/wecom/acme?${wc.query}`, wc.body, { 'content-type': 'text/xml' });
     for (let i = 0; i < 10; i++) {
-      await svc.service.worker.tick();
-      clock += 11 * 60_000;
+      await t.svc.service.worker.tick();
+      t.clock += 11 * 60_000;
     }
-    await svc.service.worker.idle();
-    const [alert] = await listAlerts(svc.service.db.db, 'acme');
+    await t.svc.service.worker.idle();
+    const [alert] = await listAlerts(t.svc.service.db.db, 'acme');
     expect(alert).toMatchObject({ kind: 'dead_letter', customerId: 'lisi' });
     expect(alert!.text).toMatch(/没有送达/);
   });
