@@ -7,6 +7,7 @@ import { runJobs } from './jobs.js';
 import { runOrders } from './orders.js';
 import { runTest } from './test.js';
 import { runMigrate } from './migrate.js';
+import { runNotify } from './notify.js';
 import { runServe } from './serve.js';
 import { runSimulate } from './simulate.js';
 
@@ -29,6 +30,8 @@ Usage:
                                     backfill orders from past events (no messages are sent)
   xiaoer jobs list [--shop ID] [--json]
                                     pending follow-ups: due time, rule, customer, order
+  xiaoer notify --shop ID --rule RULE --tag TAG
+                                    send a follow-up rule to every customer with a tag (到货通知)
   xiaoer migrate [--down]           apply database migrations (or revert the last one)
 `;
 
@@ -54,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runOrders(rest);
       case 'jobs':
         return await runJobs(rest);
+      case 'notify':
+        return await runNotify(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -70,3 +70,10 @@ export async function ensureCustomer(q: Q, c: { shopId: string; channel: string;
 export async function setOptOut(q: Q, id: number, at: number | null): Promise<void> {
   await q.updateTable('customers').set({ opted_out_at: at }).where('id', '=', id).execute();
 }
+
+/** Customers carrying a tag (tags are a JSON list; the quoted match avoids prefixes of longer tags). */
+export async function customersWithTag(q: Q, shopId: string, tag: string): Promise<Customer[]> {
+  const rows = await q.selectFrom('customers').selectAll().where('shop_id', '=', shopId)
+    .where('tags', 'like', `%${JSON.stringify(tag).replace(/[%_]/g, '')}%`).execute();
+  return rows.map(toCustomer).filter((c) => c.tags.includes(tag));
+}

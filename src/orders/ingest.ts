@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import { insertAlert } from '../db/alerts.js';
 import { conversationForCustomer, saveConversationState } from '../db/conversations.js';
-import { ensureCustomer } from '../db/customers.js';
+import { ensureCustomer, updateTags } from '../db/customers.js';
 import { cancelJobs, insertJob } from '../db/jobs.js';
 import { getOrder, orderEventSeen, recordOrderEvent, saveOrder } from '../db/orders.js';
 import type { OrderRow } from '../db/orders.js';
@@ -44,7 +44,7 @@ export async function ingestOrderEvent(
   };
   await saveOrder(trx, order, now);
   await recordOrderEvent(trx, { ...base, outcome: 'applied', reason: null });
-  const outboxIds = await runForOrder(trx, shop, playbook, order, { event: e.type }, `evt:${shop.id}:${e.id}`, now, random);
+  const outboxIds = await runProactive(trx, shop, playbook, forOrder(order), { event: e.type }, `evt:${shop.id}:${e.id}`, now, random);
   return { status: 'applied', fired: outboxIds.fired, outboxIds: outboxIds.queued };
 }
 
@@ -52,40 +52,56 @@ export function orderView(o: OrderRow): OrderView {
   return { id: o.orderId, state: o.state, total: o.data.total, items: o.data.items, courier: o.data.courier, trackingNo: o.data.trackingNo, review: o.data.review, signedAt: o.signedAt };
 }
 
-/** Runs the rules for an order event or a due follow-up, and applies what they decided. */
-export async function runForOrder(
-  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, order: OrderRow,
+/** Who a proactive decision is about: a customer, and the order when there is one. */
+export interface ProactiveSubject {
+  channel: string;
+  userId: string;
+  name: string | null;
+  order: OrderRow | null;
+}
+
+export function forOrder(order: OrderRow): ProactiveSubject {
+  return { channel: order.customerChannel, userId: order.customerUserId, name: order.data.customerName ?? null, order };
+}
+
+/** Runs the rules for an order event or a due follow-up (with or without an order), and applies what they decided. */
+export async function runProactive(
+  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, subject: ProactiveSubject,
   trigger: { event: string; rule?: string }, keyBase: string, now: number, random: () => number,
 ): Promise<{ fired: string[]; queued: number[]; decision: Decision }> {
-  const customer = await ensureCustomer(trx, {
-    shopId: shop.id, channel: order.customerChannel, platformUserId: order.customerUserId, name: order.data.customerName ?? null, at: now,
-  });
-  const conversation = await conversationForCustomer(trx, { shopId: shop.id, customerId: customer.id, channel: order.customerChannel, userId: order.customerUserId, at: now });
+  const order = subject.order;
+  const customer = await ensureCustomer(trx, { shopId: shop.id, channel: subject.channel, platformUserId: subject.userId, name: subject.name, at: now });
+  const conversation = await conversationForCustomer(trx, { shopId: shop.id, customerId: customer.id, channel: subject.channel, userId: subject.userId, at: now });
   const d = decide({
-    shop, playbook, message: { text: null, kind: 'event', channel: order.customerChannel as Channel, event: trigger.event },
+    shop, playbook, message: { text: null, kind: 'event', channel: subject.channel as Channel, event: trigger.event },
     ...(trigger.rule ? { scheduledRule: trigger.rule } : {}),
-    order: orderView(order),
+    ...(order ? { order: orderView(order) } : {}),
     customer: { name: customer.name, firstSeenAt: Math.min(customer.firstSeenAt, now - 86_400_000), tags: customer.tags, tier: customer.tier },
     conversation: { isNew: false }, state: conversation.state, now: new Date(now), random,
   });
-  await cancelJobs(trx, shop.id, order.orderId, d.cancels.rules, d.cancels.marketing, `cancelled by ${d.fired.join(', ')}`, now);
+  const orderId = order?.orderId ?? null;
+  if (orderId) await cancelJobs(trx, shop.id, orderId, d.cancels.rules, d.cancels.marketing, `cancelled by ${d.fired.join(', ')}`, now);
   for (const s of d.schedules) {
     await insertJob(trx, {
-      shopId: shop.id, kind: 'rule', rule: s.rule, category: s.category, customerChannel: order.customerChannel,
-      customerUserId: order.customerUserId, orderId: order.orderId, dueAt: s.dueAt, notAfter: s.notAfter, dedupKey: `${keyBase}:schedule:${s.rule}`,
+      shopId: shop.id, kind: 'rule', rule: s.rule, category: s.category, customerChannel: subject.channel,
+      customerUserId: subject.userId, orderId, dueAt: s.dueAt, notAfter: s.notAfter, dedupKey: `${keyBase}:schedule:${s.rule}`,
     }, now);
   }
-  const queued = await deliverProactive(trx, { shop, customer, conversation, orderId: order.orderId, keyBase }, d.replies, now);
+  if (d.tags.add.length || d.tags.remove.length) {
+    await updateTags(trx, customer.id, [...customer.tags.filter((t) => !d.tags.remove.includes(t)), ...d.tags.add]);
+  }
+  const queued = await deliverProactive(trx, { shop, customer, conversation, orderId, keyBase }, d.replies, now);
   if (d.handoff || d.alerts.length) {
-    const who = `${customer.name ?? order.customerUserId}（${order.customerChannel}）`;
-    const review = order.data.review;
-    const common = { shopId: shop.id, conversationKey: conversation.key, customerId: order.customerUserId, at: now,
+    const who = `${customer.name ?? subject.userId}（${subject.channel}）`;
+    const review = order?.data.review;
+    const about = order ? `订单 ${order.orderId} 的顾客` : '顾客';
+    const common = { shopId: shop.id, conversationKey: conversation.key, customerId: subject.userId, at: now,
       transcript: review?.text ? [{ who: 'customer' as const, text: `${review.rating}★ ${review.text}` }] : [] };
     if (d.handoff) {
       await insertAlert(trx, { ...common, kind: review && review.rating <= 2 ? 'bad_review' : 'handoff', rule: d.handoff.rule,
-        text: `${review && review.rating <= 2 ? `差评：顾客 ${who} 给订单 ${order.orderId} 打了 ${review.rating} 星` : `转人工：订单 ${order.orderId} 的顾客 ${who}`}（${d.handoff.reason}）。请尽快联系顾客了解原因、安抚并跟进处理；机器人已在该会话静默。` });
+        text: `${review && review.rating <= 2 && order ? `差评：顾客 ${who} 给订单 ${order.orderId} 打了 ${review.rating} 星` : `转人工：${about} ${who}`}（${d.handoff.reason}）。请尽快联系顾客了解原因、安抚并跟进处理；机器人已在该会话静默。` });
     }
-    for (const a of d.alerts) await insertAlert(trx, { ...common, kind: 'rule', rule: a.rule, text: `${a.text}（订单 ${order.orderId}，顾客 ${who}）` });
+    for (const a of d.alerts) await insertAlert(trx, { ...common, kind: 'rule', rule: a.rule, text: `${a.text}（${about} ${who}）` });
   }
   await saveConversationState(trx, conversation.id, d.state, d.fired.at(-1) ?? null, now, d.handoff ? now : undefined);
   return { fired: d.fired, queued, decision: d };

@@ -8,7 +8,7 @@ import { claimDueJobs, deferJob, finishJob } from '../db/jobs.js';
 import type { Job } from '../db/jobs.js';
 import { getOrder } from '../db/orders.js';
 import { deliverProactive, gate } from '../engine/proactive.js';
-import { runForOrder } from '../orders/ingest.js';
+import { forOrder, runProactive } from '../orders/ingest.js';
 import type { PlaybookStore } from '../playbook/store.js';
 import { createTicker } from './ticker.js';
 
@@ -71,13 +71,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
         await finishJob(trx, job.id, 'done', null, now);
         return queued.length;
       }
-      const order = job.orderId ? await getOrder(trx, shop.id, job.orderId) : undefined;
-      if (!order) {
-        await finishJob(trx, job.id, 'skipped', `order ${job.orderId ?? '(none)'} not found`, now);
+      const order = job.orderId ? await getOrder(trx, shop.id, job.orderId) : null;
+      if (job.orderId && !order) {
+        await finishJob(trx, job.id, 'skipped', `order ${job.orderId} not found`, now);
         return 0;
       }
-      const r = await runForOrder(trx, shop, deps.playbooks.get(shop.id), order, { event: 'schedule', rule: job.rule }, `job:${job.id}`, now, deps.random);
-      await finishJob(trx, job.id, 'done', r.fired.length ? null : `conditions no longer hold (order is ${order.state})`, now);
+      const subject = order ? forOrder(order) : { channel: customer.channel, userId: customer.platformUserId, name: customer.name, order: null };
+      const r = await runProactive(trx, shop, deps.playbooks.get(shop.id), subject, { event: 'schedule', rule: job.rule }, `job:${job.id}`, now, deps.random);
+      await finishJob(trx, job.id, 'done', r.fired.length ? null : `conditions no longer hold${order ? ` (order is ${order.state})` : ''}`, now);
       return r.queued.length;
     });
   }
