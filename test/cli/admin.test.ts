@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { writeConfig } from '../helpers/service.js';
+
+/** The operator commands, run as `xiaoer …` would run them, against a real SQLite file. */
+describe('xiaoer orders / jobs / handoff', () => {
+  let out = '';
+  let err = '';
+  let dir = '';
+  beforeEach(() => {
+    out = '';
+    err = '';
+    dir = mkdtempSync(join(tmpdir(), 'xiaoer-admin-'));
+    vi.stubEnv('DATABASE_URL', `sqlite:${join(dir, 'x.db')}`);
+    vi.stubEnv('XIAOER_CONFIG', writeConfig());
+    vi.stubEnv('ACME_FEISHU_SECRET', 'feishu-app-secret');
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  const event = (id: string, type: string, at: string) => JSON.stringify({
+    id, type, occurredAt: at, order: { id: 'O1', customer: { channel: 'feishu', userId: 'ou_1' }, items: [{ title: 'T恤', qty: 1, price: 99 }], total: 99 },
+  });
+
+  it('imports past order events without sending anything, names bad lines, and lists no follow-ups', async () => {
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, [event('e1', 'order.created', '2026-10-01T10:00:00+08:00'), event('e2', 'order.shipped', '2026-10-02T10:00:00+08:00'),
+      event('e3', 'order.paid', '2026-10-03T10:00:00+08:00'), ''].join('\n'));
+    expect(await main(['orders', 'import', file, '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/imported 2 events \(1 out of order, 0 already known\); no messages sent/);
+    expect(await main(['orders', 'import', file, '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/imported 0 events \(0 out of order, 3 already known\)/);
+    writeFileSync(file, `${event('e4', 'order.paid', 'yesterday')}\n{nope\n`);
+    expect(await main(['orders', 'import', file, '--shop', 'acme'])).toBe(1);
+    expect(err).toMatch(/events\.jsonl:1: occurredAt: .*\n.*events\.jsonl:2: not JSON/);
+    out = '';
+    expect(await main(['jobs', 'list', '--shop', 'acme', '--json'])).toBe(0);
+    expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('lists and releases conversations a person has', async () => {
+    expect(await main(['handoff', 'list'])).toBe(0);
+    expect(out).toMatch(/no conversation is with a person/);
+    expect(await main(['handoff', 'release', '--shop', 'acme', 'local:nobody:nobody'])).toBe(1);
+    expect(err).toMatch(/no conversation "local:nobody:nobody"/);
+  });
+});
