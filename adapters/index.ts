@@ -1,4 +1,3 @@
-import type { ChannelsConfig } from '../src/config/schema.js';
 import type { Channel } from '../src/types/index.js';
 import type { Adapter } from './types.js';
 import { dingtalkAdapter } from './dingtalk/index.js';
@@ -23,8 +22,4 @@ export function adapterForPlatform(platform: string): Adapter<unknown> | undefin
 
 export function adapterForChannel(channel: string): Adapter<unknown> | undefined {
   return (adapters as Record<string, Adapter<unknown>>)[channel];
-}
-
-export function configFor(adapter: Adapter<unknown>, channels: ChannelsConfig): unknown {
-  return adapter.configOf(channels);
 }

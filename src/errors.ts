@@ -57,9 +57,3 @@ export class RequestError extends XiaoerError {
     this.name = 'RequestError';
   }
 }
-
-export function wrapUnknown(err: unknown, code: ErrorCode = 'INTERNAL'): XiaoerError {
-  if (err instanceof XiaoerError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new XiaoerError(code, message, { cause: err });
-}

@@ -21,22 +21,12 @@ export interface Job {
   reason: string | null;
 }
 
-export interface NewJob {
-  shopId: string;
-  kind: 'rule' | 'message';
-  rule: string;
-  category: 'care' | 'marketing';
-  customerChannel: string;
-  customerUserId: string;
-  orderId: string | null;
-  payload?: Record<string, unknown>;
-  dueAt: number;
-  notAfter: number | null;
-  state?: JobState;
-  reason?: string | null;
-  /** The same follow-up planned twice (a redelivered event) is one job. */
-  dedupKey: string;
-}
+export type NewJob = Pick<Job, 'shopId' | 'kind' | 'rule' | 'category' | 'customerChannel' | 'customerUserId' | 'orderId' | 'dueAt' | 'notAfter'>
+  & Partial<Pick<Job, 'payload' | 'state' | 'reason'>>
+  & {
+    /** The same follow-up planned twice (a redelivered event) is one job. */
+    dedupKey: string;
+  };
 
 export async function insertJob(q: Q, j: NewJob, at: number): Promise<void> {
   await q.insertInto('jobs').values({
