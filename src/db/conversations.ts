@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ConversationsTable, Database } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -41,13 +41,7 @@ export async function openConversation(q: Q, c: { shopId: string; customerId: nu
     .values({ shop_id: c.shopId, customer_id: c.customerId, key: c.key, state: '{}', created_at: c.at, updated_at: c.at })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const parsed = JSON.parse(row.state) as Partial<ConversationState>;
-  return {
-    id: Number(row.id), isNew: !found, shopId: row.shop_id, customerId: Number(row.customer_id), key: row.key,
-    state: { ...emptyState(), ...parsed },
-    handedOffAt: row.handed_off_at == null ? null : Number(row.handed_off_at),
-    handoffUntil: row.handoff_until == null ? null : Number(row.handoff_until),
-  };
+  return toConversation(row, !found);
 }
 
 export async function saveConversationState(
@@ -90,9 +84,10 @@ export async function releaseHandoff(q: Q, shopId: string, key: string, at: numb
 
 /** Where a proactive message to this customer goes: their latest conversation, else a new direct one. */
 export async function conversationForCustomer(q: Q, c: { shopId: string; customerId: number; channel: string; userId: string; at: number }): Promise<Conversation> {
-  const latest = await q.selectFrom('conversations').select('key')
+  const latest = await q.selectFrom('conversations').selectAll()
     .where('shop_id', '=', c.shopId).where('customer_id', '=', c.customerId).orderBy('updated_at', 'desc').limit(1).executeTakeFirst();
-  return openConversation(q, { shopId: c.shopId, customerId: c.customerId, key: latest?.key ?? `${c.channel}:direct:${c.userId}`, at: c.at });
+  if (latest) return toConversation(latest, false);
+  return openConversation(q, { shopId: c.shopId, customerId: c.customerId, key: `${c.channel}:direct:${c.userId}`, at: c.at });
 }
 
 /** When the customer last wrote in this conversation (platform reply windows count from it). */
@@ -100,4 +95,14 @@ export async function lastInboundAt(q: Q, conversationId: number): Promise<numbe
   const row = await q.selectFrom('messages').select('created_at').where('conversation_id', '=', conversationId)
     .where('direction', '=', 'in').where('kind', '!=', 'event').orderBy('id', 'desc').limit(1).executeTakeFirst();
   return row ? Number(row.created_at) : null;
+}
+
+function toConversation(row: Selectable<ConversationsTable>, isNew: boolean): Conversation {
+  const parsed = JSON.parse(row.state) as Partial<ConversationState>;
+  return {
+    id: Number(row.id), isNew, shopId: row.shop_id, customerId: Number(row.customer_id), key: row.key,
+    state: { ...emptyState(), ...parsed },
+    handedOffAt: row.handed_off_at == null ? null : Number(row.handed_off_at),
+    handoffUntil: row.handoff_until == null ? null : Number(row.handoff_until),
+  };
 }

@@ -83,7 +83,8 @@ export async function deliverProactive(
       shopId: t.shop.id, channel, conversationId: t.conversation.id, direction: 'out', platformMessageId: null, deliveryId: null,
       kind: 'text', text: reply.text, rule: reply.rule, response: reply.response, raw: undefined, at: now,
     });
-    const inbound = await lastInboundAt(trx, t.conversation.id);
+    // Only 微信客服 limits replies by the customer's last message (48 h window); skip the lookup elsewhere.
+    const inbound = channel === 'wecomKf' ? await lastInboundAt(trx, t.conversation.id) : null;
     queued.push(await enqueue(trx, messageId, {
       shopId: t.shop.id, channel, customerId: t.customer.platformUserId, conversationKey: t.conversation.key, text: reply.text,
       rule: reply.rule, response: reply.response, proactive: true, orderId: t.orderId ?? undefined,
