@@ -189,9 +189,15 @@ describe.each(DIALECTS)('Feishu end to end on %s', (dialect: TestDialect) => {
     expect(fake.delivered).toHaveLength(1);
   });
 
-  it('healthz answers ok while the database answers', async () => {
+  it('healthz answers ok while the database answers, and 503 when it does not', async () => {
     const res = await fetch(`${svc.url}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
+    await svc.service.db.close();
+    const down = await fetch(`${svc.url}/healthz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'unavailable' });
+    await svc.close().catch(() => undefined); // its database is already closed
+    svc = await startService({ databaseUrl: dbUrl, feishuBase: fake.base, now: () => new Date(clock), random: () => 0 });
   });
 });
