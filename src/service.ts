@@ -128,7 +128,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   });
   const commit = createPipeline({ batcher, playbooks, log, random });
   const kf = createKfPuller({
-    db: db.db, log, now, sendContext: () => sendContext('wecomKf'),
+    db: db.db, dialect: db.dialect, log, now, sendContext: () => sendContext('wecomKf'),
     commit: (m) => commit(m, shops.get(m.shopId)!),
     sendNow: (ids) => (mode === 'off' ? undefined : worker.sendNow(ids)),
     poke: () => (mode === 'off' ? undefined : worker.poke()),

@@ -4,7 +4,8 @@ import { syncKf } from '../../adapters/wecom-kf/sync.js';
 import type { KfConfig } from '../../adapters/wecom-kf/config.js';
 import type { SendContext } from '../../adapters/types.js';
 import { getCursor, saveCursor } from '../db/cursors.js';
-import type { Db } from '../db/index.js';
+import type { Db, Dialect } from '../db/index.js';
+import { withSharedLock } from '../db/locks.js';
 import type { InboundMessage } from '../types/index.js';
 
 /** A safety stop: a sync that keeps saying has_more for this many pages is logged and resumed next time. */
@@ -12,6 +13,7 @@ const MAX_PAGES_PER_PULL = 50;
 
 export interface KfPullerDeps {
   db: Db;
+  dialect: Dialect;
   log: Logger;
   now: () => Date;
   sendContext: () => SendContext;
@@ -24,8 +26,8 @@ export interface KfPullerDeps {
 }
 
 /**
- * 微信客服 callbacks only announce that messages wait. Pulls are serialized per account, so
- * two callbacks never fetch the same page twice, and the cursor is saved after each page's
+ * 微信客服 callbacks only announce that messages wait. Pulls are serialized per account (in
+ * process and, on Postgres, across instances), so two callbacks never fetch the same page twice, and the cursor is saved after each page's
  * messages are committed: a crash re-reads at most one page, and msgid dedup absorbs it.
  */
 export function createKfPuller(deps: KfPullerDeps) {
@@ -56,7 +58,8 @@ export function createKfPuller(deps: KfPullerDeps) {
     pull(shopId: string, cfg: KfConfig, callbackToken: string): Promise<void> {
       const key = `${shopId}\0${cfg.openKfId}`;
       const next = (chains.get(key) ?? Promise.resolve())
-        .then(() => pullOnce(shopId, cfg, callbackToken))
+        // In process: a promise chain per account; across instances on Postgres: an advisory lock.
+        .then(() => withSharedLock(deps.db, deps.dialect, `kf:${shopId}:${cfg.openKfId}`, () => pullOnce(shopId, cfg, callbackToken)))
         .catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.message : String(err), shop: shopId, account: cfg.openKfId },
           '微信客服 sync_msg failed; messages stay on the platform and are fetched on the next callback'));
       chains.set(key, next);

@@ -62,6 +62,28 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
     expect(t.fake.kfSyncCalls.map((c) => c.cursor)).toEqual([null, '2', '2']);
   });
 
+  it.runIf(dialect === 'postgres')('two instances pulling the same 微信客服 account take turns and read each message once', async () => {
+    const second = await startService({ databaseUrl: t.dbUrl, feishuBase: t.fake.base, now: () => new Date(t.clock), random: () => 0,
+      configFile: writeConfig({ channels: allChannels(t.fake.base), businessHours: '{ from: "09:00", to: "23:00" }' }) });
+    try {
+      t.fake.kfItems.push(kfCustomerText('kf-a', 'wmX', '发票', sec()), kfCustomerText('kf-b', 'wmX', '正品吗', sec()), kfCustomerText('kf-c', 'wmX', '尺码', sec()));
+      const cb = wecomCallback(kfEvent('T9', sec()), sec());
+      const [a, b] = await Promise.all([
+        fetch(`${t.svc.url}/webhooks/wecom/acme?${cb.query}`, { method: 'POST', body: cb.body }),
+        fetch(`${second.url}/webhooks/wecom/acme?${cb.query}`, { method: 'POST', body: cb.body }),
+      ]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      await Promise.all([t.svc.service.kf.idle(), second.service.kf.idle()]);
+      // One instance read the pages from the start; the other waited and went on from the saved cursor.
+      expect(t.fake.kfSyncCalls.map((c) => c.cursor)).toEqual([null, '2', '3']);
+      await settle();
+      await second.service.worker.tick();
+      expect(t.fake.sent.filter((s) => s.platform === 'kf')).toHaveLength(3);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('微信客服: a reply outside the 48-hour window is recorded as skipped, not sent', async () => {
     t.fake.kfItems.push(kfCustomerText('kf-old', 'wmOld', '你好', sec() - 49 * 3600));
     const kf = wecomCallback(kfEvent('T2', sec()), sec());

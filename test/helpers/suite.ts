@@ -10,6 +10,8 @@ export interface Suite {
   svc: TestService;
   /** The service's clock (epoch ms): tests move it. */
   clock: number;
+  /** The test's database, for a second instance. */
+  dbUrl: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export function platformSuite(dialect: TestDialect, o: { start: number; config: 
     t.clock = o.start;
     const db = await freshDatabaseUrl(dialect);
     cleanup = db.cleanup;
+    t.dbUrl = db.url;
     t.svc = await startService({
       databaseUrl: db.url, feishuBase: t.fake.base, now: () => new Date(t.clock), random: () => 0, configFile: o.config(t.fake),
     });
