@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import type { ChannelsConfig } from '../src/config/schema.js';
 import type { Channel, InboundMessage, OutboundMessage, SendResult } from '../src/types/index.js';
+import type { Rate } from './shared/rate.js';
 import type { TokenCache } from './shared/token-cache.js';
 
 /** A webhook exactly as it arrived: the body stays bytes, because signatures are over bytes. */
@@ -55,8 +56,11 @@ export interface Adapter<C> {
   configOf(channels: ChannelsConfig): C | undefined;
   /** GET on the webhook URL: the platform's URL check (WeCom). Throws RequestError when it fails. */
   verifyUrl?(req: RawRequest, cfg: C, now: Date): AckResponse;
-  /** Platform reply rules checked before each send (微信客服: 48 h window, 5 replies per customer message). */
-  readonly limits?: { readonly windowMs?: number; readonly perInbound?: number };
+  /**
+   * Platform rules checked before each send: 微信客服's 48 h window and 5 replies per customer
+   * message; send rates per app and per recipient (waited out, never exceeded).
+   */
+  readonly limits?: { readonly windowMs?: number; readonly perInbound?: number; readonly perApp?: Rate; readonly perRecipient?: Rate };
   /** Pure: bytes, config and clock in; no I/O. */
   verify(req: RawRequest, cfg: C, now: Date): VerifyResult;
   /** Pure; throws RequestError(400) on a payload it cannot understand. */

@@ -2,6 +2,6 @@
 import { FakePlatforms } from '../test/helpers/fake-platforms.js';
 
 const fake = await new FakePlatforms().start();
-setInterval(() => process.send?.({ delivered: fake.delivered.length }), 50);
+setInterval(() => process.send?.({ delivered: fake.delivered.length + fake.sent.length }), 50);
 process.stdout.write(`READY ${fake.base}\n`);
 process.on('SIGTERM', () => process.exit(0));

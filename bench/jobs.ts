@@ -1,7 +1,8 @@
 /**
  * npm run bench:jobs — follow-ups at scale on SQLite: claim time as the jobs table grows
  * (10k, 100k, 1M pending rows, few of them due), then claim-and-send throughput of the due
- * ones through the real job runner and outbox worker to a local fake platform.
+ * ones through the real job runner and outbox worker to a local fake platform (WeCom app
+ * messages: Feishu's 50 messages/s per app would be the bottleneck, not xiaoer).
  * Targets: claim time flat as the table grows; ≥ 2,000 sends/s.
  */
 import { mkdtempSync } from 'node:fs';
@@ -41,19 +42,19 @@ const config = parseConfig(join(PACKAGE_ROOT, 'bench', 'xiaoer.yml'), `shops:
     name: 压测店
     playbooks: ../playbooks
     channels:
-      feishu: { appId: cli_bench, appSecret: ${FAKE_SECRETS.feishu}, verificationToken: t }
+      wecom: { corpId: wwbench0000000001, agentId: 1000002, secret: ${FAKE_SECRETS.wecom}, token: t, encodingAESKey: ${'a'.repeat(43)} }
     respect: { quietHours: { from: "03:00", to: "03:01" }, maxProactivePerDay: 50, maxProactivePerOrder: 50 }
 `, {});
-const env = readEnvOptions({ DATABASE_URL: `sqlite:${file}`, FEISHU_API_BASE: fake.base, LOG_LEVEL: 'warn' });
+const env = readEnvOptions({ DATABASE_URL: `sqlite:${file}`, WECOM_API_BASE: fake.base, LOG_LEVEL: 'warn' });
 const service = await createService({ env, config, log: createLogger('warn'), now: () => new Date(NOW), worker: 'manual', watch: false });
 
 // Bulk-load with one prepared statement per table (the bench measures claiming, not loading).
 const raw = new BetterSqlite3(file);
 raw.pragma('journal_mode = WAL');
 const insertCustomer = raw.prepare(`insert into customers (shop_id, channel, platform_user_id, name, tags, tier, first_seen_at, last_seen_at)
-  values ('bench', 'feishu', ?, null, '[]', null, ?, ?)`);
+  values ('bench', 'wecom', ?, null, '[]', null, ?, ?)`);
 const insertJob = raw.prepare(`insert into jobs (shop_id, kind, rule, category, customer_channel, customer_user_id, order_id, payload, due_at,
-  not_after, state, attempts, dedup_key, created_at, updated_at) values ('bench', 'message', '发货提醒', 'care', 'feishu', ?, null, ?, ?, null, 'pending', 0, ?, ?, ?)`);
+  not_after, state, attempts, dedup_key, created_at, updated_at) values ('bench', 'message', '发货提醒', 'care', 'wecom', ?, null, ?, ?, null, 'pending', 0, ?, ?, ?)`);
 const payload = JSON.stringify({ text: '亲，您的宝贝已经发货啦！', response: 'shipped' });
 raw.transaction(() => {
   for (let i = 0; i < DUE; i++) insertCustomer.run(`ou_${i}`, NOW - 86_400_000, NOW - 86_400_000);

@@ -5,6 +5,7 @@ import cron from 'node-cron';
 import type { ScheduledTask } from 'node-cron';
 import { adapterForChannel } from '../adapters/index.js';
 import { createPlatformHttp } from '../adapters/shared/http.js';
+import { createRateLimiter } from '../adapters/shared/rate.js';
 import { createTokenCache } from '../adapters/shared/token-cache.js';
 import type { SendContext } from '../adapters/types.js';
 import type { EnvOptions } from './config/env.js';
@@ -113,10 +114,20 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   }
 
   const batcher = createWriteBatcher(db.db);
+  const rates = createRateLimiter(() => now().getTime());
+  function throttle(row: OutboxRow): number {
+    const limits = adapterForChannel(row.channel)?.limits;
+    if (!limits?.perApp && !limits?.perRecipient) return 0;
+    return rates.take([
+      ...(limits.perApp ? [{ key: `${row.shopId}:${row.channel}`, rate: limits.perApp }] : []),
+      ...(limits.perRecipient ? [{ key: `${row.shopId}:${row.channel}:${row.message.conversationKey}`, rate: limits.perRecipient }] : []),
+    ]);
+  }
+
   const alerts = createAlertWorker({ db: db.db, log, metrics, http, shops, now: () => now().getTime(), wecomBase: env.apiBase.wecom });
   const worker = createOutboxWorker({
     db: db.db, dialect: db.dialect, log, metrics, now: () => now().getTime(), random,
-    maxAttempts: config.outbox.maxAttempts, send, policy, batcher,
+    maxAttempts: config.outbox.maxAttempts, send, policy, throttle, batcher,
     async onDead(row, reason) {
       await insertAlert(db.db, {
         shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,

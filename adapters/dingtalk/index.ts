@@ -12,5 +12,7 @@ export const dingtalkAdapter: Adapter<DingtalkConfig> = {
   verify: verifyDingtalk,
   parse: parseDingtalk,
   ack: () => ({ status: 200, body: {} }),
+  // A robot takes 20 messages a minute, else it is throttled for 10 minutes.
+  limits: { perApp: { count: 20, windowMs: 60_000 } },
   send: sendDingtalk,
 };

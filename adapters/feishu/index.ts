@@ -12,5 +12,7 @@ export const feishuAdapter: Adapter<FeishuConfig> = {
   verify: verifyFeishu,
   parse: parseFeishu,
   ack: () => ({ status: 200, body: {} }),
+  // 50 messages/s per app, 5/s per user or chat (protocols.md).
+  limits: { perApp: { count: 50, windowMs: 1000 }, perRecipient: { count: 5, windowMs: 1000 } },
   send: sendFeishu,
 };

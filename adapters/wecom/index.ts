@@ -13,5 +13,7 @@ export const wecomAdapter: Adapter<WecomConfig> = {
   verifyUrl: verifyWecomUrl,
   parse: parseWecom,
   ack: () => ({ status: 200, body: '' }),
+  // At most 30 messages a minute to one member (protocols.md §2).
+  limits: { perRecipient: { count: 30, windowMs: 60_000 } },
   send: sendWecom,
 };

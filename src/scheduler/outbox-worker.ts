@@ -28,6 +28,8 @@ export interface OutboxWorkerDeps {
   send(row: OutboxRow): Promise<SendResult>;
   /** A reason not to send at all (platform reply limits), checked right before sending. */
   policy?(row: OutboxRow): Promise<string | null>;
+  /** Milliseconds to wait before this send fits the platform's send rates (0: go now). */
+  throttle?(row: OutboxRow): number;
   /** Called once per dead-lettered row (alerts hook in here); awaited, its errors logged. */
   onDead?(row: OutboxRow, reason: string): Promise<void>;
 }
@@ -50,7 +52,16 @@ export function backoffMs(attempts: number, random: () => number): number {
 }
 
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
-  async function handle(row: OutboxRow): Promise<boolean> {
+  /** true when the row is finished; else when the conversation's later rows may be tried. */
+  async function handle(row: OutboxRow): Promise<true | number> {
+    const wait = deps.throttle?.(row) ?? 0;
+    if (wait > 0) {
+      // Over a platform send rate: back in the queue untried, due when the window frees.
+      const now = deps.now();
+      await deps.batcher.run((trx) => releaseClaim(trx, row.id, now + wait, now));
+      deps.metrics.sends.inc({ channel: row.channel, outcome: 'throttled' });
+      return now + wait;
+    }
     let result: SendResult;
     try {
       const refused = deps.policy ? await deps.policy(row) : null;
@@ -75,7 +86,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       await deps.batcher.run((trx) => markRetry(trx, row.id, next, result.reason, now));
       deps.metrics.sends.inc({ channel: row.channel, outcome: 'retry' });
       deps.log.warn({ shop: row.shopId, outbox: row.id, message: row.messageId, attempt: row.attempts, reason: result.reason }, 'send failed; will retry');
-      return false;
+      return now + BACKOFF_BASE_MS;
     }
     const reason = result.retry === 'never' ? result.reason : `gave up after ${row.attempts} attempts: ${result.reason}`;
     await deps.batcher.run((trx) => markFinal(trx, row.id, 'dead', reason, now));
@@ -83,15 +94,16 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     deps.log.error({ shop: row.shopId, outbox: row.id, message: row.messageId, channel: row.channel, reason },
       'message dead-lettered: the customer did not get this reply; check the channel credentials and the platform status');
     await deps.onDead?.(row, reason).catch((err: unknown) => deps.log.error({ err, shop: row.shopId }, 'dead-letter hook failed'));
-    return false;
+    return now + BACKOFF_BASE_MS;
   }
 
   async function sendConversation(rows: OutboxRow[]): Promise<void> {
     for (const [i, row] of rows.entries()) {
-      if (await handle(row)) continue;
-      // Keep the conversation's order: later replies wait for the one that failed.
+      const done = await handle(row);
+      if (done === true) continue;
+      // Keep the conversation's order: later replies wait for the one that could not go.
       const now = deps.now();
-      for (const later of rows.slice(i + 1)) await deps.batcher.run((trx) => releaseClaim(trx, later.id, now + BACKOFF_BASE_MS, now));
+      for (const later of rows.slice(i + 1)) await deps.batcher.run((trx) => releaseClaim(trx, later.id, done, now));
       return;
     }
   }

@@ -189,6 +189,21 @@ describe.each(DIALECTS)('Feishu end to end on %s', (dialect: TestDialect) => {
     expect(fake.delivered).toHaveLength(1);
   });
 
+  it('waits out Feishu\'s 5 messages per second to one chat instead of bursting past it', async () => {
+    for (const text of ['发票', '正品吗', '发什么快递', '什么时候发货', '尺码怎么选', '能退货吗', '改地址']) {
+      await postEvent(receiveEvent({ token: FEISHU.verificationToken, text, chatId: 'oc_busy' }));
+    }
+    await svc.service.worker.tick();
+    await svc.service.worker.idle();
+    expect(fake.delivered).toHaveLength(5);
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(/xiaoer_sends_total\{channel="feishu",outcome="throttled"\} [1-9]/);
+    clock += 1000;
+    await svc.service.worker.tick();
+    expect(fake.delivered.map((d) => d.text.slice(0, 4))).toHaveLength(7);
+    expect(new Set(fake.delivered.map((d) => d.uuid)).size).toBe(7);
+  });
+
   it('healthz answers ok while the database answers, and 503 when it does not', async () => {
     const res = await fetch(`${svc.url}/healthz`);
     expect(res.status).toBe(200);
