@@ -7,8 +7,8 @@ import type { Metrics } from '../metrics.js';
 import type { SendResult } from '../types/index.js';
 import { createTicker } from './ticker.js';
 
-/** Rows claimed per tick; sends run in parallel across conversations, in order within one. */
-export const OUTBOX_BATCH = 32;
+/** Rows claimed per tick; sends run in parallel across conversations, in order within one (send rates are kept by the limiter, not by batch size). */
+export const OUTBOX_BATCH = 64;
 /** A claimed row not finished by then (process died mid-send) is claimed again. Longer than any send timeout. */
 export const OUTBOX_LEASE_MS = 60_000;
 /** First retry after ~2 s, doubling, never more than 10 minutes apart. */
