@@ -90,7 +90,12 @@ raw.transaction(() => {
 raw.close();
 
 const t0 = performance.now();
+let queuedAt = 0;
 while (delivered < DUE) {
+  if (!queuedAt) {
+    const left = await service.db.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['pending', 'running']).where('due_at', '<=', NOW).executeTakeFirstOrThrow();
+    if (Number(left.n) === 0) queuedAt = performance.now();
+  }
   const claimed = await service.jobs.tick();
   await service.worker.tick();
   if (claimed === 0) {
@@ -100,6 +105,7 @@ while (delivered < DUE) {
   if (performance.now() - t0 > 300_000) throw new Error(`only ${delivered}/${DUE} sent in 5 minutes`);
 }
 const seconds = (performance.now() - t0) / 1000;
+console.log(`  all ${DUE} follow-ups claimed and queued after ${((queuedAt - t0) / 1000).toFixed(2)} s`);
 console.log(`claimed, queued and sent ${DUE} due follow-ups in ${seconds.toFixed(2)} s: ${(DUE / seconds).toFixed(0)} sends/s (target ≥ 2,000)`);
 await service.close();
 child.kill('SIGTERM');

@@ -87,7 +87,14 @@ export async function conversationForCustomer(q: Q, c: { shopId: string; custome
   const latest = await q.selectFrom('conversations').selectAll()
     .where('shop_id', '=', c.shopId).where('customer_id', '=', c.customerId).orderBy('updated_at', 'desc').limit(1).executeTakeFirst();
   if (latest) return toConversation(latest, false);
-  return openConversation(q, { shopId: c.shopId, customerId: c.customerId, key: `${c.channel}:direct:${c.userId}`, at: c.at });
+  // No conversation yet: create the direct one (the key is this customer's own, so only a racing
+  // writer can have made it meanwhile; then read it).
+  const key = `${c.channel}:direct:${c.userId}`;
+  const created = await q.insertInto('conversations')
+    .values({ shop_id: c.shopId, customer_id: c.customerId, key, state: '{}', created_at: c.at, updated_at: c.at })
+    .onConflict((oc) => oc.columns(['shop_id', 'key']).doNothing())
+    .returningAll().executeTakeFirst();
+  return created ? toConversation(created, true) : openConversation(q, { shopId: c.shopId, customerId: c.customerId, key, at: c.at });
 }
 
 /** When the customer last wrote in this conversation (platform reply windows count from it). */
