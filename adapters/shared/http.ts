@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import axios from 'axios';
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import type { SendResult } from '../../src/types/index.js';
@@ -6,9 +8,14 @@ import type { SendResult } from '../../src/types/index.js';
 export const PLATFORM_TIMEOUT_MS = 5_000;
 
 /** One axios instance for platform APIs: never throws on HTTP status, so adapters read platform error codes. */
+/** Connections kept open per platform host: a send costs a request, not a TCP (and TLS) handshake. */
+export const PLATFORM_SOCKETS_PER_HOST = 64;
+
 export function createPlatformHttp(): AxiosInstance {
   return axios.create({
     timeout: PLATFORM_TIMEOUT_MS,
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets: PLATFORM_SOCKETS_PER_HOST }),
+    httpsAgent: new https.Agent({ keepAlive: true, maxSockets: PLATFORM_SOCKETS_PER_HOST }),
     validateStatus: () => true,
     maxRedirects: 0,
     headers: { 'User-Agent': 'xiaoer' },
