@@ -1,0 +1,131 @@
+import type { ConversationState } from '../db/conversations.js';
+import type { CompiledPlaybook } from '../playbook/compiled.js';
+import { durationMs } from '../playbook/compiled.js';
+import type { Decision, OrderView } from './decide.js';
+import { availableGift, matches, recordFiring } from './match.js';
+import type { MatchContext } from './match.js';
+import { parseTemplate, render } from './template.js';
+import type { Template, TemplateVars } from './template.js';
+import { hhmmToMinutes, localTime } from './time.js';
+
+/** Fires matching rules in order; true when a rule that stops the search (an answer) fired. */
+export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, string | null>): boolean {
+  const { playbook, now, random } = ctx.input;
+  for (const rule of playbook.rules) {
+    if (!matches(rule, ctx)) continue;
+    d.fired.push(rule.name);
+    recordFiring(ctx.state, rule.name, now.getTime(), ctx.today);
+    for (const action of rule.actions) {
+      if ('reply' in action) pushReply(d, playbook, action.reply, rule, { ...vars, ...slotVars(ctx.state) }, random);
+      else if ('set' in action) for (const [k, v] of Object.entries(action.set)) ctx.state.slots[k] = String(v);
+      else if ('clear' in action) for (const k of action.clear) delete ctx.state.slots[k];
+      else if ('tag' in action) for (const t of action.tag) addTag(d, ctx, t);
+      else if ('untag' in action) for (const t of action.untag) removeTag(d, ctx, t);
+      else if ('handoff' in action) startHandoff(d, ctx, rule.name, action.handoff === true ? 'asked for a person' : action.handoff.reason);
+      else if ('release' in action) ctx.state.handoffUntil = null;
+      else if ('alert' in action) d.alerts.push({ rule: rule.name, text: render(parseAlert(action.alert), { ...vars, ...slotVars(ctx.state) }) ?? action.alert });
+      else if ('schedule' in action) planFollowUp(d, ctx, action.schedule);
+      else if ('cancel' in action) {
+        for (const name of action.cancel) {
+          if (name === 'marketing') d.cancels.marketing = true;
+          else d.cancels.rules.push(name);
+        }
+      } else if ('optOut' in action) d.optOut = 'out';
+      else if ('optIn' in action) d.optOut = 'in';
+      else if ('offerGift' in action) {
+        const gift = availableGift(ctx);
+        if (gift) {
+          ctx.state.slots.gift = gift.name;
+          vars['gift.name'] = gift.name;
+          vars['gift.minOrder'] = String(gift.minOrder);
+        }
+      }
+    }
+    if (!rule.continue) return true;
+  }
+  return false;
+}
+
+export function startHandoff(d: Decision, ctx: MatchContext, rule: string, reason: string): void {
+  const minutes = ctx.input.playbook.settings.handoff.silenceMinutes;
+  ctx.state.handoffUntil = ctx.input.now.getTime() + minutes * 60_000;
+  d.handoff = { rule, reason };
+}
+
+function addTag(d: Decision, ctx: MatchContext, t: string): void {
+  if (ctx.tags.has(t)) return;
+  ctx.tags.add(t);
+  d.tags.add.push(t);
+}
+
+function removeTag(d: Decision, ctx: MatchContext, t: string): void {
+  if (!ctx.tags.delete(t)) return;
+  d.tags.remove.push(t);
+}
+
+
+function slotVars(state: ConversationState): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(state.slots)) out[`slots.${k}`] = v;
+  return out;
+}
+/** Alert texts are few and fixed per playbook: parse each once. */
+const alertTemplates = new Map<string, Template>();
+function parseAlert(text: string): Template {
+  let t = alertTemplates.get(text);
+  if (!t) {
+    t = parseTemplate(text);
+    alertTemplates.set(text, t);
+  }
+  return t;
+}
+
+/**
+ * Picks a variation the customer did not see last time, among those whose variables all have
+ * values. If none renders, the reply is dropped rather than showing a broken text.
+ */
+export function pushReply(
+  d: Decision, playbook: CompiledPlaybook, responseName: string, rule: { name: string; category: 'care' | 'marketing' }, vars: TemplateVars, random: () => number,
+): void {
+  const response = playbook.responses.get(responseName);
+  if (!response) return;
+  const rendered = response.variations
+    .map((t, i) => ({ i, text: render(t, vars) }))
+    .filter((v): v is { i: number; text: string } => v.text !== null);
+  if (rendered.length === 0) return;
+  const last = d.state.lastVariation[responseName];
+  const fresh = rendered.length > 1 ? rendered.filter((v) => v.i !== last) : rendered;
+  const pick = fresh[Math.min(fresh.length - 1, Math.floor(random() * fresh.length))]!;
+  d.state.lastVariation[responseName] = pick.i;
+  d.replies.push({ text: pick.text, rule: rule.name, response: responseName, variation: pick.i, category: rule.category });
+}
+
+export function orderVars(order: OrderView | undefined): Record<string, string | null> {
+  if (!order) return {};
+  return {
+    'order.id': order.id, 'order.total': order.total.toFixed(2),
+    'order.items': order.items.map((i) => (i.qty > 1 ? `${i.title}×${i.qty}` : i.title)).join('、'),
+    'order.courier': order.courier ?? null, 'order.trackingNo': order.trackingNo ?? null,
+    'order.review': order.review?.text ?? null,
+  };
+}
+
+/**
+ * When a follow-up comes due: `after` from now, or the next `at` time of day in the shop's
+ * zone (`days` later). Shop zones here have no DST, so a day is 24 hours.
+ */
+function planFollowUp(d: Decision, ctx: MatchContext, spec: { rule: string; after?: string; at?: string; days?: number }): void {
+  const target = ctx.input.playbook.rules.find((r) => r.name === spec.rule);
+  if (!target || !target.enabled) return;
+  const now = ctx.input.now.getTime();
+  let due: number;
+  if (spec.after) due = now + durationMs(spec.after);
+  else {
+    const local = localTime(now, ctx.input.shop.timezone);
+    const midnight = Math.floor(now / 60_000) * 60_000 - local.minutes * 60_000;
+    due = midnight + (spec.days ?? 0) * 86_400_000 + hhmmToMinutes(spec.at!) * 60_000;
+    if (due <= now) due += 86_400_000;
+  }
+  d.schedules.push({ rule: target.name, dueAt: due, notAfter: target.staleAfterMs === undefined ? null : due + target.staleAfterMs, category: target.category });
+}
+
