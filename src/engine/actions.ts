@@ -46,6 +46,11 @@ export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, st
   return false;
 }
 
+/** A customer's tags after a decision's tag and untag actions. */
+export function withTags(tags: readonly string[], change: Decision['tags']): string[] {
+  return [...tags.filter((t) => !change.remove.includes(t)), ...change.add];
+}
+
 export function startHandoff(d: Decision, ctx: MatchContext, rule: string, reason: string): void {
   const minutes = ctx.input.playbook.settings.handoff.silenceMinutes;
   ctx.state.handoffUntil = ctx.input.now.getTime() + minutes * 60_000;

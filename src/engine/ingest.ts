@@ -8,6 +8,7 @@ import { enqueue } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { InboundMessage } from '../types/index.js';
+import { withTags } from './actions.js';
 import { decide } from './decide.js';
 import type { DecideInput, PlannedReply } from './decide.js';
 import type { Understood } from './understand.js';
@@ -75,7 +76,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   }
   if (d.optOut) await setOptOut(trx, customer.id, d.optOut === 'out' ? at : null);
   if (d.tags.add.length || d.tags.remove.length) {
-    await updateTags(trx, customer.id, [...customer.tags.filter((t) => !d.tags.remove.includes(t)), ...d.tags.add]);
+    await updateTags(trx, customer.id, withTags(customer.tags, d.tags));
   }
   if (d.handoff || d.alerts.length) {
     const transcript = (await listConversationMessages(trx, conversation.id, TRANSCRIPT_MESSAGES))

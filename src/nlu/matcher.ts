@@ -122,6 +122,11 @@ export function negated(before: string): boolean {
   return NEGATION.test(before.slice(-NEGATION_WINDOW - 2).replace(A_NOT_A, ''));
 }
 
+/** The English negations that cancel a phrase after them: "not", "don't", "no need to". */
+export function negatedEnglish(before: string): boolean {
+  return /(?:\bnot?|\bdon'?t|\bno need to)\s*$/.test(before);
+}
+
 export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
   const hits: Hit[] = [];
   const text = n.text;
@@ -176,7 +181,7 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
   }
   for (const { entry, re } of index.english) {
     const m = re.exec(text);
-    if (m && !(entry.negatable && /(?:\bnot?|\bdon'?t|\bno need to)\s*$/.test(text.slice(0, m.index)))) {
+    if (m && !(entry.negatable && negatedEnglish(text.slice(0, m.index)))) {
       hits.push({ entry, at: m.index, via: 'english', score: entry.length });
     }
   }

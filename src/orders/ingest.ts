@@ -7,6 +7,7 @@ import { cancelJobs, insertJob } from '../db/jobs.js';
 import { getOrder, orderEventSeen, recordOrderEvent, saveOrder } from '../db/orders.js';
 import type { OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
+import { withTags } from '../engine/actions.js';
 import { decide } from '../engine/decide.js';
 import type { Decision, OrderView } from '../engine/decide.js';
 import { deliverProactive } from '../engine/proactive.js';
@@ -88,7 +89,7 @@ export async function runProactive(
     }, now);
   }
   if (d.tags.add.length || d.tags.remove.length) {
-    await updateTags(trx, customer.id, [...customer.tags.filter((t) => !d.tags.remove.includes(t)), ...d.tags.add]);
+    await updateTags(trx, customer.id, withTags(customer.tags, d.tags));
   }
   const queued = await deliverProactive(trx, { shop, customer, conversation, orderId, keyBase }, d.replies, now);
   if (d.handoff || d.alerts.length) {

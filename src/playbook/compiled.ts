@@ -1,6 +1,6 @@
 import type { Template } from '../engine/template.js';
 import type { IntentIndex } from '../nlu/matcher.js';
-import { negated } from '../nlu/matcher.js';
+import { negated, negatedEnglish } from '../nlu/matcher.js';
 import { insideLongerWord, normalizePhrase } from '../nlu/normalize.js';
 import type { Normalized } from '../nlu/normalize.js';
 import type { ActionSpec } from './schema.js';
@@ -124,7 +124,7 @@ export function findPhrases(set: PhraseSet, n: Normalized, negatable: boolean): 
   }
   for (const { phrase, re } of set.latin) {
     const m = re.exec(text);
-    if (m && (!negatable || !/(?:\bnot?|\bdon'?t|\bno need to)\s*$/.test(text.slice(0, m.index)))) found.push(phrase);
+    if (m && (!negatable || !negatedEnglish(text.slice(0, m.index)))) found.push(phrase);
   }
   return found.sort((a, b) => b.length - a.length);
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import { emptyState } from '../db/conversations.js';
 import type { Problem } from '../errors.js';
+import { withTags } from '../engine/actions.js';
 import { decide, FALLBACK_RULE } from '../engine/decide.js';
 import type { DecideInput, Decision, OrderView } from '../engine/decide.js';
 import { hhmmToMinutes } from '../engine/time.js';
@@ -115,13 +116,13 @@ function playOne(
   const base = fx.order ?? { id: 'T1001', total: 199, items: [{ title: '纯棉T恤', qty: 1, price: 199 }] };
   const order: OrderView = { id: base.id, state: 'created', total: base.total, items: base.items, courier: base.courier, trackingNo: base.trackingNo, signedAt: null };
   const at = () => new Date(now.getTime() + turns * 60_000 + clockOffset);
-  const record = (d: Decision) => {
-    last = d;
+  const record = (d: Decision): Decision => {
     turns += 1;
     state = d.state;
-    tags = [...tags.filter((t) => !d.tags.remove.includes(t)), ...d.tags.add];
+    tags = withTags(tags, d.tags);
     for (const r of d.fired) fired.add(r);
     pending = [...d.replies];
+    return d;
   };
   const customer = () => ({ name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null });
   for (const [j, step] of fx.conversation.entries()) {
@@ -131,7 +132,7 @@ function playOne(
         if (step.order === 'order.signed') order.signedAt = at().getTime();
         if (step.rating) order.review = { rating: step.rating, ...(step.review ? { text: step.review } : {}) };
       } else if (step.after) clockOffset += durationMs(step.after);
-      record(decide({
+      last = record(decide({
         shop: shopWithGifts, playbook, order: { ...order },
         message: { text: null, kind: 'event', channel: 'local', event: 'order' in step ? step.order : 'schedule' },
         ...('due' in step ? { scheduledRule: step.due } : {}),
@@ -140,19 +141,13 @@ function playOne(
       continue;
     }
     if ('user' in step || 'image' in step || 'open' in step) {
-      last = decide({
+      last = record(decide({
         shop: shopWithGifts, playbook,
         message: 'user' in step ? { text: step.user, kind: 'text', channel: 'local' }
           : 'image' in step ? { text: null, kind: 'image', channel: 'local' }
           : { text: null, kind: 'event', channel: 'local', event: 'session_start' },
-        customer: { name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null },
-        conversation: { isNew: turns === 0 }, state, now: new Date(now.getTime() + turns * 60_000), random: () => 0,
-      });
-      turns += 1;
-      state = last.state;
-      tags = [...tags.filter((t) => !last!.tags.remove.includes(t)), ...last.tags.add];
-      for (const r of last.fired) fired.add(r);
-      pending = [...last.replies];
+        customer: customer(), conversation: { isNew: turns === 0 }, state, now: at(), random: () => 0,
+      }));
       continue;
     }
     if (!last) return `${where(j)}: a "${Object.keys(step)[0]}" step needs a "user" step before it`;
