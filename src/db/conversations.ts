@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { prepared } from './prepared.js';
 import type { ConversationsTable, Database } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -32,28 +33,36 @@ export function emptyState(): ConversationState {
   return { slots: {}, fired: {}, lastVariation: {}, misses: 0, handoffUntil: null };
 }
 
+type Row = Selectable<ConversationsTable>;
+type NewConversation = { shopId: string; customerId: number; key: string; at: number };
+
+const selectByKey = prepared<{ shopId: string; key: string }, Row>((q, a) => q.selectFrom('conversations').selectAll()
+  .where('shop_id', '=', a('shopId')).where('key', '=', a('key')));
+const insertConversation = prepared<NewConversation, Row>((q, a) => q.insertInto('conversations')
+  .values({ shop_id: a('shopId'), customer_id: a('customerId'), key: a('key'), state: '{}', created_at: a('at'), updated_at: a('at') })
+  .returningAll());
+
 /** Finds the conversation by key, creating it on the first message (a read first: most messages are not the first). */
-export async function openConversation(q: Q, c: { shopId: string; customerId: number; key: string; at: number }): Promise<Conversation> {
-  const found = await q.selectFrom('conversations').selectAll()
-    .where('shop_id', '=', c.shopId).where('key', '=', c.key).executeTakeFirst();
-  const row = found ?? await q
-    .insertInto('conversations')
-    .values({ shop_id: c.shopId, customer_id: c.customerId, key: c.key, state: '{}', created_at: c.at, updated_at: c.at })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+export async function openConversation(q: Q, c: NewConversation): Promise<Conversation> {
+  const found = (await selectByKey(q, c)).rows[0];
+  const row = found ?? (await insertConversation(q, c)).rows[0]!;
   return toConversation(row, !found);
 }
+
+type StateValues = { id: number; state: string; lastRule: string | null; at: number; handoffUntil: number | null };
+const updateState = prepared<StateValues, never>((q, a) => q.updateTable('conversations')
+  .set({ state: a('state'), last_rule_fired: a('lastRule'), updated_at: a('at'), handoff_until: a('handoffUntil') })
+  .where('id', '=', a('id')));
+const updateStateAndHandoff = prepared<StateValues & { handedOffAt: number | null }, never>((q, a) => q.updateTable('conversations')
+  .set({ state: a('state'), last_rule_fired: a('lastRule'), updated_at: a('at'), handoff_until: a('handoffUntil'), handed_off_at: a('handedOffAt') })
+  .where('id', '=', a('id')));
 
 export async function saveConversationState(
   q: Q, id: number, state: ConversationState, lastRule: string | null, at: number, handedOffAt?: number | null,
 ): Promise<void> {
-  await q.updateTable('conversations')
-    .set({
-      state: JSON.stringify(state), last_rule_fired: lastRule, updated_at: at, handoff_until: state.handoffUntil,
-      ...(handedOffAt !== undefined ? { handed_off_at: handedOffAt } : {}),
-    })
-    .where('id', '=', id)
-    .execute();
+  const values = { id, state: JSON.stringify(state), lastRule, at, handoffUntil: state.handoffUntil };
+  if (handedOffAt === undefined) await updateState(q, values);
+  else await updateStateAndHandoff(q, { ...values, handedOffAt });
 }
 
 export interface HandedOff {
@@ -82,18 +91,21 @@ export async function releaseHandoff(q: Q, shopId: string, key: string, at: numb
   return true;
 }
 
+const selectLatestOfCustomer = prepared<{ shopId: string; customerId: number }, Row>((q, a) => q.selectFrom('conversations').selectAll()
+  .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId')).orderBy('updated_at', 'desc').limit(1));
+const insertConversationIfAbsent = prepared<NewConversation, Row>((q, a) => q.insertInto('conversations')
+  .values({ shop_id: a('shopId'), customer_id: a('customerId'), key: a('key'), state: '{}', created_at: a('at'), updated_at: a('at') })
+  .onConflict((oc) => oc.columns(['shop_id', 'key']).doNothing())
+  .returningAll());
+
 /** Where a proactive message to this customer goes: their latest conversation, else a new direct one. */
 export async function conversationForCustomer(q: Q, c: { shopId: string; customerId: number; channel: string; userId: string; at: number }): Promise<Conversation> {
-  const latest = await q.selectFrom('conversations').selectAll()
-    .where('shop_id', '=', c.shopId).where('customer_id', '=', c.customerId).orderBy('updated_at', 'desc').limit(1).executeTakeFirst();
+  const latest = (await selectLatestOfCustomer(q, c)).rows[0];
   if (latest) return toConversation(latest, false);
   // No conversation yet: create the direct one (the key is this customer's own, so only a racing
   // writer can have made it meanwhile; then read it).
   const key = `${c.channel}:direct:${c.userId}`;
-  const created = await q.insertInto('conversations')
-    .values({ shop_id: c.shopId, customer_id: c.customerId, key, state: '{}', created_at: c.at, updated_at: c.at })
-    .onConflict((oc) => oc.columns(['shop_id', 'key']).doNothing())
-    .returningAll().executeTakeFirst();
+  const created = (await insertConversationIfAbsent(q, { shopId: c.shopId, customerId: c.customerId, key, at: c.at })).rows[0];
   return created ? toConversation(created, true) : openConversation(q, { shopId: c.shopId, customerId: c.customerId, key, at: c.at });
 }
 

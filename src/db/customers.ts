@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { prepared } from './prepared.js';
 import type { CustomersTable, Database } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -16,32 +17,33 @@ export interface Customer {
   optedOutAt: number | null;
 }
 
+type Contact = { shopId: string; channel: string; platformUserId: string; name: string | null; at: number };
+
+const upsertContact = prepared<Contact, Selectable<CustomersTable>>((q, a) => q
+  .insertInto('customers')
+  .values({
+    shop_id: a('shopId'), channel: a('channel'), platform_user_id: a('platformUserId'), name: a('name'),
+    tags: '[]', tier: null, first_seen_at: a('at'), last_seen_at: a('at'), opted_out_at: null,
+  })
+  .onConflict((oc) =>
+    oc.columns(['shop_id', 'channel', 'platform_user_id']).doUpdateSet((eb) => ({
+      last_seen_at: eb.ref('excluded.last_seen_at'),
+      name: eb.fn.coalesce('excluded.name', 'customers.name'),
+    })),
+  )
+  .returningAll());
+
 /** Records a contact: creates the customer on first sight, else refreshes last_seen (and name if newly known). */
-export async function touchCustomer(
-  q: Q,
-  c: { shopId: string; channel: string; platformUserId: string; name: string | null; at: number },
-): Promise<Customer> {
-  const row = await q
-    .insertInto('customers')
-    .values({
-      shop_id: c.shopId, channel: c.channel, platform_user_id: c.platformUserId, name: c.name,
-      tags: '[]', tier: null, first_seen_at: c.at, last_seen_at: c.at, opted_out_at: null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['shop_id', 'channel', 'platform_user_id']).doUpdateSet((eb) => ({
-        last_seen_at: eb.ref('excluded.last_seen_at'),
-        name: eb.fn.coalesce('excluded.name', 'customers.name'),
-      })),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return toCustomer(row);
+export async function touchCustomer(q: Q, c: Contact): Promise<Customer> {
+  return toCustomer((await upsertContact(q, c)).rows[0]!);
 }
 
+const selectCustomer = prepared<{ shopId: string; channel: string; platformUserId: string }, Selectable<CustomersTable>>((q, a) => q
+  .selectFrom('customers').selectAll()
+  .where('shop_id', '=', a('shopId')).where('channel', '=', a('channel')).where('platform_user_id', '=', a('platformUserId')));
+
 export async function findCustomer(q: Q, shopId: string, channel: string, platformUserId: string): Promise<Customer | undefined> {
-  const row = await q.selectFrom('customers').selectAll()
-    .where('shop_id', '=', shopId).where('channel', '=', channel).where('platform_user_id', '=', platformUserId)
-    .executeTakeFirst();
+  const row = (await selectCustomer(q, { shopId, channel, platformUserId })).rows[0];
   return row ? toCustomer(row) : undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, JobsTable, JobState } from './schema.js';
 import type { Dialect } from './index.js';
+import { prepared } from './prepared.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -69,8 +70,11 @@ export async function claimDueJobs(db: Kysely<Database>, dialect: Dialect, now: 
   return rows.map(toJob).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
 }
 
+const updateFinished = prepared<{ id: number; state: JobState; reason: string | null; at: number }, never>((q, a) => q.updateTable('jobs')
+  .set({ state: a('state'), reason: a('reason'), locked_until: null, updated_at: a('at') }).where('id', '=', a('id')));
+
 export async function finishJob(q: Q, id: number, state: 'done' | 'skipped' | 'cancelled', reason: string | null, at: number): Promise<void> {
-  await q.updateTable('jobs').set({ state, reason, locked_until: null, updated_at: at }).where('id', '=', id).execute();
+  await updateFinished(q, { id, state, reason, at });
 }
 
 export async function deferJob(q: Q, id: number, dueAt: number, reason: string, at: number): Promise<void> {

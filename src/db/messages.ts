@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { prepared } from './prepared.js';
 import type { Database } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -10,14 +11,18 @@ type Q = Kysely<Database> | Transaction<Database>;
 export async function isDuplicateInbound(
   q: Q, shopId: string, channel: string, platformMessageId: string, deliveryId: string | null,
 ): Promise<boolean> {
-  const row = await q.selectFrom('messages').select('id')
-    .where('shop_id', '=', shopId).where('channel', '=', channel)
-    .where((eb) => deliveryId === null
-      ? eb('platform_message_id', '=', platformMessageId)
-      : eb.or([eb('platform_message_id', '=', platformMessageId), eb('delivery_id', '=', deliveryId)]))
-    .executeTakeFirst();
-  return row !== undefined;
+  const res = deliveryId === null
+    ? await selectByMessageId(q, { shopId, channel, platformMessageId })
+    : await selectByMessageOrDeliveryId(q, { shopId, channel, platformMessageId, deliveryId });
+  return res.rows.length > 0;
 }
+
+type DedupArgs = { shopId: string; channel: string; platformMessageId: string };
+const selectByMessageId = prepared<DedupArgs, { id: number }>((q, a) => q.selectFrom('messages').select('id')
+  .where('shop_id', '=', a('shopId')).where('channel', '=', a('channel')).where('platform_message_id', '=', a('platformMessageId')));
+const selectByMessageOrDeliveryId = prepared<DedupArgs & { deliveryId: string }, { id: number }>((q, a) => q.selectFrom('messages').select('id')
+  .where('shop_id', '=', a('shopId')).where('channel', '=', a('channel'))
+  .where((eb) => eb.or([eb('platform_message_id', '=', a('platformMessageId')), eb('delivery_id', '=', a('deliveryId'))])));
 
 export interface NewMessage {
   shopId: string;
@@ -34,13 +39,16 @@ export interface NewMessage {
   at: number;
 }
 
+type MessageValues = Omit<NewMessage, 'raw'> & { raw: string | null };
+const insertMessageRow = prepared<MessageValues, { id: number }>((q, a) => q.insertInto('messages').values({
+  shop_id: a('shopId'), channel: a('channel'), conversation_id: a('conversationId'), direction: a('direction'),
+  platform_message_id: a('platformMessageId'), delivery_id: a('deliveryId'), kind: a('kind'), text: a('text'),
+  rule: a('rule'), response: a('response'), raw: a('raw'), created_at: a('at'),
+}).returning('id'));
+
 export async function insertMessage(q: Q, m: NewMessage): Promise<number> {
-  const row = await q.insertInto('messages').values({
-    shop_id: m.shopId, channel: m.channel, conversation_id: m.conversationId, direction: m.direction,
-    platform_message_id: m.platformMessageId, delivery_id: m.deliveryId, kind: m.kind, text: m.text,
-    rule: m.rule, response: m.response, raw: m.raw === undefined ? null : JSON.stringify(m.raw), created_at: m.at,
-  }).returning('id').executeTakeFirstOrThrow();
-  return Number(row.id);
+  const res = await insertMessageRow(q, { ...m, raw: m.raw === undefined ? null : JSON.stringify(m.raw) });
+  return Number(res.rows[0]!.id);
 }
 
 export interface MessageRow {

@@ -2,6 +2,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { OutboundMessage } from '../types/index.js';
 import type { Database, OutboxState, OutboxTable } from './schema.js';
 import type { Dialect } from './index.js';
+import { prepared } from './prepared.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -17,15 +18,24 @@ export interface OutboxRow {
   lastError: string | null;
 }
 
+type OutboxValues = {
+  messageId: number; shopId: string; channel: string; payload: string; idempotencyKey: string; at: number;
+  conversationKey: string; proactive: number; customerKey: string; orderId: string | null;
+};
+const insertOutbox = prepared<OutboxValues, { id: number }>((q, a) => q.insertInto('outbox').values({
+  message_id: a('messageId'), shop_id: a('shopId'), channel: a('channel'), payload: a('payload'),
+  idempotency_key: a('idempotencyKey'), state: 'pending', attempts: 0, next_attempt_at: a('at'),
+  locked_until: null, last_error: null, platform_id: null, created_at: a('at'), updated_at: a('at'),
+  conversation_key: a('conversationKey'), proactive: a('proactive'), customer_key: a('customerKey'), order_id: a('orderId'),
+}).returning('id'));
+
 export async function enqueue(q: Q, messageId: number, msg: OutboundMessage, at: number): Promise<number> {
-  const row = await q.insertInto('outbox').values({
-    message_id: messageId, shop_id: msg.shopId, channel: msg.channel, payload: JSON.stringify(msg),
-    idempotency_key: msg.idempotencyKey, state: 'pending', attempts: 0, next_attempt_at: at,
-    locked_until: null, last_error: null, platform_id: null, created_at: at, updated_at: at,
-    conversation_key: msg.conversationKey,
-    proactive: msg.proactive ? 1 : 0, customer_key: `${msg.channel}:${msg.customerId}`, order_id: msg.orderId ?? null,
-  }).returning('id').executeTakeFirstOrThrow();
-  return Number(row.id);
+  const res = await insertOutbox(q, {
+    messageId, shopId: msg.shopId, channel: msg.channel, payload: JSON.stringify(msg), idempotencyKey: msg.idempotencyKey, at,
+    conversationKey: msg.conversationKey, proactive: msg.proactive ? 1 : 0, customerKey: `${msg.channel}:${msg.customerId}`,
+    orderId: msg.orderId ?? null,
+  });
+  return Number(res.rows[0]!.id);
 }
 
 /**
@@ -50,9 +60,12 @@ export async function claimDue(db: Kysely<Database>, dialect: Dialect, now: numb
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }
 
+const updateSent = prepared<{ id: number; platformId: string | null; at: number }, never>((q, a) => q.updateTable('outbox')
+  .set({ state: 'sent', platform_id: a('platformId'), locked_until: null, last_error: null, updated_at: a('at') })
+  .where('id', '=', a('id')));
+
 export async function markSent(q: Q, id: number, platformId: string | null, at: number): Promise<void> {
-  await q.updateTable('outbox').set({ state: 'sent', platform_id: platformId, locked_until: null, last_error: null, updated_at: at })
-    .where('id', '=', id).execute();
+  await updateSent(q, { id, platformId, at });
 }
 
 export async function markRetry(q: Q, id: number, nextAttemptAt: number, error: string, at: number): Promise<void> {
@@ -113,20 +126,22 @@ export async function countSentSince(q: Q, shopId: string, conversationKey: stri
   return Number(row.n);
 }
 
+type Count = { n: number };
+const countForCustomer = prepared<{ shopId: string; customerKey: string; since: number }, Count>((q, a) => q.selectFrom('outbox')
+  .select((eb) => eb.fn.countAll<number>().as('n'))
+  .where('shop_id', '=', a('shopId')).where('customer_key', '=', a('customerKey')).where('proactive', '=', 1)
+  .where('created_at', '>=', a('since')).where('state', 'in', ['pending', 'sending', 'sent']));
+const countForOrder = prepared<{ shopId: string; orderId: string }, Count>((q, a) => q.selectFrom('outbox')
+  .select((eb) => eb.fn.countAll<number>().as('n'))
+  .where('shop_id', '=', a('shopId')).where('order_id', '=', a('orderId')).where('proactive', '=', 1)
+  .where('state', 'in', ['pending', 'sending', 'sent']));
+
 /** Proactive messages queued for a customer since a time (the daily cap), not counting skipped or dead ones. */
 export async function countProactiveForCustomer(q: Q, shopId: string, customerKey: string, since: number): Promise<number> {
-  const row = await q.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('shop_id', '=', shopId).where('customer_key', '=', customerKey).where('proactive', '=', 1)
-    .where('created_at', '>=', since).where('state', 'in', ['pending', 'sending', 'sent'])
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return Number((await countForCustomer(q, { shopId, customerKey, since })).rows[0]!.n);
 }
 
 /** Proactive messages queued for an order, ever (the per-order cap). */
 export async function countProactiveForOrder(q: Q, shopId: string, orderId: string): Promise<number> {
-  const row = await q.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('shop_id', '=', shopId).where('order_id', '=', orderId).where('proactive', '=', 1)
-    .where('state', 'in', ['pending', 'sending', 'sent'])
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return Number((await countForOrder(q, { shopId, orderId })).rows[0]!.n);
 }
