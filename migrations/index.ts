@@ -4,6 +4,7 @@ import * as alerts from './2026-11-27T01-alerts.js';
 import * as cursors from './2026-11-27T02-platform-cursors.js';
 import * as orders from './2026-11-27T03-orders-jobs.js';
 import * as conversationIndex from './2026-11-27T04-conversation-customer-index.js';
+import * as leanIndexes from './2026-11-27T05-lean-write-indexes.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T02-platform-cursors': cursors,
   '2026-11-27T03-orders-jobs': orders,
   '2026-11-27T04-conversation-customer-index': conversationIndex,
+  '2026-11-27T05-lean-write-indexes': leanIndexes,
 };

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { OutboundMessage } from '../types/index.js';
 import type { Database, OutboxState, OutboxTable } from './schema.js';
@@ -16,6 +18,20 @@ export interface OutboxRow {
   attempts: number;
   nextAttemptAt: number;
   lastError: string | null;
+}
+
+/** WeCom's msgid and 微信客服's msgid take at most 32 bytes; Feishu's uuid 50. */
+export const OUTBOX_KEY_LENGTH = 32;
+const KEY_TIME_CHARS = 12;
+
+/**
+ * The idempotency key an outbox row keeps across retries (the platform's uuid/msgid): a hash of
+ * what the message answers, prefixed with the time it was queued. The prefix keeps inserts into
+ * the key's unique index at its right edge instead of a random page per row.
+ */
+export function outboxKey(seed: string, at: number): string {
+  const time = Math.max(0, Math.floor(at)).toString(16).padStart(KEY_TIME_CHARS, '0');
+  return time + createHash('sha256').update(seed).digest('hex').slice(0, OUTBOX_KEY_LENGTH - KEY_TIME_CHARS);
 }
 
 type OutboxValues = {
@@ -117,23 +133,27 @@ export async function claimByIds(db: Kysely<Database>, ids: readonly number[], n
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }
 
+const countSent = prepared<{ shopId: string; conversationKey: string; since: number }, { n: number }>((q, a) => q.selectFrom('outbox')
+  .select((eb) => eb.fn.countAll<number>().as('n'))
+  // A literal state: the index on (shop, conversation, updated_at) holds only sent rows.
+  .where('shop_id', '=', a('shopId')).where('conversation_key', '=', a('conversationKey')).where('state', '=', sql.lit('sent'))
+  .where('updated_at', '>=', a('since')));
+
 /** Replies already sent in a conversation since a time (for per-customer-message reply caps). */
 export async function countSentSince(q: Q, shopId: string, conversationKey: string, since: number): Promise<number> {
-  const row = await q.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('shop_id', '=', shopId).where('conversation_key', '=', conversationKey).where('state', '=', 'sent')
-    .where('updated_at', '>=', since)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return Number((await countSent(q, { shopId, conversationKey, since })).rows[0]!.n);
 }
 
 type Count = { n: number };
+/** A literal, not a parameter: the planner then knows the partial cap indexes (proactive = 1) apply. */
+const PROACTIVE = sql.lit(1);
 const countForCustomer = prepared<{ shopId: string; customerKey: string; since: number }, Count>((q, a) => q.selectFrom('outbox')
   .select((eb) => eb.fn.countAll<number>().as('n'))
-  .where('shop_id', '=', a('shopId')).where('customer_key', '=', a('customerKey')).where('proactive', '=', 1)
+  .where('shop_id', '=', a('shopId')).where('customer_key', '=', a('customerKey')).where('proactive', '=', PROACTIVE)
   .where('created_at', '>=', a('since')).where('state', 'in', ['pending', 'sending', 'sent']));
 const countForOrder = prepared<{ shopId: string; orderId: string }, Count>((q, a) => q.selectFrom('outbox')
   .select((eb) => eb.fn.countAll<number>().as('n'))
-  .where('shop_id', '=', a('shopId')).where('order_id', '=', a('orderId')).where('proactive', '=', 1)
+  .where('shop_id', '=', a('shopId')).where('order_id', '=', a('orderId')).where('proactive', '=', PROACTIVE)
   .where('state', 'in', ['pending', 'sending', 'sent']));
 
 /** Proactive messages queued for a customer since a time (the daily cap), not counting skipped or dead ones. */

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { insertAlert } from '../db/alerts.js';
 import { openConversation, saveConversationState } from '../db/conversations.js';
 import { setOptOut, touchCustomer, updateTags } from '../db/customers.js';
 import { insertMessage, isDuplicateInbound, listConversationMessages } from '../db/messages.js';
-import { enqueue } from '../db/outbox.js';
+import { enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { InboundMessage } from '../types/index.js';
@@ -97,7 +96,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   return { duplicate: false, replies: d.replies, understood: d.understood, silenced: d.silenced, handoff: d.handoff, outboxIds };
 }
 
-/** Deterministic per (inbound message, reply index); 32 hex chars fits Feishu's 50-char uuid. */
+/** Per (inbound message, reply index); 32 chars fit every platform's message id field. */
 export function replyKey(msg: InboundMessage, index: number): string {
-  return createHash('sha256').update(`${msg.shopId}\0${msg.channel}\0${msg.platformMessageId}\0${index}`).digest('hex').slice(0, 32);
+  return outboxKey(`${msg.shopId}\0${msg.channel}\0${msg.platformMessageId}\0${index}`, msg.receivedAt.getTime());
 }

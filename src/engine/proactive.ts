@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import type { Conversation } from '../db/conversations.js';
@@ -6,7 +5,7 @@ import { lastInboundAt } from '../db/conversations.js';
 import type { Customer } from '../db/customers.js';
 import { insertJob } from '../db/jobs.js';
 import { insertMessage } from '../db/messages.js';
-import { countProactiveForCustomer, countProactiveForOrder, enqueue } from '../db/outbox.js';
+import { countProactiveForCustomer, countProactiveForOrder, enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { Channel } from '../types/index.js';
 import type { PlannedReply } from './decide.js';
@@ -88,7 +87,7 @@ export async function deliverProactive(
     queued.push(await enqueue(trx, messageId, {
       shopId: t.shop.id, channel, customerId: t.customer.platformUserId, conversationKey: t.conversation.key, text: reply.text,
       rule: reply.rule, response: reply.response, proactive: true, orderId: t.orderId ?? undefined,
-      idempotencyKey: createHash('sha256').update(key).digest('hex').slice(0, 32),
+      idempotencyKey: outboxKey(key, now),
       replyContext: { ...proactiveContext(t.shop, channel), ...(inbound !== null ? { inboundAt: inbound } : channel === 'wecomKf' ? { inboundAt: 0 } : {}) },
     }, now));
   }

@@ -120,3 +120,15 @@ describe.each(DIALECTS)('repositories on %s', (dialect) => {
     expect((await claimDueJobs(h.db, h.dialect, 1300, 1000, 10)).map((j) => [j.id, j.attempts])).toEqual([[first[0]!.id, 2]]);
   });
 });
+
+describe('outbox keys', () => {
+  it('are 32 hex chars, the same for the same message, and sort by the time they were queued', async () => {
+    const { outboxKey } = await import('../../src/db/outbox.js');
+    const a = outboxKey('feishu\0om_1\0' + '0', Date.parse('2026-11-27T12:00:00Z'));
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(outboxKey('feishu\0om_1\0' + '0', Date.parse('2026-11-27T12:00:00Z'))).toBe(a);
+    expect(outboxKey('feishu\0om_1\0' + '1', Date.parse('2026-11-27T12:00:00Z'))).not.toBe(a);
+    const later = outboxKey('feishu\0om_0\0' + '0', Date.parse('2026-11-27T12:00:01Z'));
+    expect([later, a].sort()).toEqual([a, later]);
+  });
+});
