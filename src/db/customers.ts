@@ -33,14 +33,28 @@ const upsertContact = prepared<Contact, Selectable<CustomersTable>>((q, a) => q
   )
   .returningAll());
 
-/** Records a contact: creates the customer on first sight, else refreshes last_seen (and name if newly known). */
-export async function touchCustomer(q: Q, c: Contact): Promise<Customer> {
-  return toCustomer((await upsertContact(q, c)).rows[0]!);
-}
-
 const selectCustomer = prepared<{ shopId: string; channel: string; platformUserId: string }, Selectable<CustomersTable>>((q, a) => q
   .selectFrom('customers').selectAll()
   .where('shop_id', '=', a('shopId')).where('channel', '=', a('channel')).where('platform_user_id', '=', a('platformUserId')));
+
+/** "Last seen" is kept to the minute: a customer typing several lines in a row costs one write, not one per line. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+const updateSeen = prepared<{ id: number; at: number; name: string | null }, never>((q, a) => q.updateTable('customers')
+  .set((eb) => ({ last_seen_at: a('at'), name: eb.fn.coalesce(eb.val(a('name')), 'name') }))
+  .where('id', '=', a('id')));
+
+/** Records a contact: creates the customer on first sight, else refreshes last_seen (and name if newly known). */
+export async function touchCustomer(q: Q, c: Contact): Promise<Customer> {
+  const found = (await selectCustomer(q, c)).rows[0];
+  // Not seen yet (or a racing writer just added them: the upsert settles it).
+  if (!found) return toCustomer((await upsertContact(q, c)).rows[0]!);
+  const customer = toCustomer(found);
+  const renamed = c.name !== null && c.name !== customer.name;
+  if (!renamed && c.at - customer.lastSeenAt < LAST_SEEN_RESOLUTION_MS) return customer;
+  await updateSeen(q, { id: customer.id, at: c.at, name: c.name });
+  return { ...customer, lastSeenAt: c.at, name: c.name ?? customer.name };
+}
 
 export async function findCustomer(q: Q, shopId: string, channel: string, platformUserId: string): Promise<Customer | undefined> {
   const row = (await selectCustomer(q, { shopId, channel, platformUserId })).rows[0];

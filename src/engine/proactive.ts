@@ -9,7 +9,7 @@ import { countProactiveForCustomer, countProactiveForOrder, enqueue, outboxKey }
 import type { Database } from '../db/schema.js';
 import type { Channel } from '../types/index.js';
 import type { PlannedReply } from './decide.js';
-import { hhmmToMinutes, isWithinHours, localTime } from './time.js';
+import { hhmmToMinutes, isWithinHours, localDayStart, localTime } from './time.js';
 
 export type Gate = { kind: 'send' } | { kind: 'defer'; until: number; reason: string } | { kind: 'skip'; reason: string };
 
@@ -27,12 +27,11 @@ export async function gate(
   }
   const local = localTime(now, shop.timezone);
   if (isWithinHours(local.minutes, r.quietHours.from, r.quietHours.to)) {
-    const minuteStart = Math.floor(now / 60_000) * 60_000;
-    let until = minuteStart - local.minutes * 60_000 + hhmmToMinutes(r.quietHours.to) * 60_000;
+    let until = localDayStart(now, local) + hhmmToMinutes(r.quietHours.to) * 60_000;
     if (until <= now) until += 86_400_000;
     return { kind: 'defer', until, reason: `quiet hours ${r.quietHours.from}–${r.quietHours.to}` };
   }
-  const dayStart = Math.floor(now / 60_000) * 60_000 - local.minutes * 60_000;
+  const dayStart = localDayStart(now, local);
   const today = await countProactiveForCustomer(trx, shop.id, `${customer.channel}:${customer.platformUserId}`, dayStart);
   if (today >= r.maxProactivePerDay) return { kind: 'skip', reason: `daily cap: ${r.maxProactivePerDay} proactive messages per customer per day` };
   if (orderId !== null && (await countProactiveForOrder(trx, shop.id, orderId)) >= r.maxProactivePerOrder) {

@@ -32,6 +32,14 @@ export function localTime(at: Date | number, tz: string): LocalTime {
   return value;
 }
 
+/**
+ * Epoch ms of the shop-local midnight that began the day of `at` (from the wall-clock minutes;
+ * on a daylight-saving change day it is off by the shift, which no caller minds).
+ */
+export function localDayStart(at: number, local: LocalTime): number {
+  return Math.floor(at / 60_000) * 60_000 - local.minutes * 60_000;
+}
+
 function computeLocalTime(at: number, tz: string): LocalTime {
   const parts = formatter(tz).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWriteBatcher } from '../../src/db/batch.js';
 import { migrateDown, migrateToLatest } from '../../src/db/index.js';
 import { openConversation, saveConversationState } from '../../src/db/conversations.js';
-import { touchCustomer } from '../../src/db/customers.js';
+import { findCustomer, touchCustomer } from '../../src/db/customers.js';
 import { insertMessage, isDuplicateInbound, isUniqueViolation } from '../../src/db/messages.js';
 import { claimDue, countByState, enqueue, markRetry, markSent } from '../../src/db/outbox.js';
 import type { OutboundMessage } from '../../src/types/index.js';
@@ -35,6 +35,17 @@ describe.each(DIALECTS)('repositories on %s', (dialect) => {
     expect(c).toMatchObject({ firstSeenAt: 1000, lastSeenAt: 5000, name: '王女士', tags: [] });
     const again = await touchCustomer(h.db, { shopId: 'acme', channel: 'feishu', platformUserId: 'ou_1', name: null, at: 6000 });
     expect(again.name).toBe('王女士');
+  });
+
+  it('keeps last_seen to the minute: lines typed in a row write it once', async () => {
+    const touch = (at: number, name: string | null = null) => touchCustomer(h.db, { shopId: 'acme', channel: 'feishu', platformUserId: 'ou_9', name, at });
+    await touch(1_000);
+    expect((await touch(30_000)).lastSeenAt).toBe(1_000);
+    expect((await findCustomer(h.db, 'acme', 'feishu', 'ou_9'))!.lastSeenAt).toBe(1_000);
+    expect((await touch(61_000)).lastSeenAt).toBe(61_000);
+    // A newly learnt name is written at once.
+    expect(await touch(62_000, '李先生')).toMatchObject({ lastSeenAt: 62_000, name: '李先生' });
+    expect(await findCustomer(h.db, 'acme', 'feishu', 'ou_9')).toMatchObject({ lastSeenAt: 62_000, name: '李先生', firstSeenAt: 1_000 });
   });
 
   it('stores conversation state as it was saved', async () => {
