@@ -12,7 +12,18 @@ export const FEISHU_REPLAY_WINDOW_MS = 5 * 60 * 1000;
 export function feishuDecrypt(encrypt: string, encryptKey: string): string {
   const raw = Buffer.from(encrypt, 'base64');
   if (raw.length < 32 || raw.length % 16 !== 0) throw new Error('ciphertext has the wrong length');
-  return aesCbcDecrypt(sha256(encryptKey), raw.subarray(0, 16), raw.subarray(16)).toString('utf8');
+  return aesCbcDecrypt(aesKey(encryptKey), raw.subarray(0, 16), raw.subarray(16)).toString('utf8');
+}
+
+/** Derived once per configured key (a shop has one; config is frozen), not once per event. */
+const aesKeys = new Map<string, Buffer>();
+function aesKey(encryptKey: string): Buffer {
+  let key = aesKeys.get(encryptKey);
+  if (!key) {
+    key = sha256(encryptKey);
+    aesKeys.set(encryptKey, key);
+  }
+  return key;
 }
 
 /** hex(SHA-256(timestamp + nonce + encryptKey ++ raw body bytes)) — over the bytes, never re-serialised JSON. */
