@@ -1,12 +1,15 @@
 /**
- * The process under load in bench/webhook.ts: either bare Koa hello-world (the baseline) or the
- * full service with one Feishu shop, on an SQLite file, outbox sending off (the ack path only).
- * Prints "READY <port>" when listening.
+ * The process under load in bench/webhook.ts: bare Koa hello-world (the baseline); a naive
+ * durable receiver (Koa storing each raw body in its own SQLite transaction before the 200, a
+ * reference point); or the full service with one Feishu shop, on an SQLite file, outbox sending
+ * off (the ack path only). Prints "READY <port>" when listening.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import Koa from 'koa';
+import { readRawBody } from '../src/http/raw-body.js';
 import { readEnvOptions } from '../src/config/env.js';
 import { parseConfig } from '../src/config/load.js';
 import { createLogger } from '../src/log.js';
@@ -15,14 +18,27 @@ import { createService } from '../src/service.js';
 import { BENCH_FEISHU } from './shared.js';
 
 const mode = process.argv[2];
-if (mode === 'bare') {
+function ready(server: import('node:http').Server) {
+  server.on('listening', () => process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`));
+}
+if (mode === 'naive') {
+  const sqlite = new BetterSqlite3(join(mkdtempSync(join(tmpdir(), 'xiaoer-bench-')), 'naive.db'));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.exec('create table inbox (id integer primary key, body blob not null, at integer not null)');
+  const insert = sqlite.prepare('insert into inbox (body, at) values (?, ?)');
+  const app = new Koa();
+  app.use(async (ctx) => {
+    insert.run(await readRawBody(ctx), Date.now()); // autocommit: one transaction per webhook
+    ctx.body = { ok: true };
+  });
+  ready(app.listen(0, '127.0.0.1'));
+} else if (mode === 'bare') {
   const app = new Koa();
   app.use((ctx) => {
     ctx.body = { ok: true };
   });
-  const server = app.listen(0, '127.0.0.1', () => {
-    process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`);
-  });
+  ready(app.listen(0, '127.0.0.1'));
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'xiaoer-bench-'));
   const config = parseConfig(join(PACKAGE_ROOT, 'bench', 'xiaoer.yml'), `shops:

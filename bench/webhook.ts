@@ -19,7 +19,9 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 150_000);
 const WARMUP_S = 2;
 
-async function startServer(mode: 'bare' | 'pipeline'): Promise<{ child: ChildProcess; port: number }> {
+type Mode = 'bare' | 'naive' | 'pipeline';
+
+async function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'bench', 'server.ts'), mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -35,6 +37,7 @@ async function startServer(mode: 'bare' | 'pipeline'): Promise<{ child: ChildPro
 async function load(port: number, requests: autocannon.Request[] | undefined, duration = DURATION_S) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${requests ? '/webhooks/feishu/bench' : '/'}`,
+    ...(requests ? {} : { method: 'GET' as const }),
     connections: CONNECTIONS,
     duration,
     ...(requests ? { requests } : {}),
@@ -57,7 +60,7 @@ function feishuRequests(pool = POOL): autocannon.Request[] {
   }];
 }
 
-async function measure(mode: 'bare' | 'pipeline', requests?: autocannon.Request[]) {
+async function measure(mode: Mode, requests?: autocannon.Request[]) {
   const { child, port } = await startServer(mode);
   try {
     await load(port, requests && feishuRequests(WARMUP_S * 5000), WARMUP_S); // JIT warm-up, discarded
@@ -69,10 +72,12 @@ async function measure(mode: 'bare' | 'pipeline', requests?: autocannon.Request[
 }
 
 const bare = await measure('bare');
+const naive = await measure('naive', feishuRequests());
 const pipeline = await measure('pipeline', feishuRequests());
 const ratio = pipeline.rps / bare.rps;
 console.log(`connections ${CONNECTIONS}, ${DURATION_S}s each, server in its own process`);
 console.log(`bare koa        ${bare.rps.toFixed(0).padStart(7)} req/s  p99 ${bare.p99} ms  (${bare.failed} failed)`);
+console.log(`naive receiver  ${naive.rps.toFixed(0).padStart(7)} req/s  p99 ${naive.p99} ms  (${naive.failed} failed; same events, one SQLite transaction each, nothing verified or decided)`);
 console.log(`feishu pipeline ${pipeline.rps.toFixed(0).padStart(7)} req/s  p99 ${pipeline.p99} ms  (${pipeline.failed} failed)`);
-console.log(`ratio ${ratio.toFixed(2)}× bare Koa (target ≥ 0.5)`);
-if (pipeline.failed > 0) process.exitCode = 1;
+console.log(`ratio ${ratio.toFixed(2)}× bare Koa (target ≥ 0.5); ${(pipeline.rps / naive.rps).toFixed(2)}× the naive durable receiver`);
+if (pipeline.failed + naive.failed > 0) process.exitCode = 1;
