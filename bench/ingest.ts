@@ -14,14 +14,13 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
-import { parseConfig } from '../src/config/load.js';
 import { createWriteBatcher } from '../src/db/batch.js';
 import { migrateToLatest } from '../src/db/index.js';
 import type { Database } from '../src/db/schema.js';
 import { ingest } from '../src/engine/ingest.js';
 import { createLogger } from '../src/log.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
 import { createPlaybookStore } from '../src/playbook/store.js';
+import { benchFeishuConfig } from './shared.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 40_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
@@ -65,14 +64,7 @@ const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: timed }
 await migrateToLatest(db);
 spent.clear();
 
-const config = parseConfig(join(PACKAGE_ROOT, 'bench', 'xiaoer.yml'), `shops:
-  - id: bench
-    name: 压测店
-    businessHours: { from: "00:00", to: "00:00" }
-    playbooks: ../playbooks
-    channels:
-      feishu: { appId: cli_bench, appSecret: x, verificationToken: t, encryptKey: k }
-`, {});
+const config = benchFeishuConfig();
 const shop = config.shops[0]!;
 const playbook = createPlaybookStore(config.shops, createLogger('warn')).get(shop.id);
 const batcher = createWriteBatcher(db, BATCH);

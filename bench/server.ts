@@ -11,11 +11,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import Koa from 'koa';
 import { readRawBody } from '../src/http/raw-body.js';
 import { readEnvOptions } from '../src/config/env.js';
-import { parseConfig } from '../src/config/load.js';
 import { createLogger } from '../src/log.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
 import { createService } from '../src/service.js';
-import { BENCH_FEISHU } from './shared.js';
+import { benchFeishuConfig } from './shared.js';
 
 const mode = process.argv[2];
 function ready(server: import('node:http').Server) {
@@ -41,14 +39,7 @@ if (mode === 'naive') {
   ready(app.listen(0, '127.0.0.1'));
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'xiaoer-bench-'));
-  const config = parseConfig(join(PACKAGE_ROOT, 'bench', 'xiaoer.yml'), `shops:
-  - id: bench
-    name: 压测店
-    businessHours: { from: "00:00", to: "00:00" }
-    playbooks: ../playbooks
-    channels:
-      feishu: { appId: ${BENCH_FEISHU.appId}, appSecret: x, verificationToken: ${BENCH_FEISHU.verificationToken}, encryptKey: ${BENCH_FEISHU.encryptKey} }
-`, {});
+  const config = benchFeishuConfig();
   const env = readEnvOptions({ DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, LOG_LEVEL: 'warn' });
   const service = await createService({ env, config, log: createLogger('warn'), worker: 'off' });
   const { port } = await service.listen(0, '127.0.0.1');
