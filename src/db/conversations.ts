@@ -38,15 +38,22 @@ type NewConversation = { shopId: string; customerId: number; key: string; at: nu
 
 const selectByKey = prepared<{ shopId: string; key: string }, Row>((q, a) => q.selectFrom('conversations').selectAll()
   .where('shop_id', '=', a('shopId')).where('key', '=', a('key')));
-const insertConversation = prepared<NewConversation, Row>((q, a) => q.insertInto('conversations')
+/** Returns no row when the conversation exists already (another instance created it meanwhile). */
+const insertConversationIfAbsent = prepared<NewConversation, Row>((q, a) => q.insertInto('conversations')
   .values({ shop_id: a('shopId'), customer_id: a('customerId'), key: a('key'), state: '{}', created_at: a('at'), updated_at: a('at') })
+  .onConflict((oc) => oc.columns(['shop_id', 'key']).doNothing())
   .returningAll());
 
-/** Finds the conversation by key, creating it on the first message (a read first: most messages are not the first). */
+/**
+ * Finds the conversation by key, creating it on the first message (a read first: most messages
+ * are not the first). Two instances taking a new customer's first messages at once both find
+ * nothing; the insert lets one create it and the other reads it, so neither message is refused.
+ */
 export async function openConversation(q: Q, c: NewConversation): Promise<Conversation> {
   const found = (await selectByKey(q, c)).rows[0];
-  const row = found ?? (await insertConversation(q, c)).rows[0]!;
-  return toConversation(row, !found);
+  if (found) return toConversation(found, false);
+  const created = (await insertConversationIfAbsent(q, c)).rows[0];
+  return created ? toConversation(created, true) : toConversation((await selectByKey(q, c)).rows[0]!, false);
 }
 
 type StateValues = { id: number; state: string; lastRule: string | null; at: number; handoffUntil: number | null };
@@ -93,20 +100,12 @@ export async function releaseHandoff(q: Q, shopId: string, key: string, at: numb
 
 const selectLatestOfCustomer = prepared<{ shopId: string; customerId: number }, Row>((q, a) => q.selectFrom('conversations').selectAll()
   .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId')).orderBy('updated_at', 'desc').limit(1));
-const insertConversationIfAbsent = prepared<NewConversation, Row>((q, a) => q.insertInto('conversations')
-  .values({ shop_id: a('shopId'), customer_id: a('customerId'), key: a('key'), state: '{}', created_at: a('at'), updated_at: a('at') })
-  .onConflict((oc) => oc.columns(['shop_id', 'key']).doNothing())
-  .returningAll());
-
 /** Where a proactive message to this customer goes: their latest conversation, else a new direct one. */
 export async function conversationForCustomer(q: Q, c: { shopId: string; customerId: number; channel: string; userId: string; at: number }): Promise<Conversation> {
   const latest = (await selectLatestOfCustomer(q, c)).rows[0];
   if (latest) return toConversation(latest, false);
-  // No conversation yet: create the direct one (the key is this customer's own, so only a racing
-  // writer can have made it meanwhile; then read it).
-  const key = `${c.channel}:direct:${c.userId}`;
-  const created = (await insertConversationIfAbsent(q, { shopId: c.shopId, customerId: c.customerId, key, at: c.at })).rows[0];
-  return created ? toConversation(created, true) : openConversation(q, { shopId: c.shopId, customerId: c.customerId, key, at: c.at });
+  // No conversation yet: the direct one (its key is this customer's own).
+  return openConversation(q, { shopId: c.shopId, customerId: c.customerId, key: `${c.channel}:direct:${c.userId}`, at: c.at });
 }
 
 /** When the customer last wrote in this conversation (platform reply windows count from it). */

@@ -57,6 +57,22 @@ describe.each(DIALECTS)('repositories on %s', (dialect) => {
     expect(again.state).toEqual(state);
   });
 
+  it('two writers opening a new conversation at once get the same one, neither an error', async () => {
+    const c = await touchCustomer(h.db, { shopId: 'acme', channel: 'feishu', platformUserId: 'ou_5', name: null, at: 1000 });
+    const open = (q: typeof h.db) => openConversation(q, { shopId: 'acme', customerId: c.id, key: 'feishu:oc:ou_5', at: 1000 });
+    let second: Promise<Awaited<ReturnType<typeof open>>> | undefined;
+    const first = await h.db.transaction().execute(async (trx) => {
+      const mine = await open(trx);
+      // The other writer looks while this transaction holds the new row uncommitted.
+      second = h.db.transaction().execute((other) => open(other));
+      await new Promise((r) => setTimeout(r, 50));
+      return mine;
+    });
+    const theirs = await second!;
+    expect(first.isNew).toBe(true);
+    expect(theirs).toMatchObject({ id: first.id, isNew: false });
+  });
+
   it('refuses a second inbound row with the same platform message id or delivery id', async () => {
     const conv = await conversation();
     const base = {
