@@ -40,7 +40,7 @@ if (mode === 'naive') {
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'xiaoer-bench-'));
   const config = benchFeishuConfig();
-  const env = readEnvOptions({ DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, LOG_LEVEL: 'warn' });
+  const env = readEnvOptions({ DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'bench.db')}`, LOG_LEVEL: 'warn' });
   const service = await createService({ env, config, log: createLogger('warn'), worker: 'off' });
   const { port } = await service.listen(0, '127.0.0.1');
   process.stdout.write(`READY ${port}\n`);

@@ -11,8 +11,8 @@ import type { SendContext } from '../adapters/types.js';
 import type { EnvOptions } from './config/env.js';
 import type { AppConfig, ShopConfig } from './config/schema.js';
 import { insertAlert } from './db/alerts.js';
-import { createWriteBatcher } from './db/batch.js';
-import { migrateToLatest, openDb } from './db/index.js';
+import { createWriteBatcher, customerKey, MAX_BATCH } from './db/batch.js';
+import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';
 import type { DbHandle } from './db/index.js';
 import { countByState, countSentSince } from './db/outbox.js';
 import type { OutboxRow } from './db/outbox.js';
@@ -113,7 +113,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     return null;
   }
 
-  const batcher = createWriteBatcher(db.db);
+  const batcher = createWriteBatcher(db.db, MAX_BATCH, db.dialect === 'postgres' ? PG_WRITE_LANES : 1);
   const rates = createRateLimiter(() => now().getTime());
   function throttle(row: OutboxRow): number {
     const limits = adapterForChannel(row.channel)?.limits;
@@ -151,7 +151,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const app = createHttpApp({
     db: db.db, log, metrics, shops, now, commit,
     async ingestOrder(shop, event) {
-      const outcome = await batcher.run((trx) => ingestOrderEvent(trx, shop, playbooks.get(shop.id), event, now().getTime(), random));
+      const { channel, userId } = event.order.customer;
+      const outcome = await batcher.run(
+        (trx) => ingestOrderEvent(trx, shop, playbooks.get(shop.id), event, now().getTime(), random), customerKey(shop.id, channel, userId),
+      );
       if (mode !== 'off') {
         worker.poke();
         alerts.poke();

@@ -20,6 +20,11 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/** Connections per instance; the database's max_connections must cover every instance's pool. */
+export const PG_POOL_SIZE = 10;
+/** Write lanes (see createWriteBatcher) on Postgres: the pool, less two for the workers' claims and /healthz. */
+export const PG_WRITE_LANES = PG_POOL_SIZE - 2;
+
 /** Postgres int8 (bigint/bigserial) arrives as a string by default; our values are epoch ms and ids, safe as numbers. */
 const PG_INT8_OID = 20;
 
@@ -52,7 +57,7 @@ export function openDb(url: string, cwd = process.cwd()): DbHandle {
     };
     const pool = new pg.Pool({
       connectionString: u.toString(),
-      max: 10,
+      max: PG_POOL_SIZE,
       types,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
