@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import type { MigrationResultSet } from 'kysely';
+import type { MigrationResultSet, PostgresPool, PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 import { XiaoerError } from '../errors.js';
 import type { Database } from './schema.js';
+import { statementNames } from './prepared.js';
 import { withStatementCache } from './sqlite-statements.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -61,11 +62,40 @@ export function openDb(url: string, cwd = process.cwd()): DbHandle {
       types,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
     schemas.set(db, schema ?? undefined);
     return { db, dialect: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() };
   }
   throw new XiaoerError('CONFIG_INVALID', `DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`);
+}
+
+/**
+ * The pool kysely sees: the hot queries (see prepared.ts) go out as named statements, which
+ * Postgres parses and plans once per connection; pg keeps the names per client.
+ */
+function namingPool(pool: pg.Pool): PostgresPool {
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let w = wrapped.get(client);
+      if (!w) {
+        const c = client;
+        w = {
+          // Kysely passes (sql, values), or a cursor object when streaming (which we never do).
+          query: ((sqlOrCursor: string, values: readonly unknown[]) => {
+            const name = statementNames.get(sqlOrCursor);
+            if (name === undefined) return c.query(sqlOrCursor, values as unknown[]);
+            return c.query({ name, text: sqlOrCursor, values: values as unknown[] });
+          }) as unknown as PostgresPoolClient['query'],
+          release: () => c.release(),
+        };
+        wrapped.set(client, w);
+      }
+      return w;
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** Which schema each Postgres handle was opened on (for the migrator's own tables). */

@@ -9,6 +9,13 @@ class Slot {
 type SlotFn<A> = <K extends keyof A & string>(name: K) => A[K];
 
 /**
+ * SQL text of every prepared query → a statement name. The Postgres pool names these
+ * statements, so each connection parses and plans them once instead of on every call.
+ * Bounded: the prepared queries are a fixed, small set of shapes.
+ */
+export const statementNames = new Map<string, string>();
+
+/**
  * A query whose shape never changes, built and compiled by kysely once per dialect; each call
  * only fills the named slots. Why not kysely's own path: it rebuilds and recompiles the
  * operation tree on every call, about 10 µs per statement here — a quarter of the webhook's
@@ -28,6 +35,7 @@ export function prepared<A extends object, R>(build: (q: Kysely<Database>, slot:
     if (!c) {
       c = build(q, slot).compile();
       compiled.set(key, c);
+      if (!statementNames.has(c.sql)) statementNames.set(c.sql, `xiaoer_${statementNames.size + 1}`);
     }
     const values = args as Record<string, unknown>;
     const parameters = c.parameters.map((p) => {

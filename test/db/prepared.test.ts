@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prepared } from '../../src/db/prepared.js';
 import { DIALECTS, freshDb } from '../helpers/db.js';
@@ -29,6 +30,17 @@ describe.each(DIALECTS)('prepared queries on %s', (dialect) => {
     expect((await byName(h.db, { name: '王女士', limit: 1 })).rows.map((r) => r.platform_user_id)).toEqual(['ou_1']);
     const nulls = await h.db.selectFrom('customers').select('platform_user_id').where('name', 'is', null).execute();
     expect(nulls).toEqual([{ platform_user_id: 'ou_3' }]);
+  });
+
+  it.runIf(dialect === 'postgres')('goes out on Postgres as a named statement, parsed once per connection', async () => {
+    const names = await h.db.transaction().execute(async (trx) => {
+      await byName(trx, { name: '王女士', limit: 1 });
+      await byName(trx, { name: '李先生', limit: 1 });
+      return (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(trx)).rows;
+    });
+    const mine = names.filter((n) => n.statement.includes('"platform_user_id" from "customers" where "name"'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.name).toMatch(/^xiaoer_\d+$/);
   });
 
   it('refuses a call that leaves a slot without a value', async () => {
