@@ -31,7 +31,8 @@ const PG_INT8_OID = 20;
 
 /**
  * `sqlite:<file>` (`sqlite::memory:` for tests) or `postgres://…`. Postgres connections may set
- * a schema with `?schema=name` so parallel test files do not share tables.
+ * a schema with `?schema=name` so parallel test files do not share tables, and turn named
+ * statements off with `?named_statements=off`.
  */
 export function openDb(url: string, cwd = process.cwd()): DbHandle {
   if (url.startsWith('sqlite:')) {
@@ -52,6 +53,9 @@ export function openDb(url: string, cwd = process.cwd()): DbHandle {
     const u = new URL(url);
     const schema = u.searchParams.get('schema');
     u.searchParams.delete('schema');
+    // Behind PgBouncer in transaction mode a named statement may land on another server connection.
+    const named = u.searchParams.get('named_statements') !== 'off';
+    u.searchParams.delete('named_statements');
     const types = {
       getTypeParser: ((oid: number, format?: string) =>
         oid === PG_INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
@@ -62,7 +66,7 @@ export function openDb(url: string, cwd = process.cwd()): DbHandle {
       types,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: named ? namingPool(pool) : pool }) });
     schemas.set(db, schema ?? undefined);
     return { db, dialect: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() };
   }

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prepared } from '../../src/db/prepared.js';
-import { DIALECTS, freshDb } from '../helpers/db.js';
+import { openDb } from '../../src/db/index.js';
+import { DIALECTS, freshDb, PG_URL } from '../helpers/db.js';
 
 // One prepared query shared by both dialects' databases, as the repositories share theirs.
 const insertCustomer = prepared<{ user: string; name: string | null; at: number }, { id: number }>((q, a) => q.insertInto('customers').values({
@@ -41,6 +42,20 @@ describe.each(DIALECTS)('prepared queries on %s', (dialect) => {
     const mine = names.filter((n) => n.statement.includes('"platform_user_id" from "customers" where "name"'));
     expect(mine).toHaveLength(1);
     expect(mine[0]!.name).toMatch(/^xiaoer_\d+$/);
+  });
+
+  it.runIf(dialect === 'postgres')('sends unnamed statements with ?named_statements=off (for PgBouncer)', async () => {
+    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${h.schema!}&named_statements=off`;
+    const plain = openDb(url);
+    try {
+      const names = await plain.db.transaction().execute(async (trx) => {
+        await byName(trx, { name: '王女士', limit: 1 });
+        return (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx)).rows;
+      });
+      expect(names).toEqual([]);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('refuses a call that leaves a slot without a value', async () => {
