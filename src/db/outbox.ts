@@ -133,7 +133,9 @@ export async function claimByIds(db: Kysely<Database>, ids: readonly number[], n
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }
 
-const countSent = prepared<{ shopId: string; conversationKey: string; since: number }, { n: number }>((q, a) => q.selectFrom('outbox')
+type Count = { n: number };
+
+const countSent = prepared<{ shopId: string; conversationKey: string; since: number }, Count>((q, a) => q.selectFrom('outbox')
   .select((eb) => eb.fn.countAll<number>().as('n'))
   // A literal state: the index on (shop, conversation, updated_at) holds only sent rows.
   .where('shop_id', '=', a('shopId')).where('conversation_key', '=', a('conversationKey')).where('state', '=', sql.lit('sent'))
@@ -144,7 +146,6 @@ export async function countSentSince(q: Q, shopId: string, conversationKey: stri
   return Number((await countSent(q, { shopId, conversationKey, since })).rows[0]!.n);
 }
 
-type Count = { n: number };
 /** A literal, not a parameter: the planner then knows the partial cap indexes (proactive = 1) apply. */
 const PROACTIVE = sql.lit(1);
 const countForCustomer = prepared<{ shopId: string; customerKey: string; since: number }, Count>((q, a) => q.selectFrom('outbox')
