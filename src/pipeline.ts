@@ -1,6 +1,6 @@
 import type { Handled } from '../adapters/types.js';
 import type { ShopConfig } from './config/schema.js';
-import { customerKey } from './db/batch.js';
+import { customerBatchKey } from './db/batch.js';
 import type { WriteBatcher } from './db/batch.js';
 import { isUniqueViolation } from './db/messages.js';
 import { ingest } from './engine/ingest.js';
@@ -25,7 +25,7 @@ export function createPipeline(deps: PipelineDeps) {
     try {
       const result = await deps.batcher.run(
         (trx) => ingest(trx, message, { shop, playbook, random: deps.random }),
-        customerKey(shop.id, message.channel, message.customerId),
+        customerBatchKey(shop.id, message.channel, message.customerId),
       );
       if (result.handoff) {
         deps.log.info({ shop: shop.id, conversation: message.conversationKey, reason: result.handoff.reason }, 'conversation handed to a person');

@@ -11,7 +11,7 @@ import type { SendContext } from '../adapters/types.js';
 import type { EnvOptions } from './config/env.js';
 import type { AppConfig, ShopConfig } from './config/schema.js';
 import { insertAlert } from './db/alerts.js';
-import { createWriteBatcher, customerKey, MAX_BATCH } from './db/batch.js';
+import { createWriteBatcher, customerBatchKey, MAX_BATCH } from './db/batch.js';
 import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';
 import type { DbHandle } from './db/index.js';
 import { countByState, countSentSince } from './db/outbox.js';
@@ -153,7 +153,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     async ingestOrder(shop, event) {
       const { channel, userId } = event.order.customer;
       const outcome = await batcher.run(
-        (trx) => ingestOrderEvent(trx, shop, playbooks.get(shop.id), event, now().getTime(), random), customerKey(shop.id, channel, userId),
+        (trx) => ingestOrderEvent(trx, shop, playbooks.get(shop.id), event, now().getTime(), random), customerBatchKey(shop.id, channel, userId),
       );
       if (mode !== 'off') {
         worker.poke();

@@ -25,7 +25,7 @@ export interface WriteBatcher {
 }
 
 /** The batch key of everything one customer's rows are touched by (messages, follow-ups, order events). */
-export function customerKey(shopId: string, channel: string, userId: string): string {
+export function customerBatchKey(shopId: string, channel: string, userId: string): string {
   return `${shopId}\0${channel}\0${userId}`;
 }
 

@@ -34,6 +34,11 @@ export function outboxKey(seed: string, at: number): string {
   return time + createHash('sha256').update(seed).digest('hex').slice(0, OUTBOX_KEY_LENGTH - KEY_TIME_CHARS);
 }
 
+/** How outbox rows name their customer (the daily cap counts by it). */
+function outboxCustomerKey(channel: string, userId: string): string {
+  return `${channel}:${userId}`;
+}
+
 type OutboxValues = {
   messageId: number; shopId: string; channel: string; payload: string; idempotencyKey: string; at: number;
   conversationKey: string; proactive: number; customerKey: string; orderId: string | null;
@@ -48,7 +53,7 @@ const insertOutbox = prepared<OutboxValues, { id: number }>((q, a) => q.insertIn
 export async function enqueue(q: Q, messageId: number, msg: OutboundMessage, at: number): Promise<number> {
   const res = await insertOutbox(q, {
     messageId, shopId: msg.shopId, channel: msg.channel, payload: JSON.stringify(msg), idempotencyKey: msg.idempotencyKey, at,
-    conversationKey: msg.conversationKey, proactive: msg.proactive ? 1 : 0, customerKey: `${msg.channel}:${msg.customerId}`,
+    conversationKey: msg.conversationKey, proactive: msg.proactive ? 1 : 0, customerKey: outboxCustomerKey(msg.channel, msg.customerId),
     orderId: msg.orderId ?? null,
   });
   return Number(res.rows[0]!.id);
@@ -158,8 +163,8 @@ const countForOrder = prepared<{ shopId: string; orderId: string }, Count>((q, a
   .where('state', 'in', ['pending', 'sending', 'sent']));
 
 /** Proactive messages queued for a customer since a time (the daily cap), not counting skipped or dead ones. */
-export async function countProactiveForCustomer(q: Q, shopId: string, customerKey: string, since: number): Promise<number> {
-  return Number((await countForCustomer(q, { shopId, customerKey, since })).rows[0]!.n);
+export async function countProactiveForCustomer(q: Q, shopId: string, channel: string, userId: string, since: number): Promise<number> {
+  return Number((await countForCustomer(q, { shopId, customerKey: outboxCustomerKey(channel, userId), since })).rows[0]!.n);
 }
 
 /** Proactive messages queued for an order, ever (the per-order cap). */

@@ -32,7 +32,7 @@ export async function gate(
     return { kind: 'defer', until, reason: `quiet hours ${r.quietHours.from}–${r.quietHours.to}` };
   }
   const dayStart = localDayStart(now, local);
-  const today = await countProactiveForCustomer(trx, shop.id, `${customer.channel}:${customer.platformUserId}`, dayStart);
+  const today = await countProactiveForCustomer(trx, shop.id, customer.channel, customer.platformUserId, dayStart);
   if (today >= r.maxProactivePerDay) return { kind: 'skip', reason: `daily cap: ${r.maxProactivePerDay} proactive messages per customer per day` };
   if (orderId !== null && (await countProactiveForOrder(trx, shop.id, orderId)) >= r.maxProactivePerOrder) {
     return { kind: 'skip', reason: `order cap: ${r.maxProactivePerOrder} proactive messages per order` };

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ShopConfig } from '../config/schema.js';
 import { conversationForCustomer } from '../db/conversations.js';
 import { findCustomer } from '../db/customers.js';
-import { customerKey } from '../db/batch.js';
+import { customerBatchKey } from '../db/batch.js';
 import type { WriteBatcher } from '../db/batch.js';
 import type { Db, Dialect } from '../db/index.js';
 import { claimDueJobs, deferJob, finishJob } from '../db/jobs.js';
@@ -81,7 +81,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const r = await runProactive(trx, shop, deps.playbooks.get(shop.id), subject, { event: 'schedule', rule: job.rule }, `job:${job.id}`, now, deps.random);
       await finishJob(trx, job.id, 'done', r.fired.length ? null : `conditions no longer hold${order ? ` (order is ${order.state})` : ''}`, now);
       return r.queued.length;
-    }, customerKey(job.shopId, job.customerChannel, job.customerUserId));
+    }, customerBatchKey(job.shopId, job.customerChannel, job.customerUserId));
   }
 
   async function runOnce(): Promise<{ claimed: number; queued: number }> {
