@@ -15,7 +15,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import { createWriteBatcher } from '../src/db/batch.js';
-import { migrateToLatest } from '../src/db/index.js';
+import { migrateToLatest, tuneSqlite } from '../src/db/index.js';
 import type { Database } from '../src/db/schema.js';
 import { ingest } from '../src/engine/ingest.js';
 import { createLogger } from '../src/log.js';
@@ -27,9 +27,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const CUSTOMERS = 5_000;
 
 const sqlite = new BetterSqlite3(join(mkdtempSync(join(tmpdir(), 'xiaoer-ingest-')), 'bench.db'));
-sqlite.pragma('journal_mode = WAL'); // the same settings as src/db/index.ts
-sqlite.pragma('synchronous = NORMAL');
-sqlite.pragma('foreign_keys = ON');
+tuneSqlite(sqlite); // the service's own settings
 
 /** Statement text → [total ns, calls]; better-sqlite3 runs synchronously, so the clock brackets SQLite alone. */
 const spent = new Map<string, [number, number]>();
