@@ -36,6 +36,12 @@ export const PG_WRITE_LANES = PG_POOL_SIZE - 2;
  * the middle: webhooks 6,500 → 7,400/s.
  */
 export const SQLITE_WAL_CHECKPOINT_PAGES = 4_000;
+/**
+ * The WAL file keeps its largest size after a checkpoint (rewriting it from the start is
+ * cheaper than growing it again). A WAL that grew past this while a long read held the
+ * checkpoint back is cut back to it, so one slow export does not leave a huge file behind.
+ */
+export const SQLITE_WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** The connection settings every SQLite handle gets (bench/ingest.ts uses them too). */
 export function tuneSqlite(sqlite: BetterSqlite3.Database): void {
@@ -44,6 +50,7 @@ export function tuneSqlite(sqlite: BetterSqlite3.Database): void {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
+  sqlite.pragma(`journal_size_limit = ${SQLITE_WAL_SIZE_LIMIT_BYTES}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
 }
