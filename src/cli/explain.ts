@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { formatProblem } from '../errors.js';
-import { understand } from '../engine/understand.js';
+import { understandNormalized } from '../engine/understand.js';
 import { matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
 import { loadPlaybooks } from '../playbook/load.js';
@@ -28,7 +28,7 @@ export async function runExplain(args: string[]): Promise<number> {
     return 1;
   }
   const n = normalize(text);
-  const u = understand(text, playbook);
+  const u = understandNormalized(n, playbook);
   const out = process.stdout;
   out.write(`shop:        ${shop.id}\n`);
   out.write(`message:     ${text}\n`);

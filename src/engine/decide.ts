@@ -6,7 +6,7 @@ import type { Channel, MessageKind } from '../types/index.js';
 import { orderVars, pushReply, runRules, startHandoff } from './actions.js';
 import type { MatchContext } from './match.js';
 import { isWithinHours, localDayStart, localTime } from './time.js';
-import { understand } from './understand.js';
+import { understandNormalized } from './understand.js';
 import type { Understood } from './understand.js';
 
 export interface Gift {
@@ -84,7 +84,8 @@ export const MISSES_REASON = 'not understood repeatedly';
 export function decide(input: DecideInput): Decision {
   const { shop, playbook, now } = input;
   const local = localTime(now, shop.timezone);
-  const understood = understand(input.message.text, playbook);
+  const text = input.message.text === null ? null : normalize(input.message.text);
+  const understood = understandNormalized(text, playbook);
   const state = structuredClone(input.state);
   const d: Decision = {
     understood, replies: [], state, fired: [], tags: { add: [], remove: [] }, alerts: [], handoff: null, silenced: false,
@@ -98,7 +99,7 @@ export function decide(input: DecideInput): Decision {
   if (!proactive) state.handoffUntil = null;
 
   const ctx: MatchContext = {
-    input, understood, text: input.message.text === null ? null : normalize(input.message.text),
+    input, understood, text,
     folded: input.message.text === null ? null : foldText(input.message.text),
     // Seen before today began (shop time); one formatToParts per customer would cost ~5 µs a message.
     returning: input.customer.firstSeenAt < localDayStart(now.getTime(), local),

@@ -2,6 +2,7 @@ import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { Hit, Via } from '../nlu/matcher.js';
 import { matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
+import type { Normalized } from '../nlu/normalize.js';
 
 export interface Candidate {
   intent: string;
@@ -26,8 +27,13 @@ export const NOTHING: Understood = { intent: null, type: null, candidates: [] };
  * best-scoring phrase, then definition order.
  */
 export function understand(text: string | null, playbook: Pick<CompiledPlaybook, 'intents' | 'nlu'>): Understood {
-  if (text === null || playbook.intents.length === 0) return NOTHING;
-  const hits = matchPhrases(playbook.nlu, normalize(text));
+  return understandNormalized(text === null ? null : normalize(text), playbook);
+}
+
+/** The same, for a message already normalized (decide needs the normalized text for keywords too). */
+export function understandNormalized(n: Normalized | null, playbook: Pick<CompiledPlaybook, 'intents' | 'nlu'>): Understood {
+  if (n === null || playbook.intents.length === 0) return NOTHING;
+  const hits = matchPhrases(playbook.nlu, n);
   if (hits.length === 0) return NOTHING;
   const best = new Map<number, { score: number; exact: boolean; hits: Hit[] }>();
   for (const h of hits) {
