@@ -6,7 +6,7 @@ import { availableGift, matches, recordFiring } from './match.js';
 import type { MatchContext } from './match.js';
 import { parseTemplate, render } from './template.js';
 import type { Template, TemplateVars } from './template.js';
-import { hhmmToMinutes, localTime } from './time.js';
+import { hhmmToMinutes, localDayStart, localTime } from './time.js';
 
 /** Fires matching rules in order; true when a rule that stops the search (an answer) fired. */
 export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, string | null>): boolean {
@@ -126,8 +126,7 @@ function planFollowUp(d: Decision, ctx: MatchContext, spec: { rule: string; afte
   let due: number;
   if (spec.after) due = now + durationMs(spec.after);
   else {
-    const local = localTime(now, ctx.input.shop.timezone);
-    const midnight = Math.floor(now / 60_000) * 60_000 - local.minutes * 60_000;
+    const midnight = localDayStart(now, localTime(now, ctx.input.shop.timezone));
     due = midnight + (spec.days ?? 0) * 86_400_000 + hhmmToMinutes(spec.at!) * 60_000;
     if (due <= now) due += 86_400_000;
   }
