@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { migrateToLatest, openDb } from '../db/index.js';
-import { getOrder, orderEventSeen, recordOrderEvent, saveOrder } from '../db/orders.js';
-import { doesNotFit, orderEventSchema, stateOf } from '../orders/event.js';
+import { orderEventSchema } from '../orders/event.js';
+import { applyOrderEvent } from '../orders/ingest.js';
 import type { OrderEvent } from '../orders/event.js';
 
 /**
@@ -59,28 +59,7 @@ export async function runOrders(args: string[]): Promise<number> {
     const now = Date.now();
     events.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
     await handle.db.transaction().execute(async (trx) => {
-      for (const e of events) {
-        if (await orderEventSeen(trx, shopId, e.id)) {
-          counts.duplicate += 1;
-          continue;
-        }
-        const before = await getOrder(trx, shopId, e.order.id);
-        const misfit = doesNotFit(before?.state, e.type);
-        const base = { shopId, eventId: e.id, orderId: e.order.id, type: e.type, occurredAt: Date.parse(e.occurredAt), at: now };
-        if (misfit) {
-          await recordOrderEvent(trx, { ...base, outcome: 'ignored', reason: misfit });
-          counts.ignored += 1;
-          continue;
-        }
-        const o = e.order;
-        await saveOrder(trx, {
-          shopId, orderId: o.id, state: stateOf(e.type), customerChannel: o.customer.channel, customerUserId: o.customer.userId,
-          data: { total: o.total, items: o.items, courier: o.courier, trackingNo: o.trackingNo, review: o.review, customerName: o.customer.name },
-          signedAt: e.type === 'order.signed' ? Date.parse(e.occurredAt) : before?.signedAt ?? null,
-        }, now);
-        await recordOrderEvent(trx, { ...base, outcome: 'applied', reason: null });
-        counts.applied += 1;
-      }
+      for (const e of events) counts[(await applyOrderEvent(trx, shopId, e, now)).status] += 1;
     });
   } finally {
     await handle.close();

@@ -19,16 +19,16 @@ import type { OrderEvent } from './event.js';
 export type OrderOutcome = { status: 'duplicate' } | { status: 'ignored'; reason: string } | { status: 'applied'; fired: string[]; outboxIds: number[] };
 
 /**
- * One order event, in one transaction: recorded once (its id is the idempotency key), the
- * order moved forward (never back), the shop's order rules run, their messages gated and
- * queued, follow-ups scheduled or cancelled.
+ * Records one order event, once (its id is the idempotency key), and moves the order forward
+ * (never back), keeping details earlier events gave and this one leaves out. Shared by the API
+ * and `xiaoer orders import`, so a backfilled order is the order the API would have built.
  */
-export async function ingestOrderEvent(
-  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, e: OrderEvent, now: number, random: () => number,
-): Promise<OrderOutcome> {
-  if (await orderEventSeen(trx, shop.id, e.id)) return { status: 'duplicate' };
-  const before = await getOrder(trx, shop.id, e.order.id);
-  const base = { shopId: shop.id, eventId: e.id, orderId: e.order.id, type: e.type, occurredAt: Date.parse(e.occurredAt), at: now };
+export async function applyOrderEvent(
+  trx: Transaction<Database>, shopId: string, e: OrderEvent, now: number,
+): Promise<{ status: 'duplicate' } | { status: 'ignored'; reason: string } | { status: 'applied'; order: OrderRow }> {
+  if (await orderEventSeen(trx, shopId, e.id)) return { status: 'duplicate' };
+  const before = await getOrder(trx, shopId, e.order.id);
+  const base = { shopId, eventId: e.id, orderId: e.order.id, type: e.type, occurredAt: Date.parse(e.occurredAt), at: now };
   const misfit = doesNotFit(before?.state, e.type);
   if (misfit) {
     await recordOrderEvent(trx, { ...base, outcome: 'ignored', reason: misfit });
@@ -36,7 +36,7 @@ export async function ingestOrderEvent(
   }
   const o = e.order;
   const order: OrderRow = {
-    shopId: shop.id, orderId: o.id, state: stateOf(e.type), customerChannel: o.customer.channel, customerUserId: o.customer.userId,
+    shopId, orderId: o.id, state: stateOf(e.type), customerChannel: o.customer.channel, customerUserId: o.customer.userId,
     data: {
       total: o.total, items: o.items, courier: o.courier ?? before?.data.courier, trackingNo: o.trackingNo ?? before?.data.trackingNo,
       review: o.review ?? before?.data.review, customerName: o.customer.name ?? before?.data.customerName,
@@ -45,8 +45,20 @@ export async function ingestOrderEvent(
   };
   await saveOrder(trx, order, now);
   await recordOrderEvent(trx, { ...base, outcome: 'applied', reason: null });
-  const outboxIds = await runProactive(trx, shop, playbook, forOrder(order), { event: e.type }, `evt:${shop.id}:${e.id}`, now, random);
-  return { status: 'applied', fired: outboxIds.fired, outboxIds: outboxIds.queued };
+  return { status: 'applied', order };
+}
+
+/**
+ * One order event, in one transaction: applied (above), then the shop's order rules run, their
+ * messages gated and queued, follow-ups scheduled or cancelled.
+ */
+export async function ingestOrderEvent(
+  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, e: OrderEvent, now: number, random: () => number,
+): Promise<OrderOutcome> {
+  const applied = await applyOrderEvent(trx, shop.id, e, now);
+  if (applied.status !== 'applied') return applied;
+  const r = await runProactive(trx, shop, playbook, forOrder(applied.order), { event: e.type }, `evt:${shop.id}:${e.id}`, now, random);
+  return { status: 'applied', fired: r.fired, outboxIds: r.queued };
 }
 
 export function orderView(o: OrderRow): OrderView {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { openDb } from '../../src/db/index.js';
+import { getOrder } from '../../src/db/orders.js';
 import { writeConfig } from '../helpers/service.js';
 
 /** The operator commands, run as `xiaoer …` would run them, against a real SQLite file. */
@@ -25,8 +27,8 @@ describe('xiaoer orders / jobs / handoff', () => {
     vi.restoreAllMocks();
   });
 
-  const event = (id: string, type: string, at: string) => JSON.stringify({
-    id, type, occurredAt: at, order: { id: 'O1', customer: { channel: 'feishu', userId: 'ou_1' }, items: [{ title: 'T恤', qty: 1, price: 99 }], total: 99 },
+  const event = (id: string, type: string, at: string, extra: Record<string, unknown> = {}) => JSON.stringify({
+    id, type, occurredAt: at, order: { id: 'O1', customer: { channel: 'feishu', userId: 'ou_1' }, items: [{ title: 'T恤', qty: 1, price: 99 }], total: 99, ...extra },
   });
 
   it('imports past order events without sending anything, names bad lines, and lists no follow-ups', async () => {
@@ -43,6 +45,23 @@ describe('xiaoer orders / jobs / handoff', () => {
     out = '';
     expect(await main(['jobs', 'list', '--shop', 'acme', '--json'])).toBe(0);
     expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('builds the order the API would: a later event without the courier keeps the one an earlier event gave', async () => {
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, [
+      event('e1', 'order.paid', '2026-10-01T10:00:00+08:00'),
+      event('e2', 'order.shipped', '2026-10-02T10:00:00+08:00', { courier: '顺丰', trackingNo: 'SF123' }),
+      event('e3', 'order.signed', '2026-10-04T10:00:00+08:00'),
+    ].join('\n'));
+    expect(await main(['orders', 'import', file, '--shop', 'acme'])).toBe(0);
+    const h = openDb(`sqlite:${join(dir, 'x.db')}`);
+    try {
+      const order = await getOrder(h.db, 'acme', 'O1');
+      expect(order).toMatchObject({ state: 'signed', data: { courier: '顺丰', trackingNo: 'SF123' }, signedAt: Date.parse('2026-10-04T10:00:00+08:00') });
+    } finally {
+      await h.close();
+    }
   });
 
   it('lists and releases conversations a person has', async () => {
