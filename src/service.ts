@@ -138,15 +138,20 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
   });
   const commit = createPipeline({ batcher, playbooks, log, random });
+  /** After a commit that may have queued replies or alerts: send them now, not on the next tick. */
+  const wake = mode === 'off' ? () => undefined : () => {
+    worker.poke();
+    alerts.poke();
+  };
   const kf = createKfPuller({
     db: db.db, dialect: db.dialect, log, now, sendContext: () => sendContext('wecomKf'),
     commit: (m) => commit(m, shops.get(m.shopId)!),
     sendNow: (ids) => (mode === 'off' ? undefined : worker.sendNow(ids)),
-    poke: () => (mode === 'off' ? undefined : worker.poke()),
+    poke: wake,
   });
   const jobs = createJobRunner({
     db: db.db, batcher, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), random,
-    onQueued: () => (mode === 'off' ? undefined : worker.poke()),
+    onQueued: wake,
   });
   const app = createHttpApp({
     db: db.db, log, metrics, shops, now, commit,
@@ -155,17 +160,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const outcome = await batcher.run(
         (trx) => ingestOrderEvent(trx, shop, playbooks.get(shop.id), event, now().getTime(), random), customerBatchKey(shop.id, channel, userId),
       );
-      if (mode !== 'off') {
-        worker.poke();
-        alerts.poke();
-      }
+      wake();
       return outcome;
     },
     pullKf: (shop, cfg, token) => void kf.pull(shop.id, cfg, token),
-    onCommitted: mode === 'off' ? () => undefined : () => {
-      worker.poke();
-      alerts.poke();
-    },
+    onCommitted: wake,
   });
 
   const watcher = opts.watch === false ? null : watchPlaybooks(config.shops, playbooks, log, (shopId, problems) => {
@@ -180,8 +179,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   if (mode === 'auto') {
     task = cron.schedule(OUTBOX_TICK, () => {
       void jobs.tick();
-      worker.poke();
-      alerts.poke();
+      wake();
     }, { noOverlap: true, name: 'xiaoer-tick' });
     worker.poke(); // a restart resumes whatever was pending
   }
