@@ -1,5 +1,6 @@
 import type { OutboundMessage, SendResult } from '../../src/types/index.js';
 import { classifyHttpStatus, classifyThrown } from '../shared/http.js';
+import { tokenExpiresAt } from '../shared/token-cache.js';
 import type { Token } from '../shared/token-cache.js';
 import type { SendContext } from '../types.js';
 import type { FeishuConfig } from './config.js';
@@ -29,8 +30,7 @@ async function fetchTenantToken(cfg: FeishuConfig, ctx: SendContext): Promise<To
   if (res.status !== 200 || body.code !== 0 || !body.tenant_access_token || !body.expire) {
     throw new Error(`tenant_access_token: HTTP ${res.status} code ${String(body.code)} ${body.msg ?? ''} (check appId/appSecret)`);
   }
-  const lifetime = body.expire * 1000;
-  return { value: body.tenant_access_token, expiresAt: ctx.now() + lifetime - Math.min(TOKEN_REFRESH_BEFORE_MS, lifetime / 2) };
+  return { value: body.tenant_access_token, expiresAt: tokenExpiresAt(ctx.now(), body.expire * 1000, TOKEN_REFRESH_BEFORE_MS) };
 }
 
 // https://open.feishu.cn/document/server-docs/im-v1/message/create

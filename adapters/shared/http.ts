@@ -7,10 +7,10 @@ import type { SendResult } from '../../src/types/index.js';
 /** A platform call that hangs must not hold an outbox slot; the outbox retries it later. */
 export const PLATFORM_TIMEOUT_MS = 5_000;
 
-/** One axios instance for platform APIs: never throws on HTTP status, so adapters read platform error codes. */
 /** Connections kept open per platform host: a send costs a request, not a TCP (and TLS) handshake. */
 export const PLATFORM_SOCKETS_PER_HOST = 64;
 
+/** One axios instance for platform APIs: never throws on HTTP status, so adapters read platform error codes. */
 export function createPlatformHttp(): AxiosInstance {
   return axios.create({
     timeout: PLATFORM_TIMEOUT_MS,

@@ -35,3 +35,12 @@ export function createTokenCache(clock: () => number, refreshMarginMs: number): 
     },
   };
 }
+
+/**
+ * When to treat a freshly issued token as expired: `refreshBeforeMs` ahead of its end (the
+ * platform's own advice), but never sooner than half its lifetime, so a short-lived token is
+ * still reused.
+ */
+export function tokenExpiresAt(issuedAt: number, lifetimeMs: number, refreshBeforeMs: number): number {
+  return issuedAt + lifetimeMs - Math.min(refreshBeforeMs, lifetimeMs / 2);
+}

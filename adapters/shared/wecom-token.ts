@@ -1,4 +1,5 @@
 import { sha256 } from './crypto.js';
+import { tokenExpiresAt } from './token-cache.js';
 import type { Token } from './token-cache.js';
 import type { SendContext } from '../types.js';
 
@@ -25,8 +26,7 @@ async function fetchToken(corpId: string, secret: string, ctx: SendContext): Pro
   if (res.status !== 200 || body.errcode !== 0 || !body.access_token || !body.expires_in) {
     throw new Error(`gettoken: HTTP ${res.status} errcode ${String(body.errcode)} ${body.errmsg ?? ''} (check corpId/secret)`);
   }
-  const lifetime = body.expires_in * 1000;
-  return { value: body.access_token, expiresAt: ctx.now() + lifetime - Math.min(REFRESH_BEFORE_MS, lifetime / 2) };
+  return { value: body.access_token, expiresAt: tokenExpiresAt(ctx.now(), body.expires_in * 1000, REFRESH_BEFORE_MS) };
 }
 
 /**
