@@ -33,9 +33,9 @@ async function fetchToken(corpId: string, secret: string, ctx: SendContext): Pro
  * Calls a WeCom API that takes `access_token`: cached per app secret (gettoken is throttled),
  * refetched once and retried once when WeCom says the token is invalid or expired.
  */
-export async function callWithToken(
-  corpId: string, secret: string, ctx: SendContext, call: (token: string) => Promise<WecomReply>,
-): Promise<WecomReply> {
+export async function callWithToken<R extends WecomReply>(
+  corpId: string, secret: string, ctx: SendContext, call: (token: string) => Promise<R>,
+): Promise<R> {
   // Keyed by a digest of the secret: one token per app secret, and the secret itself never becomes a key.
   const key = `wecom:${corpId}:${sha256(secret).toString('hex').slice(0, 12)}`;
   let token = await ctx.tokens.get(key, () => fetchToken(corpId, secret, ctx));

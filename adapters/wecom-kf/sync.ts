@@ -5,6 +5,8 @@ import { KF_SYNC_LIMIT } from './config.js';
 import type { KfConfig } from './config.js';
 import type { KfItem } from './parse.js';
 
+type SyncReply = WecomReply & { next_cursor?: string; has_more?: number; msg_list?: KfItem[] };
+
 export interface KfBatch {
   items: KfItem[];
   nextCursor: string;
@@ -17,14 +19,14 @@ export interface KfBatch {
  */
 export async function syncKf(cfg: KfConfig, callbackToken: string, cursor: string | null, ctx: SendContext): Promise<KfBatch> {
   const body = await callWithToken(cfg.corpId, cfg.secret, ctx, async (accessToken) => {
-    const res = await ctx.http.post<WecomReply & { next_cursor?: string; has_more?: number; msg_list?: KfItem[] }>(
+    const res = await ctx.http.post<SyncReply>(
       `${ctx.apiBase}/cgi-bin/kf/sync_msg`,
       { ...(cursor ? { cursor } : {}), token: callbackToken, limit: KF_SYNC_LIMIT, voice_format: 0, open_kfid: cfg.openKfId },
       { params: { access_token: accessToken } },
     );
     if (res.status !== 200) throw new Error(`sync_msg: HTTP ${res.status}`);
     return res.data ?? {};
-  }) as WecomReply & { next_cursor?: string; has_more?: number; msg_list?: KfItem[] };
+  });
   if (body.errcode !== 0) throw new Error(`sync_msg: errcode ${String(body.errcode)} ${body.errmsg ?? ''}`);
   return { items: body.msg_list ?? [], nextCursor: body.next_cursor ?? cursor ?? '', hasMore: body.has_more === 1 };
 }
