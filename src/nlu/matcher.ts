@@ -53,7 +53,13 @@ const SHORT_MESSAGE_CHARS = 8;
 const ABBREVIATION_WEIGHT = 0.6;
 /** Abbreviations (kf, zrg) are only trusted when they are the whole message: "kf" alone, not inside a sentence. */
 const ABBREVIATION_MAX_WORDS = 1;
-const LATIN = /^[a-z0-9 '.&-]+$/;
+/** A normalized phrase in Latin letters (English, pinyin, model numbers): matched as whole words. */
+export const LATIN_PHRASE = /^[a-z0-9 '.&-]+$/;
+
+/** The phrase as a whole word: not preceded or followed by another letter or digit ("tt" is not in "butter"). */
+export function wholeWordRegex(phrase: string): RegExp {
+  return new RegExp(`(?<![a-z0-9])${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`, 'u');
+}
 const HAN = /\p{Script=Han}/u;
 
 function push<K>(map: Map<K, PhraseEntry[]>, key: K, e: PhraseEntry): void {
@@ -81,9 +87,9 @@ export function buildIndex(intents: readonly { phrases: readonly string[]; negat
       }
       const phrase = normalizePhrase(raw);
       if (!phrase) return;
-      if (LATIN.test(phrase)) {
+      if (LATIN_PHRASE.test(phrase)) {
         const entry: PhraseEntry = { intent: i, type, phrase, length: phrase.split(' ').length * 2, negatable: intent.negatable, syllables: null, typed: [], parts: null };
-        index.english.push({ entry, re: new RegExp(`(?<![a-z0-9])${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`, 'u') });
+        index.english.push({ entry, re: wholeWordRegex(phrase) });
         return;
       }
       const han = [...phrase].filter((c) => HAN.test(c)).length;

@@ -1,6 +1,6 @@
 import type { Template } from '../engine/template.js';
 import type { IntentIndex } from '../nlu/matcher.js';
-import { negated, negatedEnglish } from '../nlu/matcher.js';
+import { LATIN_PHRASE, negated, negatedEnglish, wholeWordRegex } from '../nlu/matcher.js';
 import { insideLongerWord, normalizePhrase } from '../nlu/normalize.js';
 import type { Normalized } from '../nlu/normalize.js';
 import type { ActionSpec } from './schema.js';
@@ -82,11 +82,6 @@ export function foldText(text: string): string {
   return text.normalize('NFKC').toLowerCase();
 }
 
-const LATIN = /^[a-z0-9 .'&-]+$/;
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** Folds, expands synonyms (one level) and splits phrases into substring and whole-word matchers. */
 export function compilePhrases(phrases: readonly string[], synonyms: ReadonlyMap<string, readonly string[]>): PhraseSet {
@@ -102,7 +97,7 @@ export function compilePhrases(phrases: readonly string[], synonyms: ReadonlyMap
   const cjk: string[] = [];
   const latin: { phrase: string; re: RegExp }[] = [];
   for (const p of all) {
-    if (LATIN.test(p)) latin.push({ phrase: p, re: new RegExp(`(?<![a-z0-9])${escapeRegex(p)}(?![a-z0-9])`, 'u') });
+    if (LATIN_PHRASE.test(p)) latin.push({ phrase: p, re: wholeWordRegex(p) });
     else cjk.push(p);
   }
   return { cjk, latin };
