@@ -1,14 +1,18 @@
 /**
- * The process under load in bench/webhook.ts: bare Koa hello-world (the baseline); a naive
- * durable receiver (Koa storing each raw body in its own SQLite transaction before the 200, a
- * reference point); or the full service with one Feishu shop, on an SQLite file, outbox sending
- * off (the ack path only). Prints "READY <port>" when listening.
+ * The process under load in bench/webhook.ts: bare Koa hello-world (the baseline); reference
+ * points — Koa reading the POST body and nothing else ('body'), Koa plus the Feishu adapter's
+ * verify and parse with no storage and no decision ('receive': the work the protocol demands
+ * before anything can be stored, so no receiver on this stack beats it), a naive durable
+ * receiver (each raw body in its own SQLite transaction before the 200) — or the full service
+ * with one Feishu shop, on an SQLite file, outbox sending off (the ack path only).
+ * Prints "READY <port>" when listening.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import Koa from 'koa';
+import { feishuAdapter } from '../adapters/feishu/index.js';
 import { readRawBody } from '../src/http/raw-body.js';
 import { readEnvOptions } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
@@ -28,6 +32,26 @@ if (mode === 'naive') {
   const app = new Koa();
   app.use(async (ctx) => {
     insert.run(await readRawBody(ctx), Date.now()); // autocommit: one transaction per webhook
+    ctx.body = { ok: true };
+  });
+  ready(app.listen(0, '127.0.0.1'));
+} else if (mode === 'body') {
+  const app = new Koa();
+  app.use(async (ctx) => {
+    await readRawBody(ctx);
+    ctx.body = { ok: true };
+  });
+  ready(app.listen(0, '127.0.0.1'));
+} else if (mode === 'receive') {
+  const cfg = benchFeishuConfig().shops[0]!.channels.feishu!;
+  const app = new Koa();
+  app.use(async (ctx) => {
+    const now = new Date();
+    const body = await readRawBody(ctx);
+    const verified = feishuAdapter.verify({ method: 'POST', query: {}, headers: ctx.headers as Record<string, string | undefined>, body }, cfg, now);
+    if (!verified.ok) throw new Error(verified.reason); // a 500 counts as failed in the bench
+    const parsed = feishuAdapter.parse(verified.payload, { shopId: 'bench', cfg, now });
+    if (parsed.kind !== 'messages') throw new Error(`expected a message event, got ${parsed.kind}`);
     ctx.body = { ok: true };
   });
   ready(app.listen(0, '127.0.0.1'));

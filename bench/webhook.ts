@@ -2,11 +2,15 @@
  * npm run bench — req/s and p99 of bare Koa hello-world vs the full Feishu pipeline
  * (signed + encrypted event → verify → decrypt → dedup insert → match → outbox insert →
  * durable commit → ack), same connections and duration, and their ratio.
- * The server runs in its own process; this process only generates load.
+ * The server runs in its own process; this process only generates load. Reference lines show
+ * where the cost goes: Koa reading the POST body, Koa plus the Feishu adapter's verify/parse
+ * (no storage: the ceiling of any Feishu receiver here) and a naive durable receiver. Server
+ * CPU per request (from /proc, Linux only) is steadier than req/s on a shared machine.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { PACKAGE_ROOT } from '../src/paths.js';
@@ -19,7 +23,7 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 150_000);
 const WARMUP_S = 2;
 
-type Mode = 'bare' | 'naive' | 'pipeline';
+type Mode = 'bare' | 'body' | 'receive' | 'naive' | 'pipeline';
 
 async function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'bench', 'server.ts'), mode], {
@@ -32,6 +36,15 @@ async function startServer(mode: Mode): Promise<{ child: ChildProcess; port: num
     if (m) return { child, port: Number(m[1]) };
   }
   throw new Error(`bench server (${mode}) did not start`);
+}
+
+/** CPU seconds the process has used, or null where /proc is not there. */
+function cpuSeconds(pid: number | undefined): number | null {
+  const stat = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(stat)) return null;
+  // Fields after "(comm) ": utime and stime are the 12th and 13th, in clock ticks (100 per second on Linux).
+  const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function load(port: number, requests: autocannon.Request[] | undefined, duration = DURATION_S) {
@@ -64,7 +77,11 @@ async function measure(mode: Mode, requests?: autocannon.Request[]) {
   const { child, port } = await startServer(mode);
   try {
     await load(port, requests && feishuRequests(WARMUP_S * 5000), WARMUP_S); // JIT warm-up, discarded
-    return await load(port, requests);
+    const cpuBefore = cpuSeconds(child.pid);
+    const result = await load(port, requests);
+    const cpuAfter = cpuSeconds(child.pid);
+    const cpuUs = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / result.total;
+    return { ...result, cpuUs };
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -72,12 +89,19 @@ async function measure(mode: Mode, requests?: autocannon.Request[]) {
 }
 
 const bare = await measure('bare');
+const body = await measure('body', feishuRequests());
+const receive = await measure('receive', feishuRequests());
 const naive = await measure('naive', feishuRequests());
 const pipeline = await measure('pipeline', feishuRequests());
-const ratio = pipeline.rps / bare.rps;
-console.log(`connections ${CONNECTIONS}, ${DURATION_S}s each, server in its own process`);
-console.log(`bare koa        ${bare.rps.toFixed(0).padStart(7)} req/s  p99 ${bare.p99} ms  (${bare.failed} failed)`);
-console.log(`naive receiver  ${naive.rps.toFixed(0).padStart(7)} req/s  p99 ${naive.p99} ms  (${naive.failed} failed; same events, one SQLite transaction each, nothing verified or decided)`);
-console.log(`feishu pipeline ${pipeline.rps.toFixed(0).padStart(7)} req/s  p99 ${pipeline.p99} ms  (${pipeline.failed} failed)`);
-console.log(`ratio ${ratio.toFixed(2)}× bare Koa (target ≥ 0.5); ${(pipeline.rps / naive.rps).toFixed(2)}× the naive durable receiver`);
-if (pipeline.failed + naive.failed > 0) process.exitCode = 1;
+type Row = Awaited<ReturnType<typeof measure>>;
+const line = (label: string, r: Row, note: string) => console.log(
+  `${label.padEnd(16)}${r.rps.toFixed(0).padStart(7)} req/s  ${(r.rps / bare.rps).toFixed(2)}×  p99 ${String(r.p99).padStart(3)} ms  `
+  + `${r.cpuUs === null ? '' : `${r.cpuUs.toFixed(0).padStart(4)} µs CPU/req  `}(${r.failed} failed${note})`);
+console.log(`connections ${CONNECTIONS}, ${DURATION_S}s each, server in its own process; ratios against bare Koa`);
+line('bare koa', bare, '; GET, hello world');
+line('read body', body, '; Koa reading each POST body, nothing else');
+line('verify only', receive, '; + signature, decrypt, token, parse: no storage, the ceiling of any receiver');
+line('naive receiver', naive, '; raw body in its own SQLite transaction, nothing verified or decided');
+line('feishu pipeline', pipeline, '');
+console.log(`ratio ${(pipeline.rps / bare.rps).toFixed(2)}× bare Koa (target ≥ 0.5); ${(pipeline.rps / receive.rps).toFixed(2)}× verify-only; ${(pipeline.rps / naive.rps).toFixed(2)}× the naive durable receiver`);
+if (body.failed + receive.failed + pipeline.failed + naive.failed > 0) process.exitCode = 1;
