@@ -5,6 +5,7 @@ import * as cursors from './2026-11-27T02-platform-cursors.js';
 import * as orders from './2026-11-27T03-orders-jobs.js';
 import * as conversationIndex from './2026-11-27T04-conversation-customer-index.js';
 import * as leanIndexes from './2026-11-27T05-lean-write-indexes.js';
+import * as alertDeliveries from './2026-11-28T00-alert-deliveries.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T03-orders-jobs': orders,
   '2026-11-27T04-conversation-customer-index': conversationIndex,
   '2026-11-27T05-lean-write-indexes': leanIndexes,
+  '2026-11-28T00-alert-deliveries': alertDeliveries,
 };

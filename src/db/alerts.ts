@@ -19,13 +19,17 @@ export interface NewAlert {
 export interface Alert extends NewAlert {
   id: number;
   state: AlertsTable['state'];
+  attempts: number;
+  lastError: string | null;
+  /** Robot names that have it. */
+  deliveredTo: string[];
 }
 
 export async function insertAlert(q: Q, a: NewAlert): Promise<number> {
   const row = await q.insertInto('alerts').values({
     shop_id: a.shopId, kind: a.kind, rule: a.rule, conversation_key: a.conversationKey, customer_id: a.customerId,
     text: a.text, transcript: JSON.stringify(a.transcript), state: 'pending', attempts: 0, last_error: null,
-    created_at: a.at, sent_at: null,
+    created_at: a.at, sent_at: null, delivered_to: '', next_attempt_at: 0,
   }).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
 }
@@ -40,22 +44,51 @@ function toAlert(r: Selectable<AlertsTable>): Alert {
   return {
     id: Number(r.id), shopId: r.shop_id, kind: r.kind as AlertKind, rule: r.rule, conversationKey: r.conversation_key,
     customerId: r.customer_id, text: r.text, transcript: JSON.parse(r.transcript) as Alert['transcript'],
-    at: Number(r.created_at), state: r.state,
+    at: Number(r.created_at), state: r.state, attempts: Number(r.attempts), lastError: r.last_error,
+    deliveredTo: r.delivered_to ? r.delivered_to.split(',') : [],
   };
 }
 
-export async function pendingAlerts(q: Q, limit: number): Promise<Alert[]> {
-  return (await q.selectFrom('alerts').selectAll().where('state', '=', 'pending').orderBy('id').limit(limit).execute()).map(toAlert);
+/** Pending alerts whose next try is due, oldest first. */
+export async function pendingAlerts(q: Q, limit: number, now: number): Promise<Alert[]> {
+  return (await q.selectFrom('alerts').selectAll()
+    .where('state', '=', 'pending').where('next_attempt_at', '<=', now)
+    .orderBy('id').limit(limit).execute()).map(toAlert);
 }
 
-export async function markAlerts(q: Q, ids: readonly number[], state: 'sent' | 'failed' | 'pending', error: string | null, at: number): Promise<void> {
+/** Records that `robot` has these alerts (each alert once per robot, however often it is tried). */
+export async function markDelivered(q: Q, alerts: readonly Alert[], robot: string): Promise<void> {
+  // Alerts with the same robots so far get the same new list: one update per distinct list.
+  const byList = new Map<string, number[]>();
+  for (const a of alerts) {
+    if (a.deliveredTo.includes(robot)) continue;
+    const list = [...a.deliveredTo, robot].join(',');
+    byList.set(list, [...(byList.get(list) ?? []), a.id]);
+  }
+  for (const [list, ids] of byList) {
+    await q.updateTable('alerts').set({ delivered_to: list }).where('id', 'in', ids).execute();
+  }
+}
+
+export async function markAlerts(q: Q, ids: readonly number[], state: 'sent' | 'failed', error: string | null, at: number): Promise<void> {
   if (ids.length === 0) return;
   await q.updateTable('alerts')
     .set((eb) => ({ state, last_error: error, attempts: eb('attempts', '+', 1), ...(state === 'sent' ? { sent_at: at } : {}) }))
     .where('id', 'in', [...ids]).execute();
 }
 
-export async function alertAttempts(q: Q, id: number): Promise<number> {
-  const row = await q.selectFrom('alerts').select('attempts').where('id', '=', id).executeTakeFirst();
-  return Number(row?.attempts ?? 0);
+/**
+ * A robot refused or failed: one more try counted; the alert is tried again at `retryAt`, or
+ * marked failed (it stays listed) once it has had `maxAttempts`.
+ */
+export async function recordAlertFailure(q: Q, ids: readonly number[], error: string, retryAt: number, maxAttempts: number): Promise<void> {
+  if (ids.length === 0) return;
+  await q.updateTable('alerts')
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      last_error: error,
+      next_attempt_at: retryAt,
+      state: eb.case().when('attempts', '>=', maxAttempts - 1).then('failed' as const).else('pending' as const).end(),
+    }))
+    .where('id', 'in', [...ids]).execute();
 }

@@ -138,6 +138,10 @@ export interface AlertsTable {
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+  /** Robot names that have it, comma-separated: each robot gets an alert once. */
+  delivered_to: string;
+  /** Not retried before this (ms); 0 when new. */
+  next_attempt_at: number;
 }
 
 export interface Database {

@@ -1,21 +1,36 @@
 import type { AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
+import { createRateLimiter } from '../../adapters/shared/rate.js';
+import type { Rate } from '../../adapters/shared/rate.js';
 import { ROBOT_MESSAGES_PER_MINUTE, sendFeishuBot, sendWecomRobot, WECOM_ROBOT_MAX_BYTES } from '../../adapters/shared/robots.js';
 import type { RobotResult } from '../../adapters/shared/robots.js';
 import type { ShopConfig } from '../config/schema.js';
-import { alertAttempts, markAlerts, pendingAlerts } from '../db/alerts.js';
+import { markAlerts, markDelivered, pendingAlerts, recordAlertFailure } from '../db/alerts.js';
 import type { Alert } from '../db/alerts.js';
 import type { Db } from '../db/index.js';
 import type { Metrics } from '../metrics.js';
+import { backoffMs } from './outbox-worker.js';
 import { createTicker } from './ticker.js';
 
 /** Alerts looked at per tick. */
 const ALERT_BATCH = 100;
-/** A robot that keeps failing: give up on an alert after this many tries (it stays listed, marked failed). */
-const MAX_ALERT_ATTEMPTS = 5;
+/**
+ * A robot that keeps failing: give up on an alert after this many tries (it stays listed, marked
+ * failed). With the outbox's backoff (2 s doubling, capped at 10 min, half jittered) the tries
+ * span roughly 20–40 minutes, so a robot outage shorter than that loses no alert.
+ */
+export const MAX_ALERT_ATTEMPTS = 12;
 /** Lines of the conversation quoted in an alert. */
 const TRANSCRIPT_LINES = 8;
-const MINUTE_MS = 60_000;
+const ROBOT_RATE: Rate = { count: ROBOT_MESSAGES_PER_MINUTE, windowMs: 60_000 };
+
+interface Robot {
+  /** Stored in alerts.delivered_to; a shop has at most one robot of each kind. */
+  name: 'wecom' | 'feishu';
+  /** Rate-limit key: the robot itself, which several shops may share. */
+  id: string;
+  send(text: string): Promise<RobotResult>;
+}
 
 const KIND_TITLE: Record<string, string> = {
   handoff: '转人工', dead_letter: '消息未送达', bad_review: '差评', playbook_rejected: '剧本错误', rule: '提醒',
@@ -34,63 +49,73 @@ export interface AlertWorker {
  */
 export function createAlertWorker(deps: {
   db: Db; log: Logger; metrics: Metrics; http: AxiosInstance; shops: ReadonlyMap<string, ShopConfig>; now: () => number; wecomBase: string;
+  random?: () => number;
 }): AlertWorker {
-  const sentAt = new Map<string, number[]>(); // robot → send times in the last minute
+  const limiter = createRateLimiter(deps.now);
+  const random = deps.random ?? Math.random;
 
-  function budget(robot: string): number {
-    const recent = (sentAt.get(robot) ?? []).filter((t) => deps.now() - t < MINUTE_MS);
-    sentAt.set(robot, recent);
-    return ROBOT_MESSAGES_PER_MINUTE - recent.length;
-  }
-
-  async function deliver(shop: ShopConfig, alerts: Alert[]): Promise<void> {
-    const robots: { name: string; id: string; send: (text: string) => Promise<RobotResult> }[] = [];
+  function robotsOf(shop: ShopConfig): Robot[] {
+    const robots: Robot[] = [];
     const a = shop.alerts;
     if (a.wecomRobotKey) {
       const key = a.wecomRobotKey;
-      robots.push({ name: 'wecom', id: `wecom:${key.slice(-6)}`, send: (t) => sendWecomRobot(deps.http, deps.wecomBase, key, t) });
+      robots.push({ name: 'wecom', id: `wecom:${key}`, send: (t) => sendWecomRobot(deps.http, deps.wecomBase, key, t) });
     }
     if (a.feishuBot) {
       const bot = a.feishuBot;
       robots.push({ name: 'feishu', id: `feishu:${bot.url}`, send: (t) => sendFeishuBot(deps.http, bot.url, bot.secret, t.replace(/\*\*|> /g, ''), deps.now()) });
     }
-    const ids = alerts.map((x) => x.id);
+    return robots;
+  }
+
+  /**
+   * Each robot gets the alerts it does not have yet, as few messages as fit. A robot over its
+   * rate is left for the next minute (no try counted); a robot that fails counts a try for the
+   * alerts of that message only, and the others it already has are never sent to it again.
+   */
+  async function deliver(shop: ShopConfig, alerts: Alert[]): Promise<void> {
+    const robots = robotsOf(shop);
     if (robots.length === 0) {
-      await markAlerts(deps.db, ids, 'failed', 'no alert robot configured (alerts: in xiaoer.yml)', deps.now());
-      deps.log.warn({ shop: shop.id, alerts: ids.length }, 'alerts not delivered: configure alerts.wecomRobotKey or alerts.feishuBot for this shop');
+      await markAlerts(deps.db, alerts.map((x) => x.id), 'failed', 'no alert robot configured (alerts: in xiaoer.yml)', deps.now());
+      deps.log.warn({ shop: shop.id, alerts: alerts.length }, 'alerts not delivered: configure alerts.wecomRobotKey or alerts.feishuBot for this shop');
       return;
     }
-    let failure: string | null = null;
+    const failures = new Map<string, Alert[]>(); // reason → alerts whose message failed
     for (const robot of robots) {
-      if (budget(robot.id) <= 0) {
-        deps.metrics.alerts.inc({ robot: robot.name, outcome: 'deferred' });
-        failure = failure ?? 'deferred';
-        continue;
-      }
-      for (const text of chunks(shop, alerts)) {
-        sentAt.get(robot.id)!.push(deps.now());
-        const r = await robot.send(text);
-        deps.metrics.alerts.inc({ robot: robot.name, outcome: r.ok ? 'sent' : 'failed' });
-        if (!r.ok) {
-          failure = r.reason;
-          deps.log.warn({ shop: shop.id, robot: robot.name, reason: r.reason }, 'alert robot failed; customer replies are not affected');
+      for (const chunk of chunks(shop, alerts.filter((x) => !x.deliveredTo.includes(robot.name)))) {
+        if (limiter.take([{ key: robot.id, rate: ROBOT_RATE }]) > 0) {
+          deps.metrics.alerts.inc({ robot: robot.name, outcome: 'deferred' });
           break;
         }
+        const r = await robot.send(chunk.text);
+        deps.metrics.alerts.inc({ robot: robot.name, outcome: r.ok ? 'sent' : 'failed' });
+        if (!r.ok) {
+          deps.log.warn({ shop: shop.id, robot: robot.name, reason: r.reason }, 'alert robot failed; customer replies are not affected');
+          failures.set(r.reason, [...(failures.get(r.reason) ?? []), ...chunk.alerts]);
+          break;
+        }
+        await markDelivered(deps.db, chunk.alerts, robot.name);
+        for (const x of chunk.alerts) x.deliveredTo.push(robot.name);
       }
     }
-    if (failure === null) return markAlerts(deps.db, ids, 'sent', null, deps.now());
-    if (failure === 'deferred') return; // over the robot's rate: stays pending for the next minute
-    const attempts = await alertAttempts(deps.db, ids[0]!);
-    await markAlerts(deps.db, ids, attempts + 1 >= MAX_ALERT_ATTEMPTS ? 'failed' : 'pending', failure, deps.now());
+    const everywhere = alerts.filter((x) => robots.every((r) => x.deliveredTo.includes(r.name)));
+    await markAlerts(deps.db, everywhere.map((x) => x.id), 'sent', null, deps.now());
+    for (const [reason, failed] of failures) {
+      // Alerts share a message when many are pending, so their tries stay in step; the first one's count sets the wait.
+      const retryAt = deps.now() + backoffMs(failed[0]!.attempts + 1, random);
+      await recordAlertFailure(deps.db, failed.map((x) => x.id), reason, retryAt, MAX_ALERT_ATTEMPTS);
+    }
   }
 
   async function runOnce(): Promise<void> {
-    const pending = await pendingAlerts(deps.db, ALERT_BATCH);
+    const pending = await pendingAlerts(deps.db, ALERT_BATCH, deps.now());
     const byShop = new Map<string, Alert[]>();
     for (const a of pending) byShop.set(a.shopId, [...(byShop.get(a.shopId) ?? []), a]);
     for (const [shopId, alerts] of byShop) {
       const shop = deps.shops.get(shopId);
       if (shop) await deliver(shop, alerts);
+      // A shop taken out of the configuration: its alerts stay listed, and stop holding up the others'.
+      else await markAlerts(deps.db, alerts.map((x) => x.id), 'failed', `shop "${shopId}" is no longer in the configuration`, deps.now());
     }
   }
 
@@ -108,19 +133,18 @@ export function createAlertWorker(deps: {
   };
 }
 
-/** One markdown message per alert when few, several alerts per message when many (each ≤ 4096 bytes). */
-function chunks(shop: ShopConfig, alerts: Alert[]): string[] {
-  const parts = alerts.map((a) => format(shop, a));
-  const out: string[] = [];
-  let current = '';
-  for (const p of parts) {
-    const next = current ? `${current}\n\n---\n\n${p}` : p;
-    if (Buffer.byteLength(next) > WECOM_ROBOT_MAX_BYTES && current) {
-      out.push(current);
-      current = p;
-    } else current = next;
+/** Several alerts per message when many are pending (each message ≤ 4096 bytes), with the alerts it carries. */
+function chunks(shop: ShopConfig, alerts: Alert[]): { text: string; alerts: Alert[] }[] {
+  const out: { text: string; alerts: Alert[] }[] = [];
+  for (const a of alerts) {
+    const part = format(shop, a);
+    const last = out.at(-1);
+    const joined = last ? `${last.text}\n\n---\n\n${part}` : '';
+    if (last && Buffer.byteLength(joined) <= WECOM_ROBOT_MAX_BYTES) {
+      last.text = joined;
+      last.alerts.push(a);
+    } else out.push({ text: part, alerts: [a] });
   }
-  if (current) out.push(current);
   return out;
 }
 

@@ -4,6 +4,7 @@ import { platformSuite } from '../helpers/suite.js';
 import { feishuBotSign } from '../../adapters/shared/robots.js';
 import { listAlerts } from '../../src/db/alerts.js';
 import { listOutbox } from '../../src/db/outbox.js';
+import { MAX_ALERT_ATTEMPTS } from '../../src/scheduler/alert-worker.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { dingtalkMessage } from '../helpers/dingtalk.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
@@ -107,6 +108,42 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
     expect(bot).toHaveLength(1);
     expect(bot[0]!.body.sign).toBe(feishuBotSign(Number(bot[0]!.body.timestamp), 'bot-secret'));
     expect((await listAlerts(t.svc.service.db.db, 'acme'))[0]!.state).toBe('sent');
+  });
+
+  it('a robot that is down gets the alert when it is back, and the other robot gets it only once', async () => {
+    t.fake.feishuBotFailures = 4; // the Feishu bot is down for its next four calls
+    const m = dingtalkMessage({ msgId: 'r1', text: '转人工', base: t.fake.base, nowMs: t.clock });
+    await post('/webhooks/dingtalk/acme', m.body, m.headers);
+    await settle();
+    let [alert] = await listAlerts(t.svc.service.db.db, 'acme');
+    expect(alert).toMatchObject({ kind: 'handoff', state: 'pending', deliveredTo: ['wecom'], attempts: 1 });
+    expect(alert!.lastError).toMatch(/Feishu bot: .*500/);
+    await t.svc.service.alerts.tick();
+    expect(t.fake.feishuBotCalls).toBe(1); // not retried before its backoff, though the clock ticks every second
+    for (let i = 0; i < 10 && t.fake.sent.every((x) => x.platform !== 'feishu-bot'); i++) {
+      t.clock += 60_000;
+      await t.svc.service.alerts.tick();
+    }
+    expect(t.fake.feishuBotCalls).toBe(5);
+    expect(t.fake.sent.filter((x) => x.platform === 'feishu-bot')).toHaveLength(1);
+    expect(t.fake.sent.filter((x) => x.platform === 'wecom-robot')).toHaveLength(1);
+    [alert] = await listAlerts(t.svc.service.db.db, 'acme');
+    expect(alert).toMatchObject({ state: 'sent', deliveredTo: ['wecom', 'feishu'], attempts: 5 }); // four failed tries and the one that went through
+  });
+
+  it('gives up on a robot that never answers after its tries, keeping the alert listed as failed', async () => {
+    t.fake.feishuBotFailures = 1_000;
+    const m = dingtalkMessage({ msgId: 'r2', text: '转人工', base: t.fake.base, nowMs: t.clock });
+    await post('/webhooks/dingtalk/acme', m.body, m.headers);
+    await settle();
+    for (let i = 0; i < MAX_ALERT_ATTEMPTS + 5; i++) {
+      t.clock += 11 * 60_000;
+      await t.svc.service.alerts.tick();
+    }
+    expect(t.fake.feishuBotCalls).toBe(MAX_ALERT_ATTEMPTS);
+    expect(t.fake.sent.filter((x) => x.platform === 'wecom-robot')).toHaveLength(1);
+    const [alert] = await listAlerts(t.svc.service.db.db, 'acme');
+    expect(alert).toMatchObject({ state: 'failed', deliveredTo: ['wecom'], attempts: MAX_ALERT_ATTEMPTS });
   });
 
   it('robot rate limits are met by batching, never by dropping', async () => {

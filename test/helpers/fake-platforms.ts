@@ -44,6 +44,9 @@ export class FakePlatforms {
   kfSyncCalls: { cursor: string | null; token: string }[] = [];
   /** Behave as if our cursor were unknown: return everything again (tests msgid dedup). */
   kfIgnoreCursor = false;
+  /** The next this many Feishu bot calls answer HTTP 500 (alert retries; robots only). */
+  feishuBotFailures = 0;
+  feishuBotCalls = 0;
 
   constructor() {
     this.server = createServer((req, res) => void this.route(req, res));
@@ -62,7 +65,7 @@ export class FakePlatforms {
   }
 
   reset(): void {
-    Object.assign(this, { tokensIssued: 0, delivered: [], attempts: 0, script: [], wecomTokensIssued: 0, sent: [], kfItems: [], kfSyncCalls: [], kfIgnoreCursor: false });
+    Object.assign(this, { tokensIssued: 0, delivered: [], attempts: 0, script: [], wecomTokensIssued: 0, sent: [], kfItems: [], kfSyncCalls: [], kfIgnoreCursor: false, feishuBotFailures: 0, feishuBotCalls: 0 });
     this.revoked.clear();
   }
 
@@ -146,6 +149,11 @@ export class FakePlatforms {
         this.sent.push({ platform: 'dingtalk', to: String(url.searchParams.get('session')), text: (body.text as { content: string }).content, body });
         return json(200, { errcode: 0, errmsg: 'ok' });
       case '/feishu-bot':
+        this.feishuBotCalls += 1;
+        if (this.feishuBotFailures > 0) {
+          this.feishuBotFailures -= 1;
+          return json(500, { code: 500, msg: 'scripted failure' });
+        }
         this.sent.push({ platform: 'feishu-bot', to: 'bot', text: (body.content as { text: string }).text, body });
         return json(200, { code: 0, msg: 'success' });
       default:
