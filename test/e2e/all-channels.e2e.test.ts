@@ -2,7 +2,7 @@ import { encrypt, getSignature } from '@wecom/crypto';
 import { describe, expect, it } from 'vitest';
 import { platformSuite } from '../helpers/suite.js';
 import { feishuBotSign } from '../../adapters/shared/robots.js';
-import { listAlerts } from '../../src/db/alerts.js';
+import { insertAlert, listAlerts } from '../../src/db/alerts.js';
 import { listOutbox } from '../../src/db/outbox.js';
 import { MAX_ALERT_ATTEMPTS } from '../../src/scheduler/alert-worker.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
@@ -144,6 +144,19 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
     expect(t.fake.sent.filter((x) => x.platform === 'wecom-robot')).toHaveLength(1);
     const [alert] = await listAlerts(t.svc.service.db.db, 'acme');
     expect(alert).toMatchObject({ state: 'failed', deliveredTo: ['wecom'], attempts: MAX_ALERT_ATTEMPTS });
+  });
+
+  it("alerts of a shop taken out of the configuration are marked failed and do not hold up the others", async () => {
+    const db = t.svc.service.db.db;
+    for (let i = 0; i < 120; i++) { // more than one tick looks at
+      await insertAlert(db, { shopId: 'gone', kind: 'rule', rule: null, conversationKey: null, customerId: null, text: `旧店提醒${i}`, transcript: [], at: t.clock });
+    }
+    await insertAlert(db, { shopId: 'acme', kind: 'rule', rule: 'r', conversationKey: null, customerId: null, text: '本店提醒', transcript: [], at: t.clock });
+    await t.svc.service.alerts.tick();
+    await t.svc.service.alerts.tick();
+    expect(t.fake.sent.filter((x) => x.platform === 'wecom-robot').map((x) => x.text).join()).toContain('本店提醒');
+    const gone = await listAlerts(db, 'gone', 200);
+    expect(gone.every((a) => a.state === 'failed' && /no longer in the configuration/.test(a.lastError ?? ''))).toBe(true);
   });
 
   it('robot rate limits are met by batching, never by dropping', async () => {
