@@ -8,9 +8,17 @@ export interface Metrics {
   handlerSeconds: Histogram<'platform'>;
   outboxDepth: Gauge<'state'>;
   alerts: Counter<'robot' | 'outcome'>;
+  alertsOpen: Gauge<'state'>;
 }
 
-export function createMetrics(outboxCounts: () => Promise<Record<string, number>>): Metrics {
+/** Read at each scrape. */
+export interface MetricSources {
+  outboxCounts(): Promise<Record<string, number>>;
+  /** Alerts not delivered: pending (being tried) and failed (given up; staff never saw them). */
+  openAlertCounts(): Promise<Record<string, number>>;
+}
+
+export function createMetrics(sources: MetricSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'xiaoer_' });
   return {
@@ -36,7 +44,15 @@ export function createMetrics(outboxCounts: () => Promise<Record<string, number>
       name: 'xiaoer_outbox_messages', help: 'Outbox rows by state (pending, sending, sent, dead, skipped)',
       labelNames: ['state'], registers: [registry],
       async collect() {
-        const counts = await outboxCounts();
+        const counts = await sources.outboxCounts();
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    }),
+    alertsOpen: new Gauge({
+      name: 'xiaoer_alerts_undelivered', help: 'Staff alerts not delivered, by state (pending: still being tried; failed: given up, see xiaoer alerts list)',
+      labelNames: ['state'], registers: [registry],
+      async collect() {
+        const counts = await sources.openAlertCounts();
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     }),

@@ -10,7 +10,7 @@ import { createTokenCache } from '../adapters/shared/token-cache.js';
 import type { SendContext } from '../adapters/types.js';
 import type { EnvOptions } from './config/env.js';
 import type { AppConfig, ShopConfig } from './config/schema.js';
-import { insertAlert } from './db/alerts.js';
+import { countUndeliveredAlerts, insertAlert } from './db/alerts.js';
 import { createWriteBatcher, customerBatchKey, MAX_BATCH } from './db/batch.js';
 import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';
 import type { DbHandle } from './db/index.js';
@@ -80,7 +80,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   await migrateToLatest(db.db);
 
   const shops = new Map<string, ShopConfig>(config.shops.map((s) => [s.id, s]));
-  const metrics = createMetrics(() => countByState(db.db));
+  const metrics = createMetrics({ outboxCounts: () => countByState(db.db), openAlertCounts: () => countUndeliveredAlerts(db.db) });
   const http = createPlatformHttp();
   const tokens = createTokenCache(() => now().getTime(), TOKEN_SKEW_MS);
   const apiBases: Record<Channel, string> = {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ValidationError, XiaoerError } from '../errors.js';
+import { runAlerts } from './alerts.js';
 import { runCheck } from './check.js';
 import { runExplain } from './explain.js';
 import { runHandoff } from './handoff.js';
@@ -28,6 +29,10 @@ Usage:
                                     give a conversation back to the bot
   xiaoer orders import FILE.jsonl --shop ID
                                     backfill orders from past events (no messages are sent)
+  xiaoer alerts list [--shop ID] [--state pending|sent|failed] [--limit N] [--json]
+                                    staff alerts and which robots got them
+  xiaoer alerts retry --shop ID [ALERT_ID ...]
+                                    send failed alerts again (after fixing a robot)
   xiaoer jobs list [--shop ID] [--json]
                                     pending follow-ups: due time, rule, customer, order
   xiaoer notify --shop ID --rule RULE --tag TAG
@@ -59,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runJobs(rest);
       case 'notify':
         return await runNotify(rest);
+      case 'alerts':
+        return await runAlerts(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -34,10 +34,34 @@ export async function insertAlert(q: Q, a: NewAlert): Promise<number> {
   return Number(row.id);
 }
 
-export async function listAlerts(q: Q, shopId?: string, limit = 50): Promise<Alert[]> {
+/** Newest first. */
+export async function listAlerts(q: Q, shopId?: string, limit = 50, state?: AlertsTable['state']): Promise<Alert[]> {
   let query = q.selectFrom('alerts').selectAll().orderBy('id', 'desc').limit(limit);
   if (shopId) query = query.where('shop_id', '=', shopId);
+  if (state) query = query.where('state', '=', state);
   return (await query.execute()).map(toAlert);
+}
+
+/** Pending and failed alerts (by the state index; delivered ones are not counted). */
+export async function countUndeliveredAlerts(q: Q): Promise<Record<'pending' | 'failed', number>> {
+  const rows = await q.selectFrom('alerts').select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('state', 'in', ['pending', 'failed']).groupBy('state').execute();
+  const out = { pending: 0, failed: 0 };
+  for (const r of rows) if (r.state !== 'sent') out[r.state] = Number(r.n);
+  return out;
+}
+
+/**
+ * Failed alerts back to pending with fresh tries (after a robot key is fixed, say); the running
+ * service sends them within a second. Only `ids` when given. Returns how many were re-queued.
+ */
+export async function retryFailedAlerts(q: Q, shopId: string, ids?: readonly number[]): Promise<number> {
+  if (ids?.length === 0) return 0;
+  let query = q.updateTable('alerts').set({ state: 'pending', attempts: 0, next_attempt_at: 0, last_error: null })
+    .where('shop_id', '=', shopId).where('state', '=', 'failed');
+  if (ids) query = query.where('id', 'in', [...ids]);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 function toAlert(r: Selectable<AlertsTable>): Alert {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { openDb } from '../../src/db/index.js';
+import { insertAlert, listAlerts, markDelivered, recordAlertFailure } from '../../src/db/alerts.js';
+import { migrateToLatest, openDb } from '../../src/db/index.js';
 import { getOrder } from '../../src/db/orders.js';
 import { writeConfig } from '../helpers/service.js';
 
@@ -69,5 +70,38 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(out).toMatch(/no conversation is with a person/);
     expect(await main(['handoff', 'release', '--shop', 'acme', 'local:nobody:nobody'])).toBe(1);
     expect(err).toMatch(/no conversation "local:nobody:nobody"/);
+  });
+
+  it('lists alerts with the robots that have them, and sends failed ones again only where they are missing', async () => {
+    const h = openDb(`sqlite:${join(dir, 'x.db')}`);
+    try {
+      await migrateToLatest(h.db);
+      const base = { shopId: 'acme', rule: null, conversationKey: 'feishu:oc_1:ou_1', customerId: 'ou_1', transcript: [], at: Date.parse('2026-11-27T04:00:00Z') };
+      const failed = await insertAlert(h.db, { ...base, kind: 'handoff', text: '转人工：顾客需要人工接待' });
+      await insertAlert(h.db, { ...base, kind: 'bad_review', text: '差评提醒' });
+      const row = (await listAlerts(h.db, 'acme')).find((a) => a.id === failed)!;
+      await markDelivered(h.db, [row], 'wecom');
+      await recordAlertFailure(h.db, [failed], 'Feishu bot: HTTP 500', 0, 1);
+    } finally {
+      await h.close();
+    }
+    expect(await main(['alerts', 'list', '--state', 'failed'])).toBe(0);
+    expect(out).toMatch(/#1 .* acme {2}handoff {2}failed {2}tries 1 {2}robots wecom {2}last error: Feishu bot: HTTP 500\n {4}转人工：顾客需要人工接待/);
+    expect(out).not.toMatch(/差评提醒/);
+    out = '';
+    expect(await main(['alerts', 'retry', '--shop', 'acme', '2'])).toBe(0); // #2 is pending, not failed
+    expect(out).toMatch(/no failed alerts to retry in shop acme with id 2/);
+    expect(await main(['alerts', 'retry', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/1 alert queued again/);
+    out = '';
+    expect(await main(['alerts', 'list', '--json'])).toBe(0);
+    expect(JSON.parse(out)).toEqual([
+      expect.objectContaining({ id: 2, kind: 'bad_review', state: 'pending', deliveredTo: [] }),
+      expect.objectContaining({ id: 1, kind: 'handoff', state: 'pending', tries: 0, deliveredTo: ['wecom'], lastError: null }),
+    ]);
+    expect(await main(['alerts', 'list', '--state', 'lost'])).toBe(1);
+    expect(err).toMatch(/--state must be one of pending, sent, failed \(got "lost"\)/);
+    expect(await main(['alerts', 'retry', '--shop', 'acme', 'abc'])).toBe(1);
+    expect(err).toMatch(/alert ids are numbers/);
   });
 });

@@ -144,6 +144,9 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
     expect(t.fake.sent.filter((x) => x.platform === 'wecom-robot')).toHaveLength(1);
     const [alert] = await listAlerts(t.svc.service.db.db, 'acme');
     expect(alert).toMatchObject({ state: 'failed', deliveredTo: ['wecom'], attempts: MAX_ALERT_ATTEMPTS });
+    const metrics = await (await fetch(`${t.svc.url}/metrics`)).text();
+    expect(metrics).toMatch(/^xiaoer_alerts_undelivered\{state="failed"\} 1$/m);
+    expect(metrics).toMatch(/^xiaoer_alerts_undelivered\{state="pending"\} 0$/m);
   });
 
   it("alerts of a shop taken out of the configuration are marked failed and do not hold up the others", async () => {
