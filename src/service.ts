@@ -124,7 +124,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     ]);
   }
 
-  const alerts = createAlertWorker({ db: db.db, log, metrics, http, shops, now: () => now().getTime(), wecomBase: env.apiBase.wecom });
+  const alerts = createAlertWorker({ db: db.db, dialect: db.dialect, log, metrics, http, shops, now: () => now().getTime(), wecomBase: env.apiBase.wecom, random });
   const worker = createOutboxWorker({
     db: db.db, dialect: db.dialect, log, metrics, now: () => now().getTime(), random,
     maxAttempts: config.outbox.maxAttempts, send, policy, throttle, batcher,

@@ -17,3 +17,25 @@ export async function withSharedLock<T>(db: Db, dialect: Dialect, key: string, f
     }
   });
 }
+
+/**
+ * Like withSharedLock, but when another instance holds the lock it returns false at once
+ * instead of waiting: for periodic work that one instance at a time should do (the next tick
+ * tries again). On SQLite it always runs.
+ */
+export async function withSharedTryLock(db: Db, dialect: Dialect, key: string, fn: () => Promise<void>): Promise<boolean> {
+  if (dialect !== 'postgres') {
+    await fn();
+    return true;
+  }
+  return db.connection().execute(async (conn) => {
+    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${key}::text)) as locked`.execute(conn);
+    if (!rows[0]?.locked) return false;
+    try {
+      await fn();
+      return true;
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${key}::text))`.execute(conn);
+    }
+  });
+}

@@ -7,11 +7,14 @@ import type { RobotResult } from '../../adapters/shared/robots.js';
 import type { ShopConfig } from '../config/schema.js';
 import { markAlerts, markDelivered, pendingAlerts, recordAlertFailure } from '../db/alerts.js';
 import type { Alert } from '../db/alerts.js';
-import type { Db } from '../db/index.js';
+import type { Db, Dialect } from '../db/index.js';
+import { withSharedTryLock } from '../db/locks.js';
 import type { Metrics } from '../metrics.js';
 import { backoffMs } from './outbox-worker.js';
 import { createTicker } from './ticker.js';
 
+/** The shared lock the instance delivering alerts holds for its tick. */
+const ALERT_LOCK = 'xiaoer:alerts';
 /** Alerts looked at per tick. */
 const ALERT_BATCH = 100;
 /**
@@ -48,8 +51,8 @@ export interface AlertWorker {
  * alerts pile up they are batched into one message, never dropped.
  */
 export function createAlertWorker(deps: {
-  db: Db; log: Logger; metrics: Metrics; http: AxiosInstance; shops: ReadonlyMap<string, ShopConfig>; now: () => number; wecomBase: string;
-  random?: () => number;
+  db: Db; dialect: Dialect; log: Logger; metrics: Metrics; http: AxiosInstance; shops: ReadonlyMap<string, ShopConfig>;
+  now: () => number; wecomBase: string; random?: () => number;
 }): AlertWorker {
   const limiter = createRateLimiter(deps.now);
   const random = deps.random ?? Math.random;
@@ -120,7 +123,9 @@ export function createAlertWorker(deps: {
   }
 
   const ticker = createTicker(async () => {
-    await runOnce();
+    // Several instances on one Postgres: one delivers at a time, so staff get each alert once
+    // (the others find the lock taken and leave it to the next tick).
+    await withSharedTryLock(deps.db, deps.dialect, ALERT_LOCK, runOnce);
     return { handled: 0, more: false };
   }, (err) => deps.log.error({ err }, 'alert tick failed; alerts stay pending'));
 

@@ -131,6 +131,24 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
     expect(alert).toMatchObject({ state: 'sent', deliveredTo: ['wecom', 'feishu'], attempts: 5 }); // four failed tries and the one that went through
   });
 
+  it.runIf(dialect === 'postgres')('two instances deliver each alert once between them', async () => {
+    const second = await startService({ databaseUrl: t.dbUrl, feishuBase: t.fake.base, now: () => new Date(t.clock), random: () => 0,
+      configFile: writeConfig({ channels: allChannels(t.fake.base), businessHours: '{ from: "09:00", to: "23:00" }' }) });
+    try {
+      // Recorded while both were between ticks; then both instances' clocks tick at once.
+      for (const i of [0, 1]) {
+        await insertAlert(t.svc.service.db.db, { shopId: 'acme', kind: 'rule', rule: 'r', conversationKey: null, customerId: null, text: `提醒${i}号`, transcript: [], at: t.clock });
+      }
+      for (let round = 0; round < 3; round++) await Promise.all([t.svc.service.alerts.tick(), second.service.alerts.tick()]);
+      const robot = t.fake.sent.filter((x) => x.platform === 'wecom-robot').map((x) => x.text).join('\n');
+      for (const i of [0, 1]) expect(robot.split(`提醒${i}号`)).toHaveLength(2); // once each
+      expect(t.fake.sent.filter((x) => x.platform === 'feishu-bot')).toHaveLength(1);
+      expect((await listAlerts(t.svc.service.db.db, 'acme')).map((a) => a.state)).toEqual(['sent', 'sent']);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('gives up on a robot that never answers after its tries, keeping the alert listed as failed', async () => {
     t.fake.feishuBotFailures = 1_000;
     const m = dingtalkMessage({ msgId: 'r2', text: '转人工', base: t.fake.base, nowMs: t.clock });
