@@ -6,6 +6,7 @@ import { runExplain } from './explain.js';
 import { runHandoff } from './handoff.js';
 import { runJobs } from './jobs.js';
 import { runOrders } from './orders.js';
+import { runReport } from './report.js';
 import { runTest } from './test.js';
 import { runMigrate } from './migrate.js';
 import { runNotify } from './notify.js';
@@ -33,6 +34,9 @@ Usage:
                                     staff alerts and which robots got them
   xiaoer alerts retry --shop ID [ALERT_ID ...]
                                     send failed alerts again (after fixing a robot)
+  xiaoer report --shop ID [--days N | --from DATE [--to DATE]] [--json]
+                                    reception, response times, 询单转化率, 催付 results and
+                                    the questions the bot did not understand (default: 7 days)
   xiaoer jobs list [--shop ID] [--json]
                                     pending follow-ups: due time, rule, customer, order
   xiaoer notify --shop ID --rule RULE --tag TAG
@@ -66,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runNotify(rest);
       case 'alerts':
         return await runAlerts(rest);
+      case 'report':
+        return await runReport(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * The raw facts `xiaoer report` counts, read for one shop and one period. Reports are run by
+ * staff now and then, so these read the period's rows rather than keep counters on the webhook
+ * path (an index or counter there would tax every message for a weekly figure).
+ */
+
+/** A customer's message (not an event such as opening the chat). */
+export interface InboundFact {
+  conversationId: number;
+  customerId: number;
+  at: number;
+  text: string | null;
+}
+
+/** A reply the bot chose for a customer's message: stamped with that message's time. */
+export interface ReplyFact {
+  conversationId: number;
+  /** The customer's message it answers was received at this time. */
+  inboundAt: number;
+  rule: string | null;
+  state: string;
+  /** When the platform took it (state sent). */
+  sentAt: number | null;
+}
+
+export interface ProactiveFact {
+  orderId: string | null;
+  rule: string | null;
+  sentAt: number;
+}
+
+export interface OrderFact {
+  orderId: string;
+  type: string;
+  at: number;
+  customerChannel: string;
+  customerUserId: string;
+}
+
+export interface Period {
+  from: number;
+  to: number;
+}
+
+export async function inboundMessages(db: Kysely<Database>, shopId: string, p: Period): Promise<InboundFact[]> {
+  const rows = await db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .select(['m.conversation_id', 'c.customer_id', 'm.created_at', 'm.text'])
+    .where('m.shop_id', '=', shopId).where('m.direction', '=', 'in').where('m.kind', '!=', 'event')
+    .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
+    .orderBy('m.created_at').execute();
+  return rows.map((r) => ({ conversationId: Number(r.conversation_id), customerId: Number(r.customer_id), at: Number(r.created_at), text: r.text }));
+}
+
+export async function replies(db: Kysely<Database>, shopId: string, p: Period): Promise<ReplyFact[]> {
+  const rows = await db.selectFrom('messages as m').innerJoin('outbox as o', 'o.message_id', 'm.id')
+    .select(['m.conversation_id', 'm.created_at', 'm.rule', 'o.state', 'o.updated_at'])
+    .where('m.shop_id', '=', shopId).where('m.direction', '=', 'out').where('o.proactive', '=', 0)
+    .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
+    .execute();
+  return rows.map((r) => ({
+    conversationId: Number(r.conversation_id), inboundAt: Number(r.created_at), rule: r.rule, state: r.state,
+    sentAt: r.state === 'sent' ? Number(r.updated_at) : null,
+  }));
+}
+
+/** Proactive messages (follow-ups, order care) the platform took during the period. */
+export async function proactiveSent(db: Kysely<Database>, shopId: string, p: Period): Promise<ProactiveFact[]> {
+  const rows = await db.selectFrom('outbox as o').innerJoin('messages as m', 'm.id', 'o.message_id')
+    .select(['o.order_id', 'm.rule', 'o.updated_at'])
+    .where('o.shop_id', '=', shopId).where('o.proactive', '=', 1).where('o.state', '=', 'sent')
+    .where('o.updated_at', '>=', p.from).where('o.updated_at', '<', p.to)
+    .execute();
+  return rows.map((r) => ({ orderId: r.order_id, rule: r.rule, sentAt: Number(r.updated_at) }));
+}
+
+/** Order events that happened from `since` on (applied ones), with the order's customer. */
+export async function orderEventsSince(db: Kysely<Database>, shopId: string, since: number): Promise<OrderFact[]> {
+  const rows = await db.selectFrom('order_events as e')
+    .innerJoin('orders as o', (j) => j.onRef('o.shop_id', '=', 'e.shop_id').onRef('o.order_id', '=', 'e.order_id'))
+    .select(['e.order_id', 'e.type', 'e.occurred_at', 'o.customer_channel', 'o.customer_user_id'])
+    .where('e.shop_id', '=', shopId).where('e.outcome', '=', 'applied').where('e.occurred_at', '>=', since)
+    .execute();
+  return rows.map((r) => ({
+    orderId: r.order_id, type: r.type, at: Number(r.occurred_at), customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
+  }));
+}
+
+/** Messaging identities of these customers (customers.id → channel and platform user id). */
+export async function customerIdentities(db: Kysely<Database>, ids: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  // Chunked: Postgres and SQLite both cap the number of bound parameters in one statement.
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const rows = await db.selectFrom('customers').select(['id', 'channel', 'platform_user_id'])
+      .where('id', 'in', ids.slice(i, i + IDS_PER_QUERY)).execute();
+    for (const r of rows) out.set(Number(r.id), identityKey(r.channel, r.platform_user_id));
+  }
+  return out;
+}
+
+const IDS_PER_QUERY = 500;
+
+export function identityKey(channel: string, userId: string): string {
+  return `${channel}\0${userId}`;
+}
+
+export async function handoffsStarted(db: Kysely<Database>, shopId: string, p: Period): Promise<number> {
+  const row = await db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('shop_id', '=', shopId).where('handed_off_at', '>=', p.from).where('handed_off_at', '<', p.to)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Replies and follow-ups that ended undelivered during the period, by state (dead, skipped). */
+export async function undelivered(db: Kysely<Database>, shopId: string, p: Period): Promise<{ dead: number; skipped: number }> {
+  const rows = await db.selectFrom('outbox').select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('shop_id', '=', shopId).where('state', 'in', ['dead', 'skipped'])
+    .where('updated_at', '>=', p.from).where('updated_at', '<', p.to)
+    .groupBy('state').execute();
+  const out = { dead: 0, skipped: 0 };
+  for (const r of rows) if (r.state === 'dead' || r.state === 'skipped') out[r.state] = Number(r.n);
+  return out;
+}

@@ -1,0 +1,93 @@
+import type { Kysely } from 'kysely';
+import type { ShopConfig } from '../config/schema.js';
+import {
+  customerIdentities, handoffsStarted, inboundMessages, orderEventsSince, proactiveSent, replies, undelivered,
+} from '../db/report.js';
+import type { Database } from '../db/schema.js';
+import type { CompiledPlaybook } from '../playbook/compiled.js';
+import { conversion, CONVERSION_WINDOW_DAYS, latency, paymentReminders, reception, topNotUnderstood } from './kpis.js';
+import type { Conversion, Latency, PaymentReminders, Reception } from './kpis.js';
+import type { ReportPeriod } from './period.js';
+
+/** The figures domain.md §10 says staff are judged by, and what to teach the bot next. */
+export interface ShopReport {
+  shop: { id: string; name: string; timezone: string };
+  period: { from: string; to: string };
+  reception: Reception & { handoffs: number };
+  responseMs: { first: Latency; all: Latency };
+  conversion: Conversion & { windowDays: number };
+  /** null when the playbooks did not load (the rules that remind unpaid orders are read from them). */
+  paymentReminders: PaymentReminders | null;
+  undelivered: { dead: number; skipped: number };
+  notUnderstood: { text: string; count: number }[];
+}
+
+/**
+ * 催付 rules: follow-ups that only go to an order still waiting for payment (`orderState:
+ * created`) — read from the shop's playbook, since the names are the shop's own.
+ */
+export function paymentReminderRules(playbook: CompiledPlaybook): string[] {
+  return playbook.rules
+    .filter((r) => r.event === 'schedule' && r.orderStates !== undefined && r.orderStates.size > 0 && [...r.orderStates].every((s) => s === 'created'))
+    .map((r) => r.name);
+}
+
+export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod): Promise<ShopReport> {
+  const [inbound, answered, proactive, orders, handoffs, lost] = await Promise.all([
+    inboundMessages(db, shop.id, p), replies(db, shop.id, p), proactiveSent(db, shop.id, p),
+    orderEventsSince(db, shop.id, p.from), handoffsStarted(db, shop.id, p), undelivered(db, shop.id, p),
+  ]);
+  const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
+  const { notUnderstoodTexts, ...counts } = reception(inbound, answered);
+  return {
+    shop: { id: shop.id, name: shop.name, timezone: shop.timezone },
+    period: { from: p.fromDay, to: p.toDay },
+    reception: { ...counts, handoffs },
+    responseMs: latency(inbound, answered),
+    conversion: { ...conversion(inbound, identities, orders), windowDays: CONVERSION_WINDOW_DAYS },
+    paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
+    undelivered: lost,
+    notUnderstood: topNotUnderstood(notUnderstoodTexts),
+  };
+}
+
+export function formatReport(r: ShopReport): string {
+  const pct = (n: number, of: number) => (of === 0 ? '—' : `${Math.round((n / of) * 100)}%`);
+  const secs = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
+  const lat = (l: Latency) => (l.replies === 0 ? 'no replies sent' : `median ${secs(l.median)}, 90% within ${secs(l.p90)}`);
+  const rc = r.reception;
+  const replied = rc.understood + rc.notUnderstood;
+  const lines = [
+    `${r.shop.name} (${r.shop.id}) — ${r.period.from} to ${r.period.to}, ${r.shop.timezone}`,
+    '',
+    'Reception (接待)',
+    `  customers who wrote (询单人数)        ${rc.customers}`,
+    `  their messages                        ${rc.messages}`,
+    `  answered by a rule                    ${rc.understood} (${pct(rc.understood, replied)} of those the bot answered)`,
+    `  not understood (fallback reply)       ${rc.notUnderstood}`,
+    `  no bot reply (a person has it, or a silent rule)  ${rc.noReply}`,
+    `  handed to a person (转人工)           ${rc.handoffs}`,
+    '',
+    'Response time (customer message → platform took the bot\'s reply)',
+    `  first response (首次响应)   ${lat(r.responseMs.first)}`,
+    `  every reply                 ${lat(r.responseMs.all)}${r.responseMs.all.replies ? ` (${r.responseMs.all.replies} replies)` : ''}`,
+    '',
+    `Inquiry conversion (询单转化率: ordered within ${r.conversion.windowDays} days of first writing)`,
+    `  ordered ${r.conversion.ordered} of ${r.conversion.inquirers} (${pct(r.conversion.ordered, r.conversion.inquirers)}), paid ${r.conversion.paid} (${pct(r.conversion.paid, r.conversion.inquirers)})`,
+    '',
+  ];
+  const pr = r.paymentReminders;
+  if (!pr) lines.push('Payment reminders (催付): the playbooks did not load; run xiaoer check');
+  else if (pr.rules.length === 0) lines.push('Payment reminders (催付): no rule reminds unpaid orders (schedule rules with orderState: created)');
+  else {
+    lines.push(`Payment reminders (催付: ${pr.rules.join(', ')})`,
+      `  orders reminded ${pr.ordersReminded}, paid after the reminder ${pr.paidAfter} (${pct(pr.paidAfter, pr.ordersReminded)})`);
+  }
+  lines.push('', `Undelivered: ${r.undelivered.dead} dead-lettered (see the log), ${r.undelivered.skipped} skipped by platform rules`, '');
+  if (r.notUnderstood.length === 0) lines.push('Not understood: nothing — every message met a rule');
+  else {
+    lines.push('Not understood, most asked (worth a quick reply in playbooks/quick-replies.yml):',
+      ...r.notUnderstood.map((n) => `  ${String(n.count).padStart(4)}×  ${n.text}`));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,132 @@
+import { identityKey } from '../db/report.js';
+import type { InboundFact, OrderFact, ProactiveFact, ReplyFact } from '../db/report.js';
+import { FALLBACK_RULE } from '../engine/decide.js';
+import { foldText } from '../playbook/compiled.js';
+
+/** 询单转化: an order counts for a customer who placed it within this long after first writing. */
+export const CONVERSION_WINDOW_DAYS = 3;
+/** Messages the bot did not understand, most frequent first: this many are listed. */
+export const TOP_NOT_UNDERSTOOD = 10;
+const DAY_MS = 86_400_000;
+
+export interface Reception {
+  /** 询单人数: customers who wrote in the period. */
+  customers: number;
+  messages: number;
+  /** A playbook rule answered (handoff replies included). */
+  understood: number;
+  /** Only the fallback answered. */
+  notUnderstood: number;
+  /** No reply: a person had the conversation, or the rule that fired says nothing. */
+  noReply: number;
+}
+
+/** Milliseconds from the customer's message to the platform taking the bot's reply. */
+export interface Latency {
+  replies: number;
+  median: number | null;
+  p90: number | null;
+}
+
+export interface Conversion {
+  inquirers: number;
+  ordered: number;
+  paid: number;
+}
+
+export interface PaymentReminders {
+  rules: string[];
+  ordersReminded: number;
+  paidAfter: number;
+}
+
+export function reception(inbound: readonly InboundFact[], replies: readonly ReplyFact[]): Reception & { notUnderstoodTexts: string[] } {
+  const rulesByMessage = new Map<string, Set<string | null>>();
+  for (const r of replies) {
+    const key = `${r.conversationId}:${r.inboundAt}`;
+    rulesByMessage.set(key, (rulesByMessage.get(key) ?? new Set()).add(r.rule));
+  }
+  const out = { customers: new Set(inbound.map((m) => m.customerId)).size, messages: inbound.length, understood: 0, notUnderstood: 0, noReply: 0 };
+  const notUnderstoodTexts: string[] = [];
+  for (const m of inbound) {
+    const rules = rulesByMessage.get(`${m.conversationId}:${m.at}`);
+    if (!rules) out.noReply += 1;
+    else if ([...rules].some((r) => r !== FALLBACK_RULE)) out.understood += 1;
+    else {
+      out.notUnderstood += 1;
+      if (m.text) notUnderstoodTexts.push(m.text);
+    }
+  }
+  return { ...out, notUnderstoodTexts };
+}
+
+/** Every reply, and each conversation's first answer in the period (首次响应). */
+export function latency(inbound: readonly InboundFact[], replies: readonly ReplyFact[]): { first: Latency; all: Latency } {
+  const sent = replies.filter((r) => r.sentAt !== null);
+  const all = sent.map((r) => r.sentAt! - r.inboundAt);
+  const firstAsked = new Map<number, number>();
+  for (const m of inbound) if (!firstAsked.has(m.conversationId)) firstAsked.set(m.conversationId, m.at); // inbound is in time order
+  const firstAnswered = new Map<number, number>();
+  for (const r of sent) {
+    const asked = firstAsked.get(r.conversationId);
+    if (asked === undefined || r.inboundAt < asked) continue;
+    firstAnswered.set(r.conversationId, Math.min(firstAnswered.get(r.conversationId) ?? Infinity, r.sentAt!));
+  }
+  const first = [...firstAnswered].map(([c, at]) => at - firstAsked.get(c)!);
+  return { first: summarize(first), all: summarize(all) };
+}
+
+/** 询单转化率: of the customers who wrote, who ordered (and paid) within the window after first writing. */
+export function conversion(inbound: readonly InboundFact[], identities: ReadonlyMap<number, string>, orders: readonly OrderFact[]): Conversion {
+  const firstAsk = new Map<string, number>();
+  for (const m of inbound) {
+    const who = identities.get(m.customerId);
+    if (who !== undefined && !firstAsk.has(who)) firstAsk.set(who, m.at);
+  }
+  const ordered = new Set<string>();
+  const paid = new Set<string>();
+  for (const o of orders) {
+    const who = identityKey(o.customerChannel, o.customerUserId);
+    const asked = firstAsk.get(who);
+    if (asked === undefined || o.at < asked || o.at > asked + CONVERSION_WINDOW_DAYS * DAY_MS) continue;
+    if (o.type === 'order.created' || o.type === 'order.paid') ordered.add(who);
+    if (o.type === 'order.paid') paid.add(who);
+  }
+  return { inquirers: new Set(inbound.map((m) => m.customerId)).size, ordered: ordered.size, paid: paid.size };
+}
+
+/** 催付: orders that got a reminder, and how many were paid after their first one. */
+export function paymentReminders(rules: readonly string[], proactive: readonly ProactiveFact[], orders: readonly OrderFact[]): PaymentReminders {
+  const names = new Set(rules);
+  const firstReminder = new Map<string, number>();
+  for (const p of proactive) {
+    if (p.orderId === null || p.rule === null || !names.has(p.rule)) continue;
+    firstReminder.set(p.orderId, Math.min(firstReminder.get(p.orderId) ?? Infinity, p.sentAt));
+  }
+  const paidAfter = new Set<string>();
+  for (const o of orders) {
+    const reminded = firstReminder.get(o.orderId);
+    if (o.type === 'order.paid' && reminded !== undefined && o.at >= reminded) paidAfter.add(o.orderId);
+  }
+  return { rules: [...rules], ordersReminded: firstReminder.size, paidAfter: paidAfter.size };
+}
+
+/**
+ * What customers asked that no rule answered, grouped by their words (width, case, spacing and
+ * end punctuation ignored), most frequent first: 快捷语 candidates (domain.md §10).
+ */
+export function topNotUnderstood(texts: readonly string[], limit = TOP_NOT_UNDERSTOOD): { text: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const t of texts) {
+    const key = foldText(t).replace(/\s+/g, ' ').trim().replace(/[\s?？!！.。~～…,，、]+$/u, '');
+    if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([text, count]) => ({ text, count }))
+    .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)).slice(0, limit);
+}
+
+function summarize(ms: number[]): Latency {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]! : null);
+  return { replies: sorted.length, median: at(0.5), p90: at(0.9) };
+}

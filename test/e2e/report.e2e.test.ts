@@ -1,0 +1,137 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runReport } from '../../src/cli/report.js';
+import { orderEventSignature } from '../../src/http/orders.js';
+import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
+import { FakePlatforms } from '../helpers/fake-platforms.js';
+import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
+import { FEISHU, startService, writeConfig } from '../helpers/service.js';
+import type { TestService } from '../helpers/service.js';
+
+const SECRET = 'order-webhook-secret-0123456789';
+const local = (hhmm: string, day = 27) => Date.parse(`2026-11-${day}T${hhmm}+08:00`);
+
+/** A morning of real traffic through the service, then `xiaoer report` over it. */
+describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
+  let fake: FakePlatforms;
+  let svc: TestService;
+  let clock: number;
+  let db: { url: string; cleanup(): Promise<void> };
+  let configFile: string;
+  let out = '';
+  let err = '';
+
+  beforeAll(async () => {
+    fake = await new FakePlatforms().start();
+  });
+  afterAll(() => fake.stop());
+  beforeEach(async () => {
+    fake.reset();
+    clock = local('10:00:00');
+    db = await freshDatabaseUrl(dialect, join(mkdtempSync(join(tmpdir(), 'xiaoer-report-')), 'x.db'));
+    configFile = writeConfig({ extra: `    orderWebhookSecret: ${SECRET}\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
+    svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile });
+    out = '';
+    err = '';
+    vi.stubEnv('DATABASE_URL', db.url);
+    vi.stubEnv('XIAOER_CONFIG', configFile);
+    vi.stubEnv('ACME_FEISHU_SECRET', 'feishu-app-secret');
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+    await svc.close();
+    await db.cleanup();
+  });
+
+  async function settle() {
+    await svc.service.jobs.tick();
+    await svc.service.worker.tick();
+    await svc.service.worker.idle();
+  }
+  async function says(user: string, text: string, time: string) {
+    clock = local(time);
+    const e = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, text, openId: user, chatId: `oc_${user}` }), FEISHU.encryptKey, Math.floor(clock / 1000));
+    expect((await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(e.body), headers: e.headers })).status).toBe(200);
+    await settle();
+  }
+  async function order(type: string, id: string, user: string, time: string) {
+    clock = local(time);
+    const body = JSON.stringify({
+      id: `${id}-${type}`, type, occurredAt: new Date(clock).toISOString(),
+      order: { id, customer: { channel: 'feishu', userId: user }, items: [{ title: '纯棉T恤', qty: 1, price: 99 }], total: 99 },
+    });
+    const ts = String(Math.floor(clock / 1000));
+    const res = await fetch(`${svc.url}/events/orders/acme`, {
+      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(SECRET, ts, Buffer.from(body)) },
+    });
+    expect(res.status).toBe(202);
+    await settle();
+  }
+  async function report(args: string[], now = local('12:00:00')): Promise<number> {
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    try {
+      return await runReport(['--shop', 'acme', ...args], now);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  }
+
+  it('counts reception, response times, 询单转化, 催付 and the questions the bot did not understand', async () => {
+    fake.script = [500]; // the first reply fails once and goes out on the retry, two seconds later
+    await says('ou_a', '你好', '10:00:00');
+    clock += 2_000;
+    await settle();
+    await says('ou_a', '火星能送吗', '10:01:00');
+    await says('ou_c', '火星能送吗？', '10:02:00');
+    await says('ou_c', '你好', '10:03:00');
+    await says('ou_e', '你们老板养猫吗', '10:04:00');
+    await order('order.created', 'O1', 'ou_a', '10:05:00');
+    await says('ou_b', '转人工', '10:06:00');
+    await says('ou_b', '在吗', '10:07:00'); // a person has the conversation: the bot stays silent
+    clock = local('10:40:00');
+    await settle(); // 催付 for O1
+    await order('order.paid', 'O1', 'ou_a', '11:00:00');
+    await order('order.created', 'O2', 'ou_d', '11:00:00'); // ou_d never wrote: not an inquiry
+    clock = local('11:31:00');
+    await settle(); // 催付 for O2, which stays unpaid
+    expect(fake.delivered.filter((d) => d.text.includes('纯棉T恤')).map((d) => d.receiveId)).toEqual(['ou_a', 'ou_d']);
+
+    expect(await report(['--json'])).toBe(0);
+    const r = JSON.parse(out) as Record<string, unknown>;
+    expect(r.period).toEqual({ from: '2026-11-21', to: '2026-11-27' });
+    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, notUnderstood: 3, noReply: 1, handoffs: 1 });
+    expect(r.responseMs).toMatchObject({ first: { replies: 4, median: 0, p90: 2_000 } });
+    expect(r.conversion).toEqual({ inquirers: 4, ordered: 1, paid: 1, windowDays: 3 });
+    expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒'], ordersReminded: 2, paidAfter: 1 });
+    expect(r.undelivered).toEqual({ dead: 0, skipped: 0 });
+    expect(r.notUnderstood).toEqual([{ text: '火星能送吗', count: 2 }, { text: '你们老板养猫吗', count: 1 }]);
+
+    out = '';
+    expect(await report([])).toBe(0);
+    expect(out).toMatch(/^阿克米旗舰店 \(acme\) — 2026-11-21 to 2026-11-27, Asia\/Shanghai$/m);
+    expect(out).toMatch(/first response \(首次响应\) +median 0\.0 s, 90% within 2\.0 s/);
+    expect(out).toMatch(/ordered 1 of 4 \(25%\), paid 1 \(25%\)/);
+    expect(out).toMatch(/orders reminded 2, paid after the reminder 1 \(50%\)/);
+    expect(out).toMatch(/\n {5}2× {2}火星能送吗\n {5}1× {2}你们老板养猫吗\n/);
+
+    out = '';
+    expect(await report(['--from', '2026-11-28'], local('09:00:00', 28))).toBe(0); // the next day: nothing yet
+    expect(out).toMatch(/customers who wrote \(询单人数\) +0/);
+    expect(out).toMatch(/Not understood: nothing/);
+  });
+
+  it('names the flag when the period is unusable', async () => {
+    expect(await report(['--days', '0'])).toBe(1);
+    expect(err).toMatch(/--days must be a whole number from 1 to 366 \(got "0"\)/);
+    expect(await report(['--from', '2026-11-31'])).toBe(1);
+    expect(err).toMatch(/--from must be a date like 2026-11-01 \(got "2026-11-31"\)/);
+    expect(await report(['--from', '2026-11-20', '--to', '2026-11-10'])).toBe(1);
+    expect(err).toMatch(/--to \(2026-11-10\) is before --from \(2026-11-20\)/);
+    expect(await report(['--days', '3', '--from', '2026-11-20'])).toBe(1);
+    expect(err).toMatch(/either --days or --from\/--to/);
+  });
+});
