@@ -9,6 +9,7 @@ export interface Metrics {
   outboxDepth: Gauge<'state'>;
   alerts: Counter<'robot' | 'outcome'>;
   alertsOpen: Gauge<'state'>;
+  messages: Counter<'shop' | 'outcome'>;
 }
 
 /** Read at each scrape. */
@@ -47,6 +48,11 @@ export function createMetrics(sources: MetricSources): Metrics {
         const counts = await sources.outboxCounts();
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
+    }),
+    messages: new Counter({
+      name: 'xiaoer_messages_total',
+      help: 'Customer messages by shop and what the bot did: answered (a rule), fallback (not understood), handoff (to a person now), silent (a person has it), no_reply, duplicate',
+      labelNames: ['shop', 'outcome'], registers: [registry],
     }),
     alertsOpen: new Gauge({
       name: 'xiaoer_alerts_undelivered', help: 'Staff alerts not delivered, by state (pending: still being tried; failed: given up, see xiaoer alerts list)',

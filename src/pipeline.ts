@@ -3,8 +3,11 @@ import type { ShopConfig } from './config/schema.js';
 import { customerBatchKey } from './db/batch.js';
 import type { WriteBatcher } from './db/batch.js';
 import { isUniqueViolation } from './db/messages.js';
+import { FALLBACK_RULE } from './engine/decide.js';
 import { ingest } from './engine/ingest.js';
+import type { IngestResult } from './engine/ingest.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import type { PlaybookStore } from './playbook/store.js';
 import type { InboundMessage } from './types/index.js';
 
@@ -12,7 +15,17 @@ export interface PipelineDeps {
   batcher: WriteBatcher;
   playbooks: PlaybookStore;
   log: Logger;
+  metrics: Metrics;
   random: () => number;
+}
+
+/** What the bot did with a customer's message, for xiaoer_messages_total. */
+export function messageOutcome(r: IngestResult): string {
+  if (r.duplicate) return 'duplicate';
+  if (r.handoff) return 'handoff';
+  if (r.silenced) return 'silent';
+  if (r.replies.length === 0) return 'no_reply';
+  return r.replies.every((x) => x.rule === FALLBACK_RULE) ? 'fallback' : 'answered';
 }
 
 /**
@@ -27,6 +40,7 @@ export function createPipeline(deps: PipelineDeps) {
         (trx) => ingest(trx, message, { shop, playbook, random: deps.random }),
         customerBatchKey(shop.id, message.channel, message.customerId),
       );
+      deps.metrics.messages.inc({ shop: shop.id, outcome: messageOutcome(result) });
       if (result.handoff) {
         deps.log.info({ shop: shop.id, conversation: message.conversationKey, reason: result.handoff.reason }, 'conversation handed to a person');
       }
@@ -37,7 +51,10 @@ export function createPipeline(deps: PipelineDeps) {
       };
     } catch (err) {
       // Two instances took the same redelivery at once: the unique index let one win.
-      if (isUniqueViolation(err)) return { message, duplicate: true, replies: [], outboxIds: [], understood: { intent: null, bargainer: null } };
+      if (isUniqueViolation(err)) {
+        deps.metrics.messages.inc({ shop: shop.id, outcome: 'duplicate' });
+        return { message, duplicate: true, replies: [], outboxIds: [], understood: { intent: null, bargainer: null } };
+      }
       throw err;
     }
   };

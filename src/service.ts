@@ -137,7 +137,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       alerts.poke();
     },
   });
-  const commit = createPipeline({ batcher, playbooks, log, random });
+  const commit = createPipeline({ batcher, playbooks, log, metrics, random });
   /** After a commit that may have queued replies or alerts: send them now, not on the next tick. */
   const wake = mode === 'off' ? () => undefined : () => {
     worker.poke();

@@ -81,6 +81,10 @@ describe.each(DIALECTS)('playbooks through POST /webhooks/local on %s', (dialect
     expect(alert!.transcript.map((t) => t.who + ':' + t.text.slice(0, 3))).toEqual(['customer:你好', expect.stringMatching(/^bot:/), 'customer:转人工', expect.stringMatching(/^bot:/)]);
     expect(await releaseHandoff(svc.service.db.db, 'acme', 'local:h1:h1', clock)).toBe(true);
     expect(rules(await say('h1', '你好'))).toEqual(['新客户问候']);
+    expect(rules(await say('h1', '你们老板养猫吗'))).toEqual(['(fallback)']);
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const count = (outcome: string) => Number(new RegExp(`^xiaoer_messages_total\\{shop="acme",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(['answered', 'handoff', 'silent', 'fallback'].map(count)).toEqual([2, 1, 1, 1]);
   });
 
   it('hot-reloads an edit, and keeps the last good version when an edit is broken', async () => {
