@@ -5,9 +5,14 @@ import {
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
-import { conversion, CONVERSION_WINDOW_DAYS, latency, paymentReminders, reception, topNotUnderstood } from './kpis.js';
+import { conversion, CONVERSION_WINDOW_DAYS, latency, paymentReminders, reception, ruleUse, topNotUnderstood } from './kpis.js';
 import type { Conversion, Latency, PaymentReminders, Reception } from './kpis.js';
 import type { ReportPeriod } from './period.js';
+
+/** Rules listed under "answered most". */
+const TOP_RULES = 10;
+/** Below this many messages in the period, a rule that answered none says little: the list is left out of the text. */
+const UNUSED_RULES_AFTER = 50;
 
 /** The figures domain.md §10 says staff are judged by, and what to teach the bot next. */
 export interface ShopReport {
@@ -20,6 +25,8 @@ export interface ShopReport {
   paymentReminders: PaymentReminders | null;
   undelivered: { dead: number; skipped: number };
   notUnderstood: { text: string; count: number }[];
+  /** Reply rules by messages answered; and the customer-message rules that answered none (null: playbooks did not load). */
+  rules: { used: { rule: string; messages: number }[]; unused: string[] | null };
 }
 
 /**
@@ -32,6 +39,12 @@ export function paymentReminderRules(playbook: CompiledPlaybook): string[] {
     .map((r) => r.name);
 }
 
+/** Switched-on rules that answer customer messages and answered none: a keyword that never matches, or a question nobody asks. */
+function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: string }[]): string[] {
+  const fired = new Set(used.map((u) => u.rule));
+  return playbook.rules.filter((r) => r.enabled && (r.event === 'message' || r.event === 'first_message') && !fired.has(r.name)).map((r) => r.name);
+}
+
 export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod): Promise<ShopReport> {
   const [inbound, answered, proactive, orders, handoffs, lost] = await Promise.all([
     inboundMessages(db, shop.id, p), replies(db, shop.id, p), proactiveSent(db, shop.id, p),
@@ -39,6 +52,7 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
   ]);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
   const { notUnderstoodTexts, ...counts } = reception(inbound, answered);
+  const used = ruleUse(answered);
   return {
     shop: { id: shop.id, name: shop.name, timezone: shop.timezone },
     period: { from: p.fromDay, to: p.toDay },
@@ -48,6 +62,7 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
     undelivered: lost,
     notUnderstood: topNotUnderstood(notUnderstoodTexts),
+    rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
 }
 
@@ -84,6 +99,11 @@ export function formatReport(r: ShopReport): string {
       `  orders reminded ${pr.ordersReminded}, paid after the reminder ${pr.paidAfter} (${pct(pr.paidAfter, pr.ordersReminded)})`);
   }
   lines.push('', `Undelivered: ${r.undelivered.dead} dead-lettered (see the log), ${r.undelivered.skipped} skipped by platform rules`, '');
+  const top = r.rules.used.slice(0, TOP_RULES);
+  if (top.length) lines.push('Rules that answered most (messages)', ...top.map((u) => `  ${String(u.messages).padStart(5)}  ${u.rule}`), '');
+  if (r.rules.unused?.length && r.reception.messages >= UNUSED_RULES_AFTER) {
+    lines.push(`Rules that answered nothing in this period (${r.rules.unused.length}): ${r.rules.unused.join(', ')}`, '');
+  }
   if (r.notUnderstood.length === 0) lines.push('Not understood: nothing — every message met a rule');
   else {
     lines.push('Not understood, most asked (worth a quick reply in playbooks/quick-replies.yml):',

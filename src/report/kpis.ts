@@ -125,6 +125,17 @@ export function topNotUnderstood(texts: readonly string[], limit = TOP_NOT_UNDER
     .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)).slice(0, limit);
 }
 
+/** Rules by how many customer messages they answered (fallback aside), most first. */
+export function ruleUse(replies: readonly ReplyFact[]): { rule: string; messages: number }[] {
+  const byRule = new Map<string, Set<string>>();
+  for (const r of replies) {
+    if (r.rule === null || r.rule === FALLBACK_RULE) continue;
+    byRule.set(r.rule, (byRule.get(r.rule) ?? new Set()).add(`${r.conversationId}:${r.inboundAt}`));
+  }
+  return [...byRule].map(([rule, msgs]) => ({ rule, messages: msgs.size }))
+    .sort((a, b) => b.messages - a.messages || a.rule.localeCompare(b.rule));
+}
+
 function summarize(ms: number[]): Latency {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => (sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]! : null);

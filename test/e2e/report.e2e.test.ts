@@ -109,6 +109,10 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒'], ordersReminded: 2, paidAfter: 1 });
     expect(r.undelivered).toEqual({ dead: 0, skipped: 0 });
     expect(r.notUnderstood).toEqual([{ text: '火星能送吗', count: 2 }, { text: '你们老板养猫吗', count: 1 }]);
+    const rules = r.rules as { used: { rule: string; messages: number }[]; unused: string[] };
+    expect(rules.used).toEqual([{ rule: '新客户问候', messages: 2 }, { rule: '转人工-工作时间', messages: 1 }]);
+    expect(rules.unused).toContain('议价-第一轮-同情型');
+    expect(rules.unused).not.toContain('新客户问候');
 
     out = '';
     expect(await report([])).toBe(0);
@@ -116,6 +120,8 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(out).toMatch(/first response \(首次响应\) +median 0\.0 s, 90% within 2\.0 s/);
     expect(out).toMatch(/ordered 1 of 4 \(25%\), paid 1 \(25%\)/);
     expect(out).toMatch(/orders reminded 2, paid after the reminder 1 \(50%\)/);
+    expect(out).toMatch(/Rules that answered most \(messages\)\n {6}2 {2}新客户问候\n {6}1 {2}转人工-工作时间\n/);
+    expect(out).not.toMatch(/answered nothing/); // seven messages are too few to judge a rule by
     expect(out).toMatch(/\n {5}2× {2}火星能送吗\n {5}1× {2}你们老板养猫吗\n/);
 
     out = '';
