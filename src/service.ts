@@ -10,7 +10,8 @@ import { createTokenCache } from '../adapters/shared/token-cache.js';
 import type { SendContext } from '../adapters/types.js';
 import type { EnvOptions } from './config/env.js';
 import type { AppConfig, ShopConfig } from './config/schema.js';
-import { countUndeliveredAlerts, insertAlert } from './db/alerts.js';
+import { countUndeliveredAlerts, hasRecentAlert, insertAlert } from './db/alerts.js';
+import { withSharedLock } from './db/locks.js';
 import { createWriteBatcher, customerBatchKey, MAX_BATCH } from './db/batch.js';
 import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';
 import type { DbHandle } from './db/index.js';
@@ -40,6 +41,8 @@ import type { Channel, SendResult } from './types/index.js';
 export const OUTBOX_TICK = '* * * * * *';
 /** A little slack before a token's own expiry for clock skew between us and the platform. */
 const TOKEN_SKEW_MS = 60_000;
+/** The same rejected playbook edit is not alerted again within this long (saved twice, or seen by every instance). */
+const PLAYBOOK_ALERT_REPEAT_MS = 10 * 60_000;
 
 export interface ServiceOptions {
   env: EnvOptions;
@@ -169,10 +172,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
   const watcher = opts.watch === false ? null : watchPlaybooks(config.shops, playbooks, log, (shopId, problems) => {
     const at = now().getTime();
-    void insertAlert(db.db, {
-      shopId, kind: 'playbook_rejected', rule: null, conversationKey: null, customerId: null, transcript: [], at,
+    const alert = {
+      shopId, kind: 'playbook_rejected' as const, rule: null, conversationKey: null, customerId: null, transcript: [], at,
       text: `剧本修改未生效：${problems.length} 处错误，仍在使用上一个正确版本。第一处：${formatProblem(problems[0]!)}。请修正后保存，或运行 xiaoer check 查看全部。`,
-    }).then(() => alerts.poke(), (err: unknown) => log.error({ err, shop: shopId }, 'could not record the playbook alert'));
+    };
+    // Under a shared lock, so instances that all saw the same broken file record it once between them.
+    void withSharedLock(db.db, db.dialect, `xiaoer:playbook-alert:${shopId}`, async () => {
+      if (await hasRecentAlert(db.db, alert, at - PLAYBOOK_ALERT_REPEAT_MS)) return false;
+      await insertAlert(db.db, alert);
+      return true;
+    }).then((recorded) => recorded && alerts.poke(), (err: unknown) => log.error({ err, shop: shopId }, 'could not record the playbook alert'));
   });
 
   let task: ScheduledTask | null = null;

@@ -34,6 +34,17 @@ export async function insertAlert(q: Q, a: NewAlert): Promise<number> {
   return Number(row.id);
 }
 
+/**
+ * Whether the same alert (shop, kind, text) was recorded at or after `since`: a broken playbook
+ * saved twice, or seen by several instances, should reach staff once.
+ */
+export async function hasRecentAlert(q: Q, a: Pick<NewAlert, 'shopId' | 'kind' | 'text'>, since: number): Promise<boolean> {
+  const row = await q.selectFrom('alerts').select('id')
+    .where('shop_id', '=', a.shopId).where('kind', '=', a.kind).where('text', '=', a.text).where('created_at', '>=', since)
+    .limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Newest first. */
 export async function listAlerts(q: Q, shopId?: string, limit = 50, state?: AlertsTable['state']): Promise<Alert[]> {
   let query = q.selectFrom('alerts').selectAll().orderBy('id', 'desc').limit(limit);

@@ -100,6 +100,12 @@ describe.each(DIALECTS)('playbooks through POST /webhooks/local on %s', (dialect
     expect(svc.logs.text).toContain('playbook edit rejected');
     const still = await say('r2', '发票');
     expect(still.replies.map((r) => r.rule)).toEqual(['发票']);
+
+    // Saved again, still broken: rejected again, but staff are not told twice.
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\n`);
+    await waitFor(async () => svc.logs.text.split('playbook edit rejected').length === 3);
+    await new Promise((r) => setTimeout(r, 300)); // the alert would be recorded just after the log line
+    expect((await listAlerts(svc.service.db.db, 'acme')).filter((x) => x.kind === 'playbook_rejected')).toHaveLength(1);
   });
 });
 
