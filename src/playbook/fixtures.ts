@@ -34,6 +34,8 @@ const stepSchema = z.union([
   z.strictObject({ scheduled: z.string().min(1) }),
   z.strictObject({ cancelled: z.string().min(1) }),
   z.strictObject({ handoff: z.literal(true) }),
+  /** The last step alerted staff with a text like this (a rule's `alert:`); `false`: no alert. */
+  z.strictObject({ alert: z.union([z.string().min(1), z.literal(false)]) }),
 ]);
 const fixtureSchema = z.strictObject({
   name: z.string().min(1),
@@ -162,6 +164,12 @@ function playOne(
       if (last.replies.length !== step.replies) return `${where(j)}: expected ${step.replies} replies, got ${last.replies.length}: ${last.replies.map((r) => r.rule).join(', ')}`;
     } else if ('handoff' in step) {
       if (!last.handoff) return `${where(j)}: expected a handoff to a person; rules fired: ${last.fired.join(', ') || '(none)'}`;
+    } else if ('alert' in step) {
+      const texts = last.alerts.map((a) => a.text);
+      if (step.alert === false && texts.length) return `${where(j)}: expected no staff alert, got "${texts[0]}"`;
+      if (step.alert !== false && !texts.some((t) => textMatches(step.alert as string, t))) {
+        return `${where(j)}: expected a staff alert ${step.alert}; alerts: ${texts.map((t) => `"${t}"`).join(', ') || '(none)'}`;
+      }
     } else {
       const reply = pending.shift();
       const shown = reply ? `"${reply.text}" (rule ${reply.rule})` : 'no more replies';

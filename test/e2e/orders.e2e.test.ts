@@ -105,6 +105,19 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     expect(pending.map((j) => j.rule)).toEqual(['客户回访']);
   });
 
+  it('an order not arrived five days after shipping alerts staff, and says nothing to the customer', async () => {
+    await event('order.shipped', 'O7', 'ou_g', { courier: '圆通速递', trackingNo: 'YT9988' });
+    expect(newlySent()).toEqual([['ou_g', expect.stringContaining('已经发货')]]);
+    await event('order.shipped', 'O8', 'ou_h');
+    await event('order.arrived', 'O8', 'ou_h'); // this one arrives: its check is cancelled
+    newlySent();
+    await at(clock + 5 * 86_400_000 + 60_000);
+    expect(newlySent()).toEqual([]);
+    const alerts = await listAlerts(svc.service.db.db, 'acme');
+    expect(alerts.map((a) => [a.kind, a.rule])).toEqual([['rule', '物流停滞提醒']]);
+    expect(alerts[0]!.text).toMatch(/^物流停滞：订单 O7 发货 5 天仍未到达（圆通速递 YT9988）.*（订单 O7 的顾客 ou_g（feishu））$/);
+  });
+
   it('a 1★ review apologises, hands the conversation to a person and alerts staff with the review', async () => {
     await event('order.signed', 'O2', 'ou_b');
     newlySent();
