@@ -10,6 +10,8 @@ export interface OrderData {
   trackingNo?: string;
   review?: { rating: number; text?: string };
   customerName?: string;
+  /** The latest logistics exception reported (order.exception). */
+  exception?: { kind: string; note?: string };
 }
 
 export interface OrderRow {

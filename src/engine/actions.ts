@@ -111,7 +111,7 @@ export function orderVars(order: OrderView | undefined): Record<string, string |
     'order.id': order.id, 'order.total': order.total.toFixed(2),
     'order.items': order.items.map((i) => (i.qty > 1 ? `${i.title}×${i.qty}` : i.title)).join('、'),
     'order.courier': order.courier ?? null, 'order.trackingNo': order.trackingNo ?? null,
-    'order.review': order.review?.text ?? null,
+    'order.review': order.review?.text ?? null, 'order.exceptionNote': order.exception?.note ?? null,
   };
 }
 

@@ -40,6 +40,7 @@ export interface OrderView {
   courier?: string;
   trackingNo?: string;
   review?: { rating: number; text?: string };
+  exception?: { kind: string; note?: string };
   signedAt: number | null;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_EVENTS } from '../playbook/schema.js';
+import { EXCEPTION_KINDS, ORDER_EVENTS } from '../playbook/schema.js';
 
 /** POST /events/orders/:shop body (and each line of `xiaoer orders import`). */
 export const orderEventSchema = z.strictObject({
@@ -18,7 +18,11 @@ export const orderEventSchema = z.strictObject({
     courier: z.string().min(1).optional(),
     trackingNo: z.string().min(1).optional(),
     review: z.strictObject({ rating: z.number().int().min(1).max(5), text: z.string().optional() }).optional(),
+    /** order.exception: what the courier reported, and its own words when it gave some. */
+    exception: z.strictObject({ kind: z.enum(EXCEPTION_KINDS), note: z.string().min(1).max(500).optional() }).optional(),
   }),
+}).refine((e) => e.type !== 'order.exception' || e.order.exception !== undefined, {
+  path: ['order', 'exception'], message: 'order.exception events need order.exception: { kind, note? }',
 });
 export type OrderEvent = z.infer<typeof orderEventSchema>;
 
@@ -27,15 +31,18 @@ const RANK: Record<string, number> = {
   created: 1, paid: 2, shipped: 3, arrived: 4, signed: 5, reviewed: 6, refunded: 9, closed: 9,
 };
 
-export function stateOf(type: OrderEvent['type']): string {
+/** The order's state after the event: a logistics exception leaves it where it is (a first event of an unknown order: shipped). */
+export function stateAfter(current: string | undefined, type: OrderEvent['type']): string {
+  if (type === 'order.exception') return current ?? 'shipped';
   return type.slice('order.'.length);
 }
 
 /** Why an event no longer fits the order, or null when it moves it forward. */
 export function doesNotFit(current: string | undefined, type: OrderEvent['type']): string | null {
-  const next = stateOf(type);
   if (current === undefined) return null;
   if ((RANK[current] ?? 0) >= 9) return `order is already ${current}`;
+  if (type === 'order.exception') return null;
+  const next = stateAfter(current, type);
   if ((RANK[next] ?? 0) <= (RANK[current] ?? 0)) return `order is already ${current}; ${next} would move it backwards`;
   return null;
 }

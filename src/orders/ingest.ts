@@ -13,7 +13,7 @@ import type { Decision, OrderView } from '../engine/decide.js';
 import { deliverProactive } from '../engine/proactive.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { Channel } from '../types/index.js';
-import { doesNotFit, stateOf } from './event.js';
+import { doesNotFit, stateAfter } from './event.js';
 import type { OrderEvent } from './event.js';
 
 export type OrderOutcome = { status: 'duplicate' } | { status: 'ignored'; reason: string } | { status: 'applied'; fired: string[]; outboxIds: number[] };
@@ -36,10 +36,11 @@ export async function applyOrderEvent(
   }
   const o = e.order;
   const order: OrderRow = {
-    shopId, orderId: o.id, state: stateOf(e.type), customerChannel: o.customer.channel, customerUserId: o.customer.userId,
+    shopId, orderId: o.id, state: stateAfter(before?.state, e.type), customerChannel: o.customer.channel, customerUserId: o.customer.userId,
     data: {
       total: o.total, items: o.items, courier: o.courier ?? before?.data.courier, trackingNo: o.trackingNo ?? before?.data.trackingNo,
       review: o.review ?? before?.data.review, customerName: o.customer.name ?? before?.data.customerName,
+      exception: o.exception ?? before?.data.exception,
     },
     signedAt: e.type === 'order.signed' ? Date.parse(e.occurredAt) : before?.signedAt ?? null,
   };
@@ -62,7 +63,10 @@ export async function ingestOrderEvent(
 }
 
 export function orderView(o: OrderRow): OrderView {
-  return { id: o.orderId, state: o.state, total: o.data.total, items: o.data.items, courier: o.data.courier, trackingNo: o.data.trackingNo, review: o.data.review, signedAt: o.signedAt };
+  return {
+    id: o.orderId, state: o.state, total: o.data.total, items: o.data.items, courier: o.data.courier, trackingNo: o.data.trackingNo,
+    review: o.data.review, exception: o.data.exception, signedAt: o.signedAt,
+  };
 }
 
 /** Who a proactive decision is about: a customer, and the order when there is one. */

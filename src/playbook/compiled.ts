@@ -37,6 +37,7 @@ export interface CompiledRule {
   readonly orderStates: ReadonlySet<string> | undefined;
   readonly rating: { readonly atLeast?: number; readonly atMost?: number } | undefined;
   readonly reviewWindow: 'open' | 'closed' | undefined;
+  readonly exceptions: ReadonlySet<string> | undefined;
   readonly intents: ReadonlySet<string> | undefined;
   readonly bargainers: ReadonlySet<string> | undefined;
   readonly keywords: PhraseSet | undefined;

@@ -10,7 +10,7 @@ import type { DecideInput, Decision, OrderView } from '../engine/decide.js';
 import { hhmmToMinutes } from '../engine/time.js';
 import { durationMs } from './compiled.js';
 import type { CompiledPlaybook } from './compiled.js';
-import { ORDER_EVENTS } from './schema.js';
+import { EXCEPTION_KINDS, ORDER_EVENTS } from './schema.js';
 
 /**
  * Conversation fixtures (`*.test.yml` next to the playbooks): staff write what a customer says
@@ -27,7 +27,11 @@ const stepSchema = z.union([
   /** How many replies the last customer turn got. */
   z.strictObject({ replies: z.number().int().min(0) }),
   /** The shop's order system reports an event for the fixture's order. */
-  z.strictObject({ order: z.enum(ORDER_EVENTS), rating: z.number().int().min(1).max(5).optional(), review: z.string().optional() }),
+  z.strictObject({
+    order: z.enum(ORDER_EVENTS), rating: z.number().int().min(1).max(5).optional(), review: z.string().optional(),
+    /** order.exception: the kind reported, and the courier's note. */
+    exception: z.enum(EXCEPTION_KINDS).optional(), note: z.string().optional(),
+  }),
   /** A scheduled follow-up comes due (after moving the clock by `after`). */
   z.strictObject({ due: z.string().min(1), after: z.string().regex(/^\d+\s*(m|h|d)$/).optional() }),
   /** The last step scheduled this follow-up / cancelled these. */
@@ -129,7 +133,10 @@ function playOne(
   const customer = () => ({ name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null });
   for (const [j, step] of fx.conversation.entries()) {
     if ('order' in step || 'due' in step) {
-      if ('order' in step) {
+      if ('order' in step && step.order === 'order.exception') {
+        if (!step.exception) return `${where(j)}: an order.exception step needs exception: (${EXCEPTION_KINDS.join(', ')})`;
+        order.exception = { kind: step.exception, ...(step.note ? { note: step.note } : {}) };
+      } else if ('order' in step) {
         order.state = step.order.slice('order.'.length);
         if (step.order === 'order.signed') order.signedAt = at().getTime();
         if (step.rating) order.review = { rating: step.rating, ...(step.review ? { text: step.review } : {}) };

@@ -119,6 +119,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         staleAfterMs: r.staleAfter ? durationMs(r.staleAfter) : undefined,
         orderStates: w.orderState ? new Set(list(w.orderState)) : undefined,
         rating: w.rating, reviewWindow: w.reviewWindow,
+        exceptions: w.exception ? new Set(list(w.exception)) : undefined,
         intents: w.intent ? new Set(list(w.intent)) : undefined,
         bargainers: w.bargainer ? new Set(list(w.bargainer)) : undefined,
         keywords: w.keywords ? compilePhrases(w.keywords, synonyms) : undefined,

@@ -12,7 +12,16 @@ const phraseList = z.array(phrase).min(1);
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1)]);
 
 export const BARGAINER_TYPES = ['promise', 'comparison', 'assertive', 'merit', 'sympathy', 'excuse'] as const;
-export const ORDER_EVENTS = ['order.created', 'order.paid', 'order.shipped', 'order.arrived', 'order.signed', 'order.reviewed', 'order.refunded', 'order.closed'] as const;
+export const ORDER_EVENTS = [
+  'order.created', 'order.paid', 'order.shipped', 'order.arrived', 'order.signed', 'order.reviewed', 'order.refunded', 'order.closed',
+  'order.exception',
+] as const;
+/**
+ * Logistics exceptions the order system may report (domain.md §11): no tracking update
+ * (物流停滞), problem parcel (疑难件), outside the delivery area (超区), signed for by someone
+ * else (代签收), refused by the customer (拒收). They annotate an order; its state stays.
+ */
+export const EXCEPTION_KINDS = ['stalled', 'problem', 'out_of_area', 'signed_by_other', 'refused'] as const;
 export const ORDER_STATES = ['created', 'paid', 'shipped', 'arrived', 'signed', 'reviewed', 'refunded', 'closed'] as const;
 export const EVENTS = ['message', 'first_message', 'session_start', ...ORDER_EVENTS, 'schedule'] as const;
 export const CHANNEL_NAMES = ['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local'] as const;
@@ -20,7 +29,7 @@ export const CHANNEL_NAMES = ['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local']
 export const whenSchema = z.strictObject({
   /** message (default): every customer message; first_message: only the first of a conversation;
    *  session_start: the customer opened the chat window (微信客服 enter_session), before writing anything;
-   *  order.created … order.closed: the shop's order system reported it; schedule: a follow-up came due. */
+   *  order.created … order.closed, order.exception: the shop's order system reported it; schedule: a follow-up came due. */
   event: z.enum(EVENTS).default('message'),
   /** The recognised intent of the message (see `intents:`). */
   intent: oneOrMany(nonEmpty).optional(),
@@ -55,6 +64,8 @@ export const whenSchema = z.strictObject({
   rating: z.strictObject({ atLeast: z.number().int().min(1).max(5).optional(), atMost: z.number().int().min(1).max(5).optional() }).optional(),
   /** Whether the 15-day review window (from sign-for) is still open (domain.md §5). */
   reviewWindow: z.enum(['open', 'closed']).optional(),
+  /** The logistics exception reported for the order (order.exception): stalled, problem, out_of_area, signed_by_other, refused. */
+  exception: oneOrMany(z.enum(EXCEPTION_KINDS)).optional(),
 });
 
 const durationSchema = z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listAlerts } from '../../src/db/alerts.js';
 import { listJobs } from '../../src/db/jobs.js';
+import { getOrder } from '../../src/db/orders.js';
 import { orderEventSignature } from '../../src/http/orders.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
@@ -116,6 +117,25 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     const alerts = await listAlerts(svc.service.db.db, 'acme');
     expect(alerts.map((a) => [a.kind, a.rule])).toEqual([['rule', '物流停滞提醒']]);
     expect(alerts[0]!.text).toMatch(/^物流停滞：订单 O7 发货 5 天仍未到达（圆通速递 YT9988）.*（订单 O7 的顾客 ou_g（feishu））$/);
+  });
+
+  it('logistics exceptions: the customer is told what helps, staff what needs a person, and the order keeps its state', async () => {
+    await event('order.shipped', 'O9', 'ou_i', { courier: '中通快递', trackingNo: 'ZT9' });
+    newlySent();
+    const missing = await event('order.exception', 'O9', 'ou_i');
+    expect(missing.status).toBe(400);
+    expect(missing.body.reason).toMatch(/^order\.exception: order\.exception events need/);
+    await event('order.exception', 'O9', 'ou_i', { exception: { kind: 'signed_by_other', note: '快递驿站代收' } });
+    expect(newlySent()).toEqual([['ou_i', expect.stringContaining('已由他人代签收')]]);
+    expect(await listAlerts(svc.service.db.db, 'acme')).toEqual([]);
+    await event('order.exception', 'O9', 'ou_i', { exception: { kind: 'refused' } });
+    expect(newlySent()).toEqual([]);
+    const [alert] = await listAlerts(svc.service.db.db, 'acme');
+    expect(alert!.text).toMatch(/^拒收：订单 O9 的包裹被拒收（快递说明：无）/);
+    expect((await getOrder(svc.service.db.db, 'acme', 'O9'))).toMatchObject({ state: 'shipped', data: { exception: { kind: 'refused' } } });
+    await event('order.closed', 'O9', 'ou_i');
+    const late = await event('order.exception', 'O9', 'ou_i', { exception: { kind: 'stalled' } });
+    expect(late.body).toMatchObject({ status: 'ignored', reason: 'order is already closed' });
   });
 
   it('a 1★ review apologises, hands the conversation to a person and alerts staff with the review', async () => {

@@ -42,7 +42,8 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
     });
     server.stdout!.on('data', (d) => (logs += String(d)));
     server.stderr!.on('data', (d) => (logs += String(d)));
-    for (let i = 0; i < 100 && !logs.includes('xiaoer is listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    // The demo-shop notice is logged just after "listening", possibly in a later chunk: wait for both.
+    for (let i = 0; i < 100 && !(logs.includes('xiaoer is listening') && logs.includes('demo shop')); i++) await new Promise((r) => setTimeout(r, 100));
     expect(logs).toContain('xiaoer is listening');
   });
   afterAll(async () => {
