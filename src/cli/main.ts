@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ValidationError, XiaoerError } from '../errors.js';
 import { runAlerts } from './alerts.js';
 import { runCheck } from './check.js';
+import { runCustomers } from './customers.js';
 import { runExplain } from './explain.js';
 import { runHandoff } from './handoff.js';
 import { runJobs } from './jobs.js';
@@ -30,6 +31,8 @@ Usage:
                                     give a conversation back to the bot
   xiaoer orders import FILE.jsonl --shop ID
                                     backfill orders from past events (no messages are sent)
+  xiaoer customers show|tag|untag|tier --shop ID --channel C --user U [...]
+                                    a customer's tags (黑名单, 老客户) and membership tier
   xiaoer alerts list [--shop ID] [--state pending|sent|failed] [--limit N] [--json]
                                     staff alerts and which robots got them
   xiaoer alerts retry --shop ID [ALERT_ID ...]
@@ -72,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runAlerts(rest);
       case 'report':
         return await runReport(rest);
+      case 'customers':
+        return await runCustomers(rest);
       case undefined:
       case 'help':
       case '--help':

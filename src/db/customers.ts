@@ -83,6 +83,11 @@ export async function ensureCustomer(q: Q, c: { shopId: string; channel: string;
   return (await findCustomer(q, c.shopId, c.channel, c.platformUserId))!;
 }
 
+/** Membership tier (domain.md §8), from the shop's member system via order events or `xiaoer customers tier`; null clears it. */
+export async function setTier(q: Q, id: number, tier: string | null): Promise<void> {
+  await q.updateTable('customers').set({ tier }).where('id', '=', id).execute();
+}
+
 export async function setOptOut(q: Q, id: number, at: number | null): Promise<void> {
   await q.updateTable('customers').set({ opted_out_at: at }).where('id', '=', id).execute();
 }

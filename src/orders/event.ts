@@ -12,6 +12,8 @@ export const orderEventSchema = z.strictObject({
       channel: z.enum(['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local']),
       userId: z.string().min(1).max(200),
       name: z.string().min(1).max(100).optional(),
+      /** Membership tier in the shop's own names (vip, 金卡…), for rules with `tier:` (domain.md §8). */
+      tier: z.string().trim().min(1).max(50).optional(),
     }),
     items: z.array(z.strictObject({ title: z.string().min(1), qty: z.number().int().min(1), price: z.number().min(0) })).min(1),
     total: z.number().min(0),

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import { insertAlert } from '../db/alerts.js';
 import { conversationForCustomer, saveConversationState } from '../db/conversations.js';
-import { ensureCustomer, updateTags } from '../db/customers.js';
+import { ensureCustomer, setTier, updateTags } from '../db/customers.js';
 import { cancelJobs, insertJob } from '../db/jobs.js';
 import { getOrder, orderEventSeen, recordOrderEvent, saveOrder } from '../db/orders.js';
 import type { OrderRow } from '../db/orders.js';
@@ -45,6 +45,11 @@ export async function applyOrderEvent(
     signedAt: e.type === 'order.signed' ? Date.parse(e.occurredAt) : before?.signedAt ?? null,
   };
   await saveOrder(trx, order, now);
+  if (o.customer.tier) {
+    // The member system is the source of tiers: an event that names one updates the customer (imports too).
+    const customer = await ensureCustomer(trx, { shopId, channel: o.customer.channel, platformUserId: o.customer.userId, name: o.customer.name ?? null, at: now });
+    if (customer.tier !== o.customer.tier) await setTier(trx, customer.id, o.customer.tier);
+  }
   await recordOrderEvent(trx, { ...base, outcome: 'applied', reason: null });
   return { status: 'applied', order };
 }

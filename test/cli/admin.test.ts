@@ -104,4 +104,35 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(await main(['alerts', 'retry', '--shop', 'acme', 'abc'])).toBe(1);
     expect(err).toMatch(/alert ids are numbers/);
   });
+
+  it('tags, tiers and shows a customer; an order import carries the member tier', async () => {
+    const who = ['--shop', 'acme', '--channel', 'feishu', '--user', 'ou_vip'];
+    expect(await main(['customers', 'show', ...who])).toBe(1);
+    expect(err).toMatch(/no customer feishu:ou_vip in shop acme/);
+    expect(await main(['customers', 'tag', ...who, '黑名单', '老客户', '黑名单'])).toBe(0); // a customer not met yet: created
+    expect(out).toMatch(/tier \(none\) · tags 黑名单, 老客户/);
+    expect(await main(['customers', 'untag', ...who, '黑名单'])).toBe(0);
+    expect(await main(['customers', 'tier', ...who, 'vip'])).toBe(0);
+    out = '';
+    expect(await main(['customers', 'show', ...who, '--json'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ channel: 'feishu', platformUserId: 'ou_vip', tier: 'vip', tags: ['老客户'], optedOutAt: null });
+
+    const file = join(dir, 'events.jsonl');
+    const withTier = JSON.parse(event('e1', 'order.paid', '2026-10-01T10:00:00+08:00')) as { order: { customer: Record<string, string> } };
+    withTier.order.customer = { channel: 'feishu', userId: 'ou_vip', tier: '金卡' };
+    writeFileSync(file, `${JSON.stringify(withTier)}\n`);
+    expect(await main(['orders', 'import', file, '--shop', 'acme'])).toBe(0);
+    out = '';
+    expect(await main(['customers', 'show', ...who])).toBe(0);
+    expect(out).toMatch(/^feishu:ou_vip\n {2}tier 金卡 · tags 老客户\n {2}first seen /);
+    expect(await main(['customers', 'tier', ...who, '--clear'])).toBe(0);
+    expect(out).toMatch(/tier \(none\)/);
+
+    expect(await main(['customers', 'tag', '--shop', 'acme', '--channel', 'qq', '--user', 'u', 'x'])).toBe(1);
+    expect(err).toMatch(/--channel must be one of feishu, wecom, wecomKf, dingtalk, local \(got "qq"\)/);
+    expect(await main(['customers', 'tier', ...who, 'vip', 'svip'])).toBe(1);
+    expect(err).toMatch(/give one tier, or --clear/);
+    expect(await main(['customers', 'tag', ...who])).toBe(1);
+    expect(err).toMatch(/name the tags to tag/);
+  });
 });

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { readEnvOptions } from '../config/env.js';
+import { ensureCustomer, findCustomer, setTier, updateTags } from '../db/customers.js';
+import type { Customer } from '../db/customers.js';
+import { migrateToLatest, openDb } from '../db/index.js';
+import { CHANNEL_NAMES } from '../playbook/schema.js';
+
+const USAGE = `usage: xiaoer customers show  --shop ID --channel CHANNEL --user USER_ID [--json]
+       xiaoer customers tag   --shop ID --channel CHANNEL --user USER_ID TAG...
+       xiaoer customers untag --shop ID --channel CHANNEL --user USER_ID TAG...
+       xiaoer customers tier  --shop ID --channel CHANNEL --user USER_ID (TIER | --clear)
+  (channel: ${CHANNEL_NAMES.join(', ')}; the user id is the one alerts and xiaoer report show)
+`;
+/** Tags and tiers are short labels staff read in rules (老客户, 黑名单, vip). */
+const MAX_LABEL = 50;
+
+/**
+ * Staff's hands on the customer record the rules read: tags (a 黑名单 that 催付 skips, 老客户)
+ * and the membership tier (domain.md §7–8). Tagging a customer the bot has not met yet creates
+ * the record, so a blacklist can be set up from the order system's ids before they write.
+ */
+export async function runCustomers(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true,
+    options: {
+      shop: { type: 'string', short: 's' }, channel: { type: 'string' }, user: { type: 'string' },
+      clear: { type: 'boolean' }, json: { type: 'boolean' },
+    },
+  });
+  const [sub, ...labels] = positionals;
+  const problem = check(sub, values, labels);
+  if (problem) {
+    process.stderr.write(`${problem}\n${USAGE}`);
+    return 1;
+  }
+  const who = { shopId: values.shop!, channel: values.channel!, platformUserId: values.user! };
+  const env = readEnvOptions();
+  const handle = openDb(env.databaseUrl);
+  try {
+    await migrateToLatest(handle.db);
+    if (sub === 'show') {
+      const c = await findCustomer(handle.db, who.shopId, who.channel, who.platformUserId);
+      if (!c) {
+        process.stderr.write(`no customer ${who.channel}:${who.platformUserId} in shop ${who.shopId}\n`);
+        return 1;
+      }
+      process.stdout.write(values.json ? `${JSON.stringify(c, null, 2)}\n` : describe(c));
+      return 0;
+    }
+    const c = await ensureCustomer(handle.db, { ...who, name: null, at: Date.now() });
+    if (sub === 'tier') {
+      const tier = values.clear ? null : labels[0]!;
+      await setTier(handle.db, c.id, tier);
+      process.stdout.write(describe({ ...c, tier }));
+      return 0;
+    }
+    const tags = sub === 'tag' ? [...new Set([...c.tags, ...labels])] : c.tags.filter((t) => !labels.includes(t));
+    await updateTags(handle.db, c.id, tags);
+    process.stdout.write(describe({ ...c, tags }));
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+function check(sub: string | undefined, v: { shop?: string; channel?: string; user?: string; clear?: boolean }, labels: string[]): string | null {
+  if (!['show', 'tag', 'untag', 'tier'].includes(sub ?? '')) return sub ? `unknown subcommand "${sub}"` : 'which subcommand?';
+  if (!v.shop || !v.channel || !v.user) return '--shop, --channel and --user are all needed';
+  if (!(CHANNEL_NAMES as readonly string[]).includes(v.channel)) return `--channel must be one of ${CHANNEL_NAMES.join(', ')} (got "${v.channel}")`;
+  if ((sub === 'tag' || sub === 'untag') && labels.length === 0) return `name the tags to ${sub}`;
+  if (sub === 'tier' && (v.clear ? labels.length > 0 : labels.length !== 1)) return 'give one tier, or --clear';
+  const bad = labels.find((l) => l.trim() === '' || l.length > MAX_LABEL);
+  return bad === undefined ? null : `"${bad}" is not a usable tag or tier (1–${MAX_LABEL} characters)`;
+}
+
+function describe(c: Customer): string {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return `${c.channel}:${c.platformUserId}${c.name ? `  ${c.name}` : ''}\n`
+    + `  tier ${c.tier ?? '(none)'} · tags ${c.tags.length ? c.tags.join(', ') : '(none)'}\n`
+    + `  first seen ${day(c.firstSeenAt)} UTC, last seen ${day(c.lastSeenAt)} UTC`
+    + `${c.optedOutAt === null ? '' : ` · opted out of marketing (退订) ${day(c.optedOutAt)} UTC`}\n`;
+}
