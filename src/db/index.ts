@@ -138,10 +138,25 @@ function migrator(db: Db): Migrator {
   return new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
 }
 
-export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
-  const result = await migrator(db).migrateToLatest();
-  if (result.error) throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
-  return result;
+/** Tries of a migration that failed on a schema vanishing mid-query (below). */
+const MIGRATION_TRIES = 3;
+/** Postgres invalid_schema_name. */
+const PG_INVALID_SCHEMA = '3F000';
+
+/**
+ * Before migrating, kysely lists the tables of every schema it can see. A schema another
+ * program drops at that moment (test runs, other apps sharing the database) fails that list
+ * with invalid_schema_name; it names a schema that is gone, so trying again settles it.
+ */
+export async function migrateToLatest(db: Db, run = () => migrator(db).migrateToLatest()): Promise<MigrationResultSet> {
+  for (let tries = 1; ; tries++) {
+    const result = await run();
+    if (!result.error) return result;
+    const code = (result.error as { code?: string }).code;
+    if (code !== PG_INVALID_SCHEMA || tries >= MIGRATION_TRIES) {
+      throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
+    }
+  }
 }
 
 export async function migrateDown(db: Db): Promise<MigrationResultSet> {

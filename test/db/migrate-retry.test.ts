@@ -1,0 +1,27 @@
+import type { MigrationResultSet } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { migrateToLatest, openDb } from '../../src/db/index.js';
+
+const vanished = Object.assign(new Error('schema "t_gone" does not exist'), { code: '3F000' });
+const done: MigrationResultSet = { results: [] };
+
+/** kysely lists every schema's tables before migrating; a schema dropped by someone else meanwhile fails that list. */
+describe('migrateToLatest when another schema vanishes mid-listing', () => {
+  const db = openDb('sqlite::memory:').db;
+
+  it('tries again and succeeds', async () => {
+    const answers: MigrationResultSet[] = [{ error: vanished }, done];
+    let calls = 0;
+    await expect(migrateToLatest(db, async () => answers[calls++]!)).resolves.toBe(done);
+    expect(calls).toBe(2);
+  });
+
+  it('gives up after three tries, and never retries other errors', async () => {
+    let calls = 0;
+    await expect(migrateToLatest(db, async () => (calls++, { error: vanished }))).rejects.toThrow(/migration failed: .*t_gone/);
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(migrateToLatest(db, async () => (calls++, { error: new Error('syntax error') }))).rejects.toThrow(/syntax error/);
+    expect(calls).toBe(1);
+  });
+});
