@@ -94,8 +94,10 @@ export async function runProactive(
   const order = subject.order;
   const customer = await ensureCustomer(trx, { shopId: shop.id, channel: subject.channel, platformUserId: subject.userId, name: subject.name, at: now });
   const conversation = await conversationForCustomer(trx, { shopId: shop.id, customerId: customer.id, channel: subject.channel, userId: subject.userId, at: now });
+  // A review's words are what `keywords:` / `intent:` read on order.reviewed (domain.md §11: care by review keyword).
+  const said = trigger.event === 'order.reviewed' ? order?.data.review?.text ?? null : null;
   const d = decide({
-    shop, playbook, message: { text: null, kind: 'event', channel: subject.channel as Channel, event: trigger.event },
+    shop, playbook, message: { text: said, kind: 'event', channel: subject.channel as Channel, event: trigger.event },
     ...(trigger.rule ? { scheduledRule: trigger.rule } : {}),
     ...(order ? { order: orderView(order) } : {}),
     customer: { name: customer.name, firstSeenAt: Math.min(customer.firstSeenAt, now - 86_400_000), tags: customer.tags, tier: customer.tier },

@@ -143,7 +143,10 @@ function playOne(
       } else if (step.after) clockOffset += durationMs(step.after);
       last = record(decide({
         shop: shopWithGifts, playbook, order: { ...order },
-        message: { text: null, kind: 'event', channel: 'local', event: 'order' in step ? step.order : 'schedule' },
+        message: {
+          text: 'order' in step && step.order === 'order.reviewed' ? order.review?.text ?? null : null,
+          kind: 'event', channel: 'local', event: 'order' in step ? step.order : 'schedule',
+        },
         ...('due' in step ? { scheduledRule: step.due } : {}),
         customer: customer(), conversation: { isNew: false }, state, now: at(), random: () => 0,
       }));
