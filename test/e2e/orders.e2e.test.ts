@@ -150,6 +150,17 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     expect(alert!.transcript).toEqual([{ who: 'customer', text: '1★ 颜色和图片差太多' }]);
   });
 
+  it('a good review that names a problem is taken seriously and shown to staff', async () => {
+    await event('order.signed', 'O10', 'ou_j');
+    newlySent();
+    await at(local('12:00'));
+    await event('order.reviewed', 'O10', 'ou_j', { review: { rating: 4, text: '挺好的，就是有点色差' } });
+    expect(newlySent()).toEqual([['ou_j', expect.stringContaining('您提到的问题我们很重视')]]);
+    const [alert] = await listAlerts(svc.service.db.db, 'acme');
+    expect(alert).toMatchObject({ kind: 'rule', rule: '评价提到问题' });
+    expect(alert!.text).toMatch(/订单 O10 的评价「挺好的，就是有点色差」/);
+  });
+
   it('caps proactive messages per customer per day, recording the skipped one', async () => {
     for (const type of ['order.paid', 'order.shipped', 'order.arrived', 'order.signed']) await event(type, 'O3', 'ou_c');
     expect(newlySent()).toHaveLength(3);
