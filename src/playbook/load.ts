@@ -113,6 +113,15 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         }
       });
       const w = r.when;
+      // Customer messages and chat openings carry no order: such a condition would make the rule never fire, silently.
+      if (!w.event.startsWith('order.') && w.event !== 'schedule') {
+        for (const key of ORDER_CONDITIONS) {
+          if (w[key] === undefined) continue;
+          const pos = locate(yaml, ['rules', i, 'when', key]);
+          problems.push(problem(yaml.file, pos.line, pos.col, `rules[${i}].when.${key}`,
+            `${key} is about an order, but event ${w.event} carries none, so this rule could never fire; use an order.* event or schedule`));
+        }
+      }
       rules.push({
         name: r.name, priority: r.priority, order: rules.length, file: yaml.file, line: at.line,
         event: w.event, enabled: r.enabled, category: r.category,
@@ -257,6 +266,9 @@ function checkName(yaml: LocatedYaml, path: (string | number)[], name: string, k
 function list<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
+
+/** Conditions that read the order an event or follow-up is about. */
+const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception'] as const;
 
 function problem(file: string, line: number, col: number, field: string, message: string): Problem {
   return { file, line, col, field, message, severity: 'error' };

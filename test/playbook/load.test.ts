@@ -54,6 +54,16 @@ describe('playbook loading', () => {
     ]));
   });
 
+  it('refuses order conditions on customer-message rules, which could never fire', () => {
+    const dir = dirWith({ 'a.yml': BASE.replace('      keywords: [你好]', '      keywords: [你好]\n      orderState: paid') });
+    const { playbook, problems } = loadPlaybooks(dir, dir);
+    expect(playbook).toBeNull();
+    expect(problems).toEqual([expect.objectContaining({
+      file: 'a.yml', line: 5, col: 19, field: 'rules[0].when.orderState', severity: 'error',
+      message: expect.stringMatching(/^orderState is about an order, but event message carries none/),
+    })]);
+  });
+
   it('skips conversation fixtures (*.test.yml) and warns when there is no fallback', () => {
     const dir = dirWith({ 'a.yml': BASE.replace(/fallback:\n {2}reply: hello\n/, ''), 'a.test.yml': 'not: [a playbook' });
     const { playbook, problems } = loadPlaybooks(dir, dir);
