@@ -6,6 +6,7 @@ import * as orders from './2026-11-27T03-orders-jobs.js';
 import * as conversationIndex from './2026-11-27T04-conversation-customer-index.js';
 import * as leanIndexes from './2026-11-27T05-lean-write-indexes.js';
 import * as alertDeliveries from './2026-11-28T00-alert-deliveries.js';
+import * as orderLookups from './2026-11-28T01-order-lookups.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T04-conversation-customer-index': conversationIndex,
   '2026-11-27T05-lean-write-indexes': leanIndexes,
   '2026-11-28T00-alert-deliveries': alertDeliveries,
+  '2026-11-28T01-order-lookups': orderLookups,
 };

@@ -32,6 +32,24 @@ export async function getOrder(q: Q, shopId: string, orderId: string): Promise<O
   };
 }
 
+/**
+ * Whether the order's customer paid another order at or after this one's first event: two
+ * orders for one purchase, one paid — the other is not to be chased (domain.md §4).
+ */
+export async function paidAnotherSince(q: Q, o: Pick<OrderRow, 'shopId' | 'orderId' | 'customerChannel' | 'customerUserId'>): Promise<boolean> {
+  const first = await q.selectFrom('order_events').select((eb) => eb.fn.min('occurred_at').as('at'))
+    .where('shop_id', '=', o.shopId).where('order_id', '=', o.orderId).where('outcome', '=', 'applied').executeTakeFirst();
+  if (first?.at == null) return false;
+  const paid = await q.selectFrom('order_events as e')
+    .innerJoin('orders as o', (j) => j.onRef('o.shop_id', '=', 'e.shop_id').onRef('o.order_id', '=', 'e.order_id'))
+    .select('e.event_id')
+    .where('o.shop_id', '=', o.shopId).where('o.customer_channel', '=', o.customerChannel).where('o.customer_user_id', '=', o.customerUserId)
+    .where('o.order_id', '!=', o.orderId)
+    .where('e.type', '=', 'order.paid').where('e.outcome', '=', 'applied').where('e.occurred_at', '>=', Number(first.at))
+    .limit(1).executeTakeFirst();
+  return paid !== undefined;
+}
+
 export async function saveOrder(q: Q, o: OrderRow, at: number): Promise<void> {
   await q.insertInto('orders').values({
     shop_id: o.shopId, order_id: o.orderId, state: o.state, customer_channel: o.customerChannel, customer_user_id: o.customerUserId,

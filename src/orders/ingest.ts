@@ -4,7 +4,7 @@ import { insertAlert } from '../db/alerts.js';
 import { conversationForCustomer, saveConversationState } from '../db/conversations.js';
 import { ensureCustomer, setTier, updateTags } from '../db/customers.js';
 import { cancelJobs, insertJob } from '../db/jobs.js';
-import { getOrder, orderEventSeen, recordOrderEvent, saveOrder } from '../db/orders.js';
+import { getOrder, orderEventSeen, paidAnotherSince, recordOrderEvent, saveOrder } from '../db/orders.js';
 import type { OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import { withTags } from '../engine/actions.js';
@@ -99,7 +99,8 @@ export async function runProactive(
   const d = decide({
     shop, playbook, message: { text: said, kind: 'event', channel: subject.channel as Channel, event: trigger.event },
     ...(trigger.rule ? { scheduledRule: trigger.rule } : {}),
-    ...(order ? { order: orderView(order) } : {}),
+    // Only an unpaid order can be chased; only then is "paid another one since" worth a lookup.
+    ...(order ? { order: { ...orderView(order), paidElsewhere: order.state === 'created' && await paidAnotherSince(trx, order) } } : {}),
     customer: { name: customer.name, firstSeenAt: Math.min(customer.firstSeenAt, now - 86_400_000), tags: customer.tags, tier: customer.tier },
     conversation: { isNew: false }, state: conversation.state, now: new Date(now), random,
   });

@@ -38,6 +38,7 @@ export interface CompiledRule {
   readonly rating: { readonly atLeast?: number; readonly atMost?: number } | undefined;
   readonly reviewWindow: 'open' | 'closed' | undefined;
   readonly exceptions: ReadonlySet<string> | undefined;
+  readonly paidElsewhere: boolean | undefined;
   readonly intents: ReadonlySet<string> | undefined;
   readonly bargainers: ReadonlySet<string> | undefined;
   readonly keywords: PhraseSet | undefined;

@@ -33,7 +33,11 @@ const stepSchema = z.union([
     exception: z.enum(EXCEPTION_KINDS).optional(), note: z.string().optional(),
   }),
   /** A scheduled follow-up comes due (after moving the clock by `after`). */
-  z.strictObject({ due: z.string().min(1), after: z.string().regex(/^\d+\s*(m|h|d)$/).optional() }),
+  z.strictObject({
+    due: z.string().min(1), after: z.string().regex(/^\d+\s*(m|h|d)$/).optional(),
+    /** The customer paid another order meanwhile (duplicate orders). */
+    paidElsewhere: z.boolean().optional(),
+  }),
   /** The last step scheduled this follow-up / cancelled these. */
   z.strictObject({ scheduled: z.string().min(1) }),
   z.strictObject({ cancelled: z.string().min(1) }),
@@ -148,6 +152,7 @@ function playOne(
           kind: 'event', channel: 'local', event: 'order' in step ? step.order : 'schedule',
         },
         ...('due' in step ? { scheduledRule: step.due } : {}),
+        ...('due' in step && step.paidElsewhere ? { order: { ...order, paidElsewhere: true } } : {}),
         customer: customer(), conversation: { isNew: false }, state, now: at(), random: () => 0,
       }));
       continue;

@@ -129,6 +129,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         orderStates: w.orderState ? new Set(list(w.orderState)) : undefined,
         rating: w.rating, reviewWindow: w.reviewWindow,
         exceptions: w.exception ? new Set(list(w.exception)) : undefined,
+        paidElsewhere: w.paidElsewhere,
         intents: w.intent ? new Set(list(w.intent)) : undefined,
         bargainers: w.bargainer ? new Set(list(w.bargainer)) : undefined,
         keywords: w.keywords ? compilePhrases(w.keywords, synonyms) : undefined,
@@ -268,7 +269,7 @@ function list<T>(v: T | T[] | undefined): T[] {
 }
 
 /** Conditions that read the order an event or follow-up is about. */
-const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception'] as const;
+const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception', 'paidElsewhere'] as const;
 
 function problem(file: string, line: number, col: number, field: string, message: string): Problem {
   return { file, line, col, field, message, severity: 'error' };

@@ -66,6 +66,8 @@ export const whenSchema = z.strictObject({
   reviewWindow: z.enum(['open', 'closed']).optional(),
   /** The logistics exception reported for the order (order.exception): stalled, problem, out_of_area, signed_by_other, refused. */
   exception: oneOrMany(z.enum(EXCEPTION_KINDS)).optional(),
+  /** Whether the customer paid another order after this one was placed (two orders, one paid: chase neither, domain.md §4). */
+  paidElsewhere: z.boolean().optional(),
 });
 
 const durationSchema = z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d');

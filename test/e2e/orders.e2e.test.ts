@@ -161,6 +161,24 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     expect(alert!.text).toMatch(/订单 O10 的评价「挺好的，就是有点色差」/);
   });
 
+  it('two orders for one purchase, one paid: the other is not chased; a customer paid before it still is', async () => {
+    await event('order.created', 'O11', 'ou_k');
+    await event('order.created', 'O12', 'ou_k'); // the same purchase twice
+    await event('order.created', 'O13', 'ou_m');
+    await at(local('10:05'));
+    await event('order.paid', 'O11', 'ou_k');
+    newlySent();
+    await at(local('10:31'));
+    expect(newlySent()).toEqual([['ou_m', expect.stringContaining('纯棉T恤')]]);
+    const done = await listJobs(svc.service.db.db, { shopId: 'acme', states: ['done'] });
+    expect(done.filter((j) => j.orderId === 'O12').map((j) => [j.rule, j.reason])).toEqual([['催付-首次提醒', expect.stringMatching(/conditions no longer hold/)]]);
+    // ou_k's later order, placed after that payment, is chased as usual.
+    await at(local('11:00'));
+    await event('order.created', 'O14', 'ou_k');
+    await at(local('11:31'));
+    expect(newlySent()).toEqual([['ou_k', expect.stringContaining('纯棉T恤')]]);
+  });
+
   it('caps proactive messages per customer per day, recording the skipped one', async () => {
     for (const type of ['order.paid', 'order.shipped', 'order.arrived', 'order.signed']) await event(type, 'O3', 'ou_c');
     expect(newlySent()).toHaveLength(3);
