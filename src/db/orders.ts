@@ -10,6 +10,8 @@ export interface OrderData {
   trackingNo?: string;
   review?: { rating: number; text?: string };
   customerName?: string;
+  /** When the order closes if unpaid (epoch ms), as the latest event that gave it said. */
+  closesAt?: number;
   /** The latest logistics exception reported (order.exception). */
   exception?: { kind: string; note?: string };
 }

@@ -117,19 +117,27 @@ export function orderVars(order: OrderView | undefined): Record<string, string |
 
 /**
  * When a follow-up comes due: `after` from now, or the next `at` time of day in the shop's
- * zone (`days` later). Shop zones here have no DST, so a day is 24 hours.
+ * zone (`days` later). Shop zones here have no DST, so a day is 24 hours. `beforeClose` caps it
+ * at that long before the order closes unpaid (a flash sale closing in 30 minutes is reminded
+ * within 25, domain.md §11); given alone, it is the time. No plan when that time has passed.
  */
-function planFollowUp(d: Decision, ctx: MatchContext, spec: { rule: string; after?: string; at?: string; days?: number }): void {
+function planFollowUp(d: Decision, ctx: MatchContext, spec: { rule: string; after?: string; at?: string; days?: number; beforeClose?: string }): void {
   const target = ctx.input.playbook.rules.find((r) => r.name === spec.rule);
   if (!target || !target.enabled) return;
   const now = ctx.input.now.getTime();
-  let due: number;
+  let due = Infinity;
   if (spec.after) due = now + durationMs(spec.after);
-  else {
+  else if (spec.at) {
     const midnight = localDayStart(now, localTime(now, ctx.input.shop.timezone));
-    due = midnight + (spec.days ?? 0) * 86_400_000 + hhmmToMinutes(spec.at!) * 60_000;
+    due = midnight + (spec.days ?? 0) * 86_400_000 + hhmmToMinutes(spec.at) * 60_000;
     if (due <= now) due += 86_400_000;
   }
+  const closesAt = ctx.input.order?.closesAt;
+  if (spec.beforeClose && closesAt !== undefined) {
+    due = Math.min(due, closesAt - durationMs(spec.beforeClose));
+    if (due <= now) return; // the order closes too soon for this one
+  }
+  if (!Number.isFinite(due)) return; // beforeClose alone, and the order system gave no closing time
   d.schedules.push({ rule: target.name, dueAt: due, notAfter: target.staleAfterMs === undefined ? null : due + target.staleAfterMs, category: target.category });
 }
 

@@ -41,6 +41,8 @@ export interface OrderView {
   trackingNo?: string;
   review?: { rating: number; text?: string };
   exception?: { kind: string; note?: string };
+  /** When the order closes if unpaid (epoch ms), when the order system said. */
+  closesAt?: number;
   /** The customer paid another order since this one was placed (looked up for unpaid orders only). */
   paidElsewhere?: boolean;
   signedAt: number | null;

@@ -17,6 +17,8 @@ export const orderEventSchema = z.strictObject({
     }),
     items: z.array(z.strictObject({ title: z.string().min(1), qty: z.number().int().min(1), price: z.number().min(0) })).min(1),
     total: z.number().min(0),
+    /** When the order closes if still unpaid (platforms: often 72 h; flash sales 30 min), for reminders before that. */
+    closesAt: z.iso.datetime({ offset: true }).optional(),
     courier: z.string().min(1).optional(),
     trackingNo: z.string().min(1).optional(),
     review: z.strictObject({ rating: z.number().int().min(1).max(5), text: z.string().optional() }).optional(),

@@ -41,6 +41,7 @@ export async function applyOrderEvent(
       total: o.total, items: o.items, courier: o.courier ?? before?.data.courier, trackingNo: o.trackingNo ?? before?.data.trackingNo,
       review: o.review ?? before?.data.review, customerName: o.customer.name ?? before?.data.customerName,
       exception: o.exception ?? before?.data.exception,
+      closesAt: o.closesAt ? Date.parse(o.closesAt) : before?.data.closesAt,
     },
     signedAt: e.type === 'order.signed' ? Date.parse(e.occurredAt) : before?.signedAt ?? null,
   };
@@ -70,7 +71,7 @@ export async function ingestOrderEvent(
 export function orderView(o: OrderRow): OrderView {
   return {
     id: o.orderId, state: o.state, total: o.data.total, items: o.data.items, courier: o.data.courier, trackingNo: o.data.trackingNo,
-    review: o.data.review, exception: o.data.exception, signedAt: o.signedAt,
+    review: o.data.review, exception: o.data.exception, closesAt: o.data.closesAt, signedAt: o.signedAt,
   };
 }
 

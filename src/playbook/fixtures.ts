@@ -39,7 +39,8 @@ const stepSchema = z.union([
     paidElsewhere: z.boolean().optional(),
   }),
   /** The last step scheduled this follow-up / cancelled these. */
-  z.strictObject({ scheduled: z.string().min(1) }),
+  /** `in: 25m`: and it comes due that long after the step (beforeClose, at). */
+  z.strictObject({ scheduled: z.string().min(1), in: z.string().regex(/^\d+\s*(m|h|d)$/).optional() }),
   z.strictObject({ cancelled: z.string().min(1) }),
   z.strictObject({ handoff: z.literal(true) }),
   /** The last step alerted staff with a text like this (a rule's `alert:`); `false`: no alert. */
@@ -60,6 +61,8 @@ const fixtureSchema = z.strictObject({
     id: z.string().default('T1001'), total: z.number().default(199),
     items: z.array(z.strictObject({ title: z.string(), qty: z.number().int().min(1), price: z.number() })).default([{ title: '纯棉T恤', qty: 1, price: 199 }]),
     courier: z.string().optional(), trackingNo: z.string().optional(),
+    /** The order closes unpaid this long after the fixture starts (closesAt for beforeClose follow-ups). */
+    closesIn: z.string().regex(/^\d+\s*(m|h|d)$/).optional(),
   }).optional(),
   conversation: z.array(stepSchema).min(1),
 });
@@ -124,9 +127,14 @@ function playOne(
   let turns = 0;
   let clockOffset = 0;
   const base = fx.order ?? { id: 'T1001', total: 199, items: [{ title: '纯棉T恤', qty: 1, price: 199 }] };
-  const order: OrderView = { id: base.id, state: 'created', total: base.total, items: base.items, courier: base.courier, trackingNo: base.trackingNo, signedAt: null };
+  const order: OrderView = {
+    id: base.id, state: 'created', total: base.total, items: base.items, courier: base.courier, trackingNo: base.trackingNo, signedAt: null,
+    ...('closesIn' in base && base.closesIn ? { closesAt: now.getTime() + durationMs(base.closesIn) } : {}),
+  };
   const at = () => new Date(now.getTime() + turns * 60_000 + clockOffset);
+  let decidedAt = 0;
   const record = (d: Decision): Decision => {
+    decidedAt = at().getTime(); // the time the decision was made with, before the turn moves the clock
     turns += 1;
     state = d.state;
     tags = withTags(tags, d.tags);
@@ -171,7 +179,11 @@ function playOne(
     if ('silent' in step) {
       if (last.replies.length) return `${where(j)}: expected no reply, got "${last.replies[0]!.text}" (rule ${last.replies[0]!.rule})`;
     } else if ('scheduled' in step) {
-      if (!last.schedules.some((x) => x.rule === step.scheduled)) return `${where(j)}: expected a follow-up ${step.scheduled}; scheduled: ${last.schedules.map((x) => x.rule).join(', ') || '(none)'}`;
+      const planned = last.schedules.find((x) => x.rule === step.scheduled);
+      if (!planned) return `${where(j)}: expected a follow-up ${step.scheduled}; scheduled: ${last.schedules.map((x) => x.rule).join(', ') || '(none)'}`;
+      if (step.in !== undefined && planned.dueAt - decidedAt !== durationMs(step.in)) {
+        return `${where(j)}: expected ${step.scheduled} due in ${step.in}, it is due in ${Math.round((planned.dueAt - decidedAt) / 60_000)}m`;
+      }
     } else if ('cancelled' in step) {
       const c = last.cancels;
       if (!(c.rules.includes(step.cancelled) || (step.cancelled === 'marketing' && c.marketing))) return `${where(j)}: expected ${step.cancelled} to be cancelled`;

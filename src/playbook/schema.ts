@@ -82,13 +82,19 @@ const actionShapes = {
   release: z.literal(true),
   alert: nonEmpty,
   offerGift: z.literal(true),
-  /** Run another rule later: `after: 30m`, or `at: "10:00"` (the next one; `days: 1` = tomorrow). */
+  /**
+   * Run another rule later: `after: 30m`, or `at: "10:00"` (the next one; `days: 1` = tomorrow);
+   * `beforeClose: 5m` — no later than that before the order closes unpaid (alone: exactly then;
+   * not planned when the order system gave no closesAt or the time has passed).
+   */
   schedule: z.strictObject({
     rule: nonEmpty,
     after: durationSchema.optional(),
     at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour HH:MM').optional(),
     days: z.number().int().min(0).max(365).optional(),
-  }).refine((s) => (s.after === undefined) !== (s.at === undefined), 'give either after or at'),
+    beforeClose: durationSchema.optional(),
+  }).refine((s) => !(s.after !== undefined && s.at !== undefined) && (s.after ?? s.at ?? s.beforeClose) !== undefined,
+    'give after or at (not both), and/or beforeClose'),
   /** Cancel this order's pending follow-ups of these rules, or every marketing follow-up with [marketing]. */
   cancel: nameList,
   /** The customer asked to stop (退订) / resume (订阅) proactive messages. */

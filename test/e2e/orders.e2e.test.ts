@@ -179,6 +179,16 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     expect(newlySent()).toEqual([['ou_k', expect.stringContaining('纯棉T恤')]]);
   });
 
+  it('a flash-sale order closing in 30 minutes is reminded at 25, and nothing is planned past its close', async () => {
+    await event('order.created', 'O15', 'ou_n', { closesAt: new Date(clock + 30 * 60_000).toISOString() });
+    await at(local('10:24'));
+    expect(newlySent()).toEqual([]);
+    await at(local('10:25'));
+    expect(newlySent()).toEqual([['ou_n', expect.stringContaining('纯棉T恤')]]);
+    const pending = await listJobs(svc.service.db.db, { shopId: 'acme', states: ['pending'] });
+    expect(pending.filter((j) => j.orderId === 'O15')).toEqual([]); // no next-day or before-close reminder for an order closed by then
+  });
+
   it('caps proactive messages per customer per day, recording the skipped one', async () => {
     for (const type of ['order.paid', 'order.shipped', 'order.arrived', 'order.signed']) await event(type, 'O3', 'ou_c');
     expect(newlySent()).toHaveLength(3);

@@ -106,7 +106,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, notUnderstood: 3, noReply: 1, handoffs: 1 });
     expect(r.responseMs).toMatchObject({ first: { replies: 4, median: 0, p90: 2_000 } });
     expect(r.conversion).toEqual({ inquirers: 4, ordered: 1, paid: 1, windowDays: 3 });
-    expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒'], ordersReminded: 2, paidAfter: 1 });
+    expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒', '催付-关闭前提醒'], ordersReminded: 2, paidAfter: 1 });
     expect(r.undelivered).toEqual({ dead: 0, skipped: 0 });
     expect(r.notUnderstood).toEqual([{ text: '火星能送吗', count: 2 }, { text: '你们老板养猫吗', count: 1 }]);
     const rules = r.rules as { used: { rule: string; messages: number }[]; unused: string[] };
