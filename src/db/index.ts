@@ -144,11 +144,11 @@ const MIGRATION_TRIES = 3;
 const PG_INVALID_SCHEMA = '3F000';
 
 /**
- * Before migrating, kysely lists the tables of every schema it can see. A schema another
- * program drops at that moment (test runs, other apps sharing the database) fails that list
- * with invalid_schema_name; it names a schema that is gone, so trying again settles it.
+ * Before migrating (up or down), kysely lists the tables of every schema it can see. A schema
+ * another program drops at that moment (test runs, other apps sharing the database) fails that
+ * list with invalid_schema_name; it names a schema that is gone, so trying again settles it.
  */
-export async function migrateToLatest(db: Db, run = () => migrator(db).migrateToLatest()): Promise<MigrationResultSet> {
+async function withRetry(run: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
   for (let tries = 1; ; tries++) {
     const result = await run();
     if (!result.error) return result;
@@ -159,10 +159,12 @@ export async function migrateToLatest(db: Db, run = () => migrator(db).migrateTo
   }
 }
 
+export async function migrateToLatest(db: Db, run = () => migrator(db).migrateToLatest()): Promise<MigrationResultSet> {
+  return withRetry(run);
+}
+
 export async function migrateDown(db: Db): Promise<MigrationResultSet> {
-  const result = await migrator(db).migrateDown();
-  if (result.error) throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
-  return result;
+  return withRetry(() => migrator(db).migrateDown());
 }
 
 /** Cheap liveness probe for /healthz. */
