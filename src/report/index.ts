@@ -68,7 +68,7 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
 
 export function formatReport(r: ShopReport): string {
   const pct = (n: number, of: number) => (of === 0 ? '—' : `${Math.round((n / of) * 100)}%`);
-  const secs = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
+  const secs = (ms: number | null) => (ms === null ? '—' : ms < 100 ? 'under 0.1 s' : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
   const lat = (l: Latency) => (l.replies === 0 ? 'no replies sent' : `median ${secs(l.median)}, 90% within ${secs(l.p90)}`);
   const rc = r.reception;
   const replied = rc.understood + rc.notUnderstood;
