@@ -106,6 +106,19 @@ export function identityKey(channel: string, userId: string): string {
   return `${channel}\0${userId}`;
 }
 
+/** Orders placed in the period (their first order.created or order.paid event falls in it), with their items. */
+export async function ordersPlaced(db: Kysely<Database>, shopId: string, p: Period): Promise<{ orderId: string; items: { title: string; qty: number }[] }[]> {
+  const rows = await db.selectFrom('order_events as e')
+    .innerJoin('orders as o', (j) => j.onRef('o.shop_id', '=', 'e.shop_id').onRef('o.order_id', '=', 'e.order_id'))
+    .select(['o.order_id', 'o.data'])
+    .where('e.shop_id', '=', shopId).where('e.outcome', '=', 'applied').where('e.type', 'in', ['order.created', 'order.paid'])
+    .where('e.occurred_at', '>=', p.from).where('e.occurred_at', '<', p.to)
+    .execute();
+  const byId = new Map<string, { title: string; qty: number }[]>();
+  for (const r of rows) byId.set(r.order_id, (JSON.parse(r.data) as { items: { title: string; qty: number }[] }).items);
+  return [...byId].map(([orderId, items]) => ({ orderId, items }));
+}
+
 export async function handoffsStarted(db: Kysely<Database>, shopId: string, p: Period): Promise<number> {
   const row = await db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n'))
     .where('shop_id', '=', shopId).where('handed_off_at', '>=', p.from).where('handed_off_at', '<', p.to)

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import {
-  customerIdentities, handoffsStarted, inboundMessages, orderEventsSince, proactiveSent, replies, undelivered,
+  customerIdentities, handoffsStarted, inboundMessages, orderEventsSince, ordersPlaced, proactiveSent, replies, undelivered,
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
-import { conversion, CONVERSION_WINDOW_DAYS, latency, paymentReminders, reception, ruleUse, topNotUnderstood } from './kpis.js';
+import { conversion, CONVERSION_WINDOW_DAYS, latency, paymentReminders, reception, ruleUse, topItems, topNotUnderstood } from './kpis.js';
 import type { Conversion, Latency, PaymentReminders, Reception } from './kpis.js';
 import type { ReportPeriod } from './period.js';
 
@@ -24,6 +24,8 @@ export interface ShopReport {
   /** null when the playbooks did not load (the rules that remind unpaid orders are read from them). */
   paymentReminders: PaymentReminders | null;
   undelivered: { dead: number; skipped: number };
+  /** Orders placed in the period and their most frequent items. */
+  orders: { placed: number; topItems: { title: string; orders: number; qty: number }[] };
   notUnderstood: { text: string; count: number }[];
   /** Reply rules by messages answered; and the customer-message rules that answered none (null: playbooks did not load). */
   rules: { used: { rule: string; messages: number }[]; unused: string[] | null };
@@ -46,9 +48,9 @@ function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: s
 }
 
 export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod): Promise<ShopReport> {
-  const [inbound, answered, proactive, orders, handoffs, lost] = await Promise.all([
+  const [inbound, answered, proactive, orders, handoffs, lost, placed] = await Promise.all([
     inboundMessages(db, shop.id, p), replies(db, shop.id, p), proactiveSent(db, shop.id, p),
-    orderEventsSince(db, shop.id, p.from), handoffsStarted(db, shop.id, p), undelivered(db, shop.id, p),
+    orderEventsSince(db, shop.id, p.from), handoffsStarted(db, shop.id, p), undelivered(db, shop.id, p), ordersPlaced(db, shop.id, p),
   ]);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
   const { notUnderstoodTexts, ...counts } = reception(inbound, answered);
@@ -61,6 +63,7 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
     conversion: { ...conversion(inbound, identities, orders), windowDays: CONVERSION_WINDOW_DAYS },
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
     undelivered: lost,
+    orders: { placed: placed.length, topItems: topItems(placed) },
     notUnderstood: topNotUnderstood(notUnderstoodTexts),
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
@@ -98,6 +101,8 @@ export function formatReport(r: ShopReport): string {
     lines.push(`Payment reminders (催付: ${pr.rules.join(', ')})`,
       `  orders reminded ${pr.ordersReminded}, paid after the reminder ${pr.paidAfter} (${pct(pr.paidAfter, pr.ordersReminded)})`);
   }
+  lines.push('', `Orders placed: ${r.orders.placed}${r.orders.topItems.length ? '; most ordered:' : ''}`,
+    ...r.orders.topItems.map((t) => `  ${String(t.orders).padStart(5)}  ${t.title}${t.qty > t.orders ? ` (${t.qty} pieces)` : ''}`));
   lines.push('', `Undelivered: ${r.undelivered.dead} dead-lettered (see the log), ${r.undelivered.skipped} skipped by platform rules`, '');
   const top = r.rules.used.slice(0, TOP_RULES);
   if (top.length) lines.push('Rules that answered most (messages)', ...top.map((u) => `  ${String(u.messages).padStart(5)}  ${u.rule}`), '');

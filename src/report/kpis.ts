@@ -7,6 +7,8 @@ import { foldText } from '../playbook/compiled.js';
 export const CONVERSION_WINDOW_DAYS = 3;
 /** Messages the bot did not understand, most frequent first: this many are listed. */
 export const TOP_NOT_UNDERSTOOD = 10;
+/** Items listed as most ordered. */
+export const TOP_ITEMS = 5;
 const DAY_MS = 86_400_000;
 
 export interface Reception {
@@ -123,6 +125,19 @@ export function topNotUnderstood(texts: readonly string[], limit = TOP_NOT_UNDER
   }
   return [...counts].map(([text, count]) => ({ text, count }))
     .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)).slice(0, limit);
+}
+
+/** Items by how many orders placed in the period carry them (热销, domain.md §9), most first. */
+export function topItems(orders: readonly { items: readonly { title: string; qty: number }[] }[], limit = TOP_ITEMS): { title: string; orders: number; qty: number }[] {
+  const byTitle = new Map<string, { orders: number; qty: number }>();
+  for (const o of orders) {
+    for (const i of o.items) {
+      const t = byTitle.get(i.title) ?? { orders: 0, qty: 0 };
+      byTitle.set(i.title, { orders: t.orders + 1, qty: t.qty + i.qty });
+    }
+  }
+  return [...byTitle].map(([title, t]) => ({ title, ...t }))
+    .sort((a, b) => b.orders - a.orders || b.qty - a.qty || a.title.localeCompare(b.title)).slice(0, limit);
 }
 
 /** Rules by how many customer messages they answered (fallback aside), most first. */

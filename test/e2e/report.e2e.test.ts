@@ -57,11 +57,11 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect((await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(e.body), headers: e.headers })).status).toBe(200);
     await settle();
   }
-  async function order(type: string, id: string, user: string, time: string) {
+  async function order(type: string, id: string, user: string, time: string, items = [{ title: '纯棉T恤', qty: 1, price: 99 }]) {
     clock = local(time);
     const body = JSON.stringify({
       id: `${id}-${type}`, type, occurredAt: new Date(clock).toISOString(),
-      order: { id, customer: { channel: 'feishu', userId: user }, items: [{ title: '纯棉T恤', qty: 1, price: 99 }], total: 99 },
+      order: { id, customer: { channel: 'feishu', userId: user }, items, total: 99 },
     });
     const ts = String(Math.floor(clock / 1000));
     const res = await fetch(`${svc.url}/events/orders/acme`, {
@@ -98,6 +98,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     await order('order.created', 'O2', 'ou_d', '11:00:00'); // ou_d never wrote: not an inquiry
     clock = local('11:31:00');
     await settle(); // 催付 for O2, which stays unpaid
+    await order('order.paid', 'O3', 'ou_d', '11:40:00', [{ title: '亚麻衬衫', qty: 2, price: 159 }]); // paid at once: no 催付
     expect(fake.delivered.filter((d) => d.text.includes('纯棉T恤')).map((d) => d.receiveId)).toEqual(['ou_a', 'ou_d']);
 
     expect(await report(['--json'])).toBe(0);
@@ -108,6 +109,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(r.conversion).toEqual({ inquirers: 4, ordered: 1, paid: 1, windowDays: 3 });
     expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒', '催付-关闭前提醒'], ordersReminded: 2, paidAfter: 1 });
     expect(r.undelivered).toEqual({ dead: 0, skipped: 0 });
+    expect(r.orders).toEqual({ placed: 3, topItems: [{ title: '纯棉T恤', orders: 2, qty: 2 }, { title: '亚麻衬衫', orders: 1, qty: 2 }] });
     expect(r.notUnderstood).toEqual([{ text: '火星能送吗', count: 2 }, { text: '你们老板养猫吗', count: 1 }]);
     const rules = r.rules as { used: { rule: string; messages: number }[]; unused: string[] };
     expect(rules.used).toEqual([{ rule: '新客户问候', messages: 2 }, { rule: '转人工-工作时间', messages: 1 }]);
@@ -120,6 +122,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(out).toMatch(/first response \(首次响应\) +median under 0\.1 s, 90% within 2\.0 s/);
     expect(out).toMatch(/ordered 1 of 4 \(25%\), paid 1 \(25%\)/);
     expect(out).toMatch(/orders reminded 2, paid after the reminder 1 \(50%\)/);
+    expect(out).toMatch(/Orders placed: 3; most ordered:\n {6}2 {2}纯棉T恤\n {6}1 {2}亚麻衬衫 \(2 pieces\)\n/);
     expect(out).toMatch(/Rules that answered most \(messages\)\n {6}2 {2}新客户问候\n {6}1 {2}转人工-工作时间\n/);
     expect(out).not.toMatch(/answered nothing/); // seven messages are too few to judge a rule by
     expect(out).toMatch(/\n {5}2× {2}火星能送吗\n {5}1× {2}你们老板养猫吗\n/);
