@@ -109,7 +109,8 @@ export function formatReport(r: ShopReport): string {
   if (r.rules.unused?.length && r.reception.messages >= UNUSED_RULES_AFTER) {
     lines.push(`Rules that answered nothing in this period (${r.rules.unused.length}): ${r.rules.unused.join(', ')}`, '');
   }
-  if (r.notUnderstood.length === 0) lines.push('Not understood: nothing — every message met a rule');
+  if (r.reception.messages === 0) lines.push('Not understood: no customer messages in this period');
+  else if (r.notUnderstood.length === 0) lines.push('Not understood: nothing — every message met a rule');
   else {
     lines.push('Not understood, most asked (worth a quick reply in playbooks/quick-replies.yml):',
       ...r.notUnderstood.map((n) => `  ${String(n.count).padStart(4)}×  ${n.text}`));

@@ -130,7 +130,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     out = '';
     expect(await report(['--from', '2026-11-28'], local('09:00:00', 28))).toBe(0); // the next day: nothing yet
     expect(out).toMatch(/customers who wrote \(询单人数\) +0/);
-    expect(out).toMatch(/Not understood: nothing/);
+    expect(out).toMatch(/Not understood: no customer messages in this period/);
   });
 
   it('names the flag when the period is unusable', async () => {
