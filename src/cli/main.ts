@@ -37,9 +37,10 @@ Usage:
                                     staff alerts and which robots got them
   xiaoer alerts retry --shop ID [ALERT_ID ...]
                                     send failed alerts again (after fixing a robot)
-  xiaoer report --shop ID [--days N | --from DATE [--to DATE]] [--json]
+  xiaoer report [--shop ID] [--days N | --from DATE [--to DATE]] [--json]
                                     reception, response times, 询单转化率, 催付 results and
-                                    the questions the bot did not understand (default: 7 days)
+                                    the questions the bot did not understand (default: 7 days;
+                                    without --shop, every shop)
   xiaoer jobs list [--shop ID] [--json]
                                     pending follow-ups: due time, rule, customer, order
   xiaoer notify --shop ID --rule RULE --tag TAG

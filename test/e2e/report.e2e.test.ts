@@ -128,6 +128,12 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(out).toMatch(/\n {5}2× {2}火星能送吗\n {5}1× {2}你们老板养猫吗\n/);
 
     out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+    expect(await runReport(['--json'], local('12:00:00'))).toBe(0); // no --shop: every shop, as a list
+    vi.restoreAllMocks();
+    expect((JSON.parse(out) as { shop: { id: string } }[]).map((x) => x.shop.id)).toEqual(['acme']);
+
+    out = '';
     expect(await report(['--from', '2026-11-28'], local('09:00:00', 28))).toBe(0); // the next day: nothing yet
     expect(out).toMatch(/customers who wrote \(询单人数\) +0/);
     expect(out).toMatch(/Not understood: no customer messages in this period/);
