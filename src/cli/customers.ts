@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
-import { ensureCustomer, findCustomer, setTier, updateTags } from '../db/customers.js';
+import { customersWithTag, ensureCustomer, findCustomer, setTier, updateTags } from '../db/customers.js';
 import type { Customer } from '../db/customers.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { CHANNEL_NAMES } from '../playbook/schema.js';
 
-const USAGE = `usage: xiaoer customers show  --shop ID --channel CHANNEL --user USER_ID [--json]
+const USAGE = `usage: xiaoer customers list  --shop ID --tag TAG [--json]
+       xiaoer customers show  --shop ID --channel CHANNEL --user USER_ID [--json]
        xiaoer customers tag   --shop ID --channel CHANNEL --user USER_ID TAG...
        xiaoer customers untag --shop ID --channel CHANNEL --user USER_ID TAG...
        xiaoer customers tier  --shop ID --channel CHANNEL --user USER_ID (TIER | --clear)
@@ -23,7 +24,7 @@ export async function runCustomers(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true, strict: true,
     options: {
-      shop: { type: 'string', short: 's' }, channel: { type: 'string' }, user: { type: 'string' },
+      shop: { type: 'string', short: 's' }, channel: { type: 'string' }, user: { type: 'string' }, tag: { type: 'string' },
       clear: { type: 'boolean' }, json: { type: 'boolean' },
     },
   });
@@ -38,6 +39,12 @@ export async function runCustomers(args: string[]): Promise<number> {
   const handle = openDb(env.databaseUrl);
   try {
     await migrateToLatest(handle.db);
+    if (sub === 'list') {
+      const found = await customersWithTag(handle.db, who.shopId, values.tag!);
+      if (values.json) process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+      else process.stdout.write(found.length ? found.map(describe).join('') : `no customer in shop ${who.shopId} is tagged ${values.tag}\n`);
+      return 0;
+    }
     if (sub === 'show') {
       const c = await findCustomer(handle.db, who.shopId, who.channel, who.platformUserId);
       if (!c) {
@@ -63,8 +70,9 @@ export async function runCustomers(args: string[]): Promise<number> {
   }
 }
 
-function check(sub: string | undefined, v: { shop?: string; channel?: string; user?: string; clear?: boolean }, labels: string[]): string | null {
-  if (!['show', 'tag', 'untag', 'tier'].includes(sub ?? '')) return sub ? `unknown subcommand "${sub}"` : 'which subcommand?';
+function check(sub: string | undefined, v: { shop?: string; channel?: string; user?: string; tag?: string; clear?: boolean }, labels: string[]): string | null {
+  if (!['list', 'show', 'tag', 'untag', 'tier'].includes(sub ?? '')) return sub ? `unknown subcommand "${sub}"` : 'which subcommand?';
+  if (sub === 'list') return v.shop && v.tag ? null : '--shop and --tag are needed';
   if (!v.shop || !v.channel || !v.user) return '--shop, --channel and --user are all needed';
   if (!(CHANNEL_NAMES as readonly string[]).includes(v.channel)) return `--channel must be one of ${CHANNEL_NAMES.join(', ')} (got "${v.channel}")`;
   if ((sub === 'tag' || sub === 'untag') && labels.length === 0) return `name the tags to ${sub}`;

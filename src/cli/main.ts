@@ -31,7 +31,7 @@ Usage:
                                     give a conversation back to the bot
   xiaoer orders import FILE.jsonl --shop ID
                                     backfill orders from past events (no messages are sent)
-  xiaoer customers show|tag|untag|tier --shop ID --channel C --user U [...]
+  xiaoer customers list --shop ID --tag TAG | show|tag|untag|tier --shop ID --channel C --user U [...]
                                     a customer's tags (黑名单, 老客户) and membership tier
   xiaoer alerts list [--shop ID] [--state pending|sent|failed] [--limit N] [--json]
                                     staff alerts and which robots got them

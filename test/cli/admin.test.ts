@@ -111,7 +111,13 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(err).toMatch(/no customer feishu:ou_vip in shop acme/);
     expect(await main(['customers', 'tag', ...who, '黑名单', '老客户', '黑名单'])).toBe(0); // a customer not met yet: created
     expect(out).toMatch(/tier \(none\) · tags 黑名单, 老客户/);
+    out = '';
+    expect(await main(['customers', 'list', '--shop', 'acme', '--tag', '黑名单'])).toBe(0);
+    expect(out).toMatch(/^feishu:ou_vip\n {2}tier \(none\) · tags 黑名单, 老客户\n/);
     expect(await main(['customers', 'untag', ...who, '黑名单'])).toBe(0);
+    out = '';
+    expect(await main(['customers', 'list', '--shop', 'acme', '--tag', '黑名单'])).toBe(0);
+    expect(out).toBe('no customer in shop acme is tagged 黑名单\n');
     expect(await main(['customers', 'tier', ...who, 'vip'])).toBe(0);
     out = '';
     expect(await main(['customers', 'show', ...who, '--json'])).toBe(0);
