@@ -43,8 +43,9 @@ Usage:
                                     without --shop, every shop)
   xiaoer jobs list [--shop ID] [--json]
                                     pending follow-ups: due time, rule, customer, order
-  xiaoer notify --shop ID --rule RULE --tag TAG
+  xiaoer notify --shop ID --rule RULE (--tag TAG | --orders O1,O2 | --orders-file FILE)
                                     send a follow-up rule to every customer with a tag (到货通知)
+                                    or to the customers of these orders (发货延迟致歉)
   xiaoer migrate [--down]           apply database migrations (or revert the last one)
 `;
 
