@@ -4,6 +4,8 @@ import type { Period } from '../db/report.js';
 const DAY_MS = 86_400_000;
 /** `--days` longer than this is almost certainly a typo (and would read years of rows). */
 export const MAX_REPORT_DAYS = 366;
+/** A week, when neither `--days` nor `--from` is given. */
+export const DEFAULT_REPORT_DAYS = 7;
 
 export interface ReportPeriod extends Period {
   /** Shop-local dates, inclusive, for the heading. */
@@ -20,7 +22,7 @@ export function reportPeriod(o: { days?: string; from?: string; to?: string }, t
   const today = localTime(now, tz);
   const todayStart = localDayStart(now, today);
   if (o.from === undefined && o.to === undefined) {
-    const days = o.days === undefined ? 7 : Number(o.days);
+    const days = o.days === undefined ? DEFAULT_REPORT_DAYS : Number(o.days);
     if (!Number.isInteger(days) || days < 1 || days > MAX_REPORT_DAYS) throw new Error(`--days must be a whole number from 1 to ${MAX_REPORT_DAYS} (got "${o.days}")`);
     const from = todayStart - (days - 1) * DAY_MS;
     return { from, to: now, fromDay: localTime(from, tz).day, toDay: today.day };
