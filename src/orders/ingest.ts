@@ -100,8 +100,13 @@ export async function runProactive(
   const d = decide({
     shop, playbook, message: { text: said, kind: 'event', channel: subject.channel as Channel, event: trigger.event },
     ...(trigger.rule ? { scheduledRule: trigger.rule } : {}),
-    // Only an unpaid order can be chased; only then is "paid another one since" worth a lookup.
-    ...(order ? { order: { ...orderView(order), paidElsewhere: order.state === 'created' && await paidAnotherSince(trx, order) } } : {}),
+    // "Paid another one since" is looked up only for an unpaid order, and only when a rule for this event asks.
+    ...(order ? {
+      order: {
+        ...orderView(order),
+        paidElsewhere: order.state === 'created' && asksPaidElsewhere(playbook, trigger.event) && await paidAnotherSince(trx, order),
+      },
+    } : {}),
     customer: { name: customer.name, firstSeenAt: Math.min(customer.firstSeenAt, now - 86_400_000), tags: customer.tags, tier: customer.tier },
     conversation: { isNew: false }, state: conversation.state, now: new Date(now), random,
   });
@@ -131,4 +136,8 @@ export async function runProactive(
   }
   await saveConversationState(trx, conversation.id, d.state, d.fired.at(-1) ?? null, now, d.handoff ? now : undefined);
   return { fired: d.fired, queued, decision: d };
+}
+
+function asksPaidElsewhere(playbook: CompiledPlaybook, event: string): boolean {
+  return playbook.rules.some((r) => r.paidElsewhere !== undefined && r.event === event);
 }
