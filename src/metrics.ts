@@ -41,26 +41,23 @@ export function createMetrics(sources: MetricSources): Metrics {
       name: 'xiaoer_alerts_total', help: 'Staff alert deliveries by robot (wecom, feishu) and outcome (sent, failed, deferred)',
       labelNames: ['robot', 'outcome'], registers: [registry],
     }),
-    outboxDepth: new Gauge({
-      name: 'xiaoer_outbox_messages', help: 'Outbox rows by state (pending, sending, sent, dead, skipped)',
-      labelNames: ['state'], registers: [registry],
-      async collect() {
-        const counts = await sources.outboxCounts();
-        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-      },
-    }),
+    outboxDepth: stateGauge(registry, 'xiaoer_outbox_messages', 'Outbox rows by state (pending, sending, sent, dead, skipped)', sources.outboxCounts),
     messages: new Counter({
       name: 'xiaoer_messages_total',
       help: 'Customer messages by shop and what the bot did: answered (a rule), fallback (not understood), handoff (to a person now), silent (a person has it), no_reply, duplicate',
       labelNames: ['shop', 'outcome'], registers: [registry],
     }),
-    alertsOpen: new Gauge({
-      name: 'xiaoer_alerts_undelivered', help: 'Staff alerts not delivered, by state (pending: still being tried; failed: given up, see xiaoer alerts list)',
-      labelNames: ['state'], registers: [registry],
-      async collect() {
-        const counts = await sources.openAlertCounts();
-        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-      },
-    }),
+    alertsOpen: stateGauge(registry, 'xiaoer_alerts_undelivered',
+      'Staff alerts not delivered, by state (pending: still being tried; failed: given up, see xiaoer alerts list)', sources.openAlertCounts),
   };
+}
+
+/** A gauge of rows by state, counted from the database at each scrape. */
+function stateGauge(registry: Registry, name: string, help: string, counts: () => Promise<Record<string, number>>): Gauge<'state'> {
+  return new Gauge({
+    name, help, labelNames: ['state'], registers: [registry],
+    async collect() {
+      for (const [state, n] of Object.entries(await counts())) this.set({ state }, n);
+    },
+  });
 }
