@@ -38,6 +38,7 @@ export interface OrderFact {
   at: number;
   customerChannel: string;
   customerUserId: string;
+  items: { title: string; qty: number }[];
 }
 
 export interface Period {
@@ -76,15 +77,16 @@ export async function proactiveSent(db: Kysely<Database>, shopId: string, p: Per
   return rows.map((r) => ({ orderId: r.order_id, rule: r.rule, sentAt: Number(r.updated_at) }));
 }
 
-/** Order events that happened from `since` on (applied ones), with the order's customer. */
+/** Order events that happened from `since` on (applied ones), with the order's customer and items. */
 export async function orderEventsSince(db: Kysely<Database>, shopId: string, since: number): Promise<OrderFact[]> {
   const rows = await db.selectFrom('order_events as e')
     .innerJoin('orders as o', (j) => j.onRef('o.shop_id', '=', 'e.shop_id').onRef('o.order_id', '=', 'e.order_id'))
-    .select(['e.order_id', 'e.type', 'e.occurred_at', 'o.customer_channel', 'o.customer_user_id'])
+    .select(['e.order_id', 'e.type', 'e.occurred_at', 'o.customer_channel', 'o.customer_user_id', 'o.data'])
     .where('e.shop_id', '=', shopId).where('e.outcome', '=', 'applied').where('e.occurred_at', '>=', since)
     .execute();
   return rows.map((r) => ({
     orderId: r.order_id, type: r.type, at: Number(r.occurred_at), customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
+    items: (JSON.parse(r.data) as { items: OrderFact['items'] }).items,
   }));
 }
 
@@ -104,19 +106,6 @@ const IDS_PER_QUERY = 500;
 
 export function identityKey(channel: string, userId: string): string {
   return `${channel}\0${userId}`;
-}
-
-/** Orders placed in the period (their first order.created or order.paid event falls in it), with their items. */
-export async function ordersPlaced(db: Kysely<Database>, shopId: string, p: Period): Promise<{ orderId: string; items: { title: string; qty: number }[] }[]> {
-  const rows = await db.selectFrom('order_events as e')
-    .innerJoin('orders as o', (j) => j.onRef('o.shop_id', '=', 'e.shop_id').onRef('o.order_id', '=', 'e.order_id'))
-    .select(['o.order_id', 'o.data'])
-    .where('e.shop_id', '=', shopId).where('e.outcome', '=', 'applied').where('e.type', 'in', ['order.created', 'order.paid'])
-    .where('e.occurred_at', '>=', p.from).where('e.occurred_at', '<', p.to)
-    .execute();
-  const byId = new Map<string, { title: string; qty: number }[]>();
-  for (const r of rows) byId.set(r.order_id, (JSON.parse(r.data) as { items: { title: string; qty: number }[] }).items);
-  return [...byId].map(([orderId, items]) => ({ orderId, items }));
 }
 
 export async function handoffsStarted(db: Kysely<Database>, shopId: string, p: Period): Promise<number> {

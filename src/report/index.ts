@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import {
-  customerIdentities, handoffsStarted, inboundMessages, orderEventsSince, ordersPlaced, proactiveSent, replies, undelivered,
+  customerIdentities, handoffsStarted, inboundMessages, orderEventsSince, proactiveSent, replies, undelivered,
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
-import { conversion, CONVERSION_WINDOW_DAYS, latency, paymentReminders, reception, ruleUse, topItems, topNotUnderstood } from './kpis.js';
+import { conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, topItems, topNotUnderstood } from './kpis.js';
 import type { Conversion, Latency, PaymentReminders, Reception } from './kpis.js';
 import type { ReportPeriod } from './period.js';
 
@@ -48,10 +48,11 @@ function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: s
 }
 
 export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod): Promise<ShopReport> {
-  const [inbound, answered, proactive, orders, handoffs, lost, placed] = await Promise.all([
+  const [inbound, answered, proactive, orders, handoffs, lost] = await Promise.all([
     inboundMessages(db, shop.id, p), replies(db, shop.id, p), proactiveSent(db, shop.id, p),
-    orderEventsSince(db, shop.id, p.from), handoffsStarted(db, shop.id, p), undelivered(db, shop.id, p), ordersPlaced(db, shop.id, p),
+    orderEventsSince(db, shop.id, p.from), handoffsStarted(db, shop.id, p), undelivered(db, shop.id, p),
   ]);
+  const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
   const { notUnderstoodTexts, ...counts } = reception(inbound, answered);
   const used = ruleUse(answered);

@@ -1,5 +1,5 @@
 import { identityKey } from '../db/report.js';
-import type { InboundFact, OrderFact, ProactiveFact, ReplyFact } from '../db/report.js';
+import type { InboundFact, OrderFact, Period, ProactiveFact, ReplyFact } from '../db/report.js';
 import { FALLBACK_RULE } from '../engine/decide.js';
 import { foldText } from '../playbook/compiled.js';
 
@@ -125,6 +125,15 @@ export function topNotUnderstood(texts: readonly string[], limit = TOP_NOT_UNDER
   }
   return [...counts].map(([text, count]) => ({ text, count }))
     .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)).slice(0, limit);
+}
+
+/** Orders placed in the period: an order.created or order.paid event of theirs falls in it (each order once). */
+export function ordersPlaced(orders: readonly OrderFact[], p: Period): OrderFact[] {
+  const byId = new Map<string, OrderFact>();
+  for (const o of orders) {
+    if ((o.type === 'order.created' || o.type === 'order.paid') && o.at >= p.from && o.at < p.to) byId.set(o.orderId, o);
+  }
+  return [...byId.values()];
 }
 
 /** Items by how many orders placed in the period carry them (热销, domain.md §9), most first. */
