@@ -8,7 +8,9 @@ export type ErrorCode =
   | 'PLAYBOOK_INVALID'
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'RATE_LIMITED'
   | 'PLATFORM_API'
   | 'DB'
   | 'INTERNAL';
@@ -49,11 +51,18 @@ export class ValidationError extends XiaoerError {
 
 /** Bad input from a caller: becomes an HTTP 4xx with `reason`, never a 5xx. */
 export class RequestError extends XiaoerError {
-  readonly status: 400 | 401 | 404 | 413 | 415;
-  constructor(status: 400 | 401 | 404 | 413 | 415, reason: string, options?: { cause?: unknown }) {
-    const code = status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
-    super(code, reason, options);
+  readonly status: RequestStatus;
+  /** Response headers the refusal needs (WWW-Authenticate on a 401 that should prompt for a password). */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(status: RequestStatus, reason: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+    super(CODES[status], reason, options);
     this.status = status;
+    this.headers = options?.headers ?? {};
     this.name = 'RequestError';
   }
 }
+
+export type RequestStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429;
+const CODES: Record<RequestStatus, ErrorCode> = {
+  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'BAD_REQUEST', 415: 'BAD_REQUEST', 429: 'RATE_LIMITED',
+};

@@ -168,6 +168,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     pullKf: (shop, cfg, token) => void kf.pull(shop.id, cfg, token),
     onCommitted: wake,
+    desk: { playbooks, batcher },
   });
 
   const watcher = opts.watch === false ? null : watchPlaybooks(config.shops, playbooks, log, (shopId, problems) => {

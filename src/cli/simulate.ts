@@ -9,6 +9,16 @@ interface Reply {
   response?: string;
 }
 
+/** How often an open chat asks for messages sent to it later (staff replies from the desk, follow-ups). */
+export const SIMULATE_POLL_MS = 2_000;
+
+interface Later {
+  text: string | null;
+  from: 'staff' | 'bot';
+  staff?: string;
+  rule?: string | null;
+}
+
 /**
  * Chats with a shop's bot through the running service's local channel: the same engine,
  * store and playbooks as a real customer message. Lines come from the terminal or a pipe.
@@ -37,7 +47,24 @@ export async function runSimulate(args: string[]): Promise<number> {
   const interactive = process.stdin.isTTY === true;
   if (interactive) process.stdout.write(`Chatting with shop "${values.shop}" as ${user} via ${endpoint}. Ctrl-D to quit.\n`);
 
+  const inbox = `${endpoint}/messages?user=${encodeURIComponent(user)}`;
+  let cursor = (await poll(inbox, undefined, values.token))?.cursor;
+  // Created after every await: readline starts reading at once, and lines read before the loop below is iterating are lost.
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, prompt: '你: ' });
+  /** Prints what reached this customer since the last look; a failed look is tried again next time. */
+  const collect = async () => {
+    if (cursor === undefined) return;
+    const got = await poll(inbox, cursor, values.token);
+    if (!got || got.messages.length === 0) return;
+    cursor = got.cursor;
+    for (const m of got.messages) {
+      process.stdout.write(`${m.from === 'staff' ? `店员 ${m.staff ?? ''}` : '小二（跟进）'}: ${m.text ?? ''}\n`);
+      if (why && m.from === 'bot' && m.rule) process.stdout.write(`      ↳ rule: ${m.rule}\n`);
+    }
+    if (interactive) rl.prompt(true);
+  };
+  const timer = interactive ? setInterval(() => void collect(), SIMULATE_POLL_MS) : null;
+  rl.on('close', () => timer && clearInterval(timer));
   if (interactive) rl.prompt();
   for await (const line of rl) {
     const text = line.trim();
@@ -53,10 +80,22 @@ export async function runSimulate(args: string[]): Promise<number> {
         if (why && r.rule) process.stdout.write(`      ↳ rule: ${r.rule} · response: ${r.response}\n`);
       }
       if (outcome.replies.length === 0) process.stdout.write('小二: (no reply)\n');
+      await collect();
     }
     if (interactive) rl.prompt();
   }
   return 0;
+}
+
+async function poll(url: string, after: number | undefined, token?: string): Promise<{ messages: Later[]; cursor: number } | null> {
+  try {
+    const res = await axios.get<{ messages: Later[]; cursor: number }>(after === undefined ? url : `${url}&after=${after}`, {
+      validateStatus: () => true, timeout: 10_000, headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
+    return res.status === 200 ? res.data : null;
+  } catch {
+    return null; // the service is restarting or gone: the chat itself reports that on the next line
+  }
 }
 
 async function say(endpoint: string, user: string, text: string, token?: string): Promise<{ ok: true; replies: Reply[] } | { ok: false; error: string }> {

@@ -49,6 +49,13 @@ export const shopSchema = z.strictObject({
   gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).default([]),
   channels: channelsSchema.refine((c) => Object.keys(c).length > 0, 'a shop needs at least one channel'),
   alerts: alertsSchema.default({}),
+  /**
+   * The staff desk at /desk/<shop> (人工接待台): staff sign in with their own name and this
+   * password, see the conversations handed to a person and reply to customers through the bot.
+   */
+  desk: z.strictObject({
+    password: z.string().min(12, 'use at least 12 characters: the desk can write to every customer of the shop'),
+  }).optional(),
   /** Signs POST /events/orders/<shop> (X-Xiaoer-Signature: sha256=HMAC(secret, timestamp + "." + body)). */
   orderWebhookSecret: z.string().min(16, 'use at least 16 random characters').optional(),
   /** Never spam (domain.md §4, §11): quiet hours, caps and what an opt-out stops. */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { STAFF_RULE } from './desk.js';
 import type { Database } from './schema.js';
 
 /**
@@ -59,6 +60,7 @@ export async function replies(db: Kysely<Database>, shopId: string, p: Period): 
   const rows = await db.selectFrom('messages as m').innerJoin('outbox as o', 'o.message_id', 'm.id')
     .select(['m.conversation_id', 'm.created_at', 'm.rule', 'o.state', 'o.updated_at'])
     .where('m.shop_id', '=', shopId).where('m.direction', '=', 'out').where('o.proactive', '=', 0)
+    .where('m.rule', '!=', STAFF_RULE) // the bot's replies; a person's are counted apart (staffReplies)
     .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
     .execute();
   return rows.map((r) => ({
@@ -113,6 +115,15 @@ export async function handoffsStarted(db: Kysely<Database>, shopId: string, p: P
     .where('shop_id', '=', shopId).where('handed_off_at', '>=', p.from).where('handed_off_at', '<', p.to)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/** Replies staff wrote at the desk during the period, and how many staff wrote them. */
+export async function staffReplies(db: Kysely<Database>, shopId: string, p: Period): Promise<{ replies: number; staff: number }> {
+  const rows = await db.selectFrom('messages').select(['response', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('shop_id', '=', shopId).where('direction', '=', 'out').where('rule', '=', STAFF_RULE)
+    .where('created_at', '>=', p.from).where('created_at', '<', p.to)
+    .groupBy('response').execute();
+  return { replies: rows.reduce((n, r) => n + Number(r.n), 0), staff: rows.length };
 }
 
 /** Replies and follow-ups that ended undelivered during the period, by state (dead, skipped). */

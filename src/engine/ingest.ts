@@ -25,7 +25,8 @@ export interface IngestResult {
 }
 
 export interface IngestDeps {
-  shop: DecideInput['shop'];
+  /** `desk`: where the handoff alert sends staff to reply (the staff desk when the shop has one). */
+  shop: DecideInput['shop'] & { desk?: object };
   playbook: CompiledPlaybook;
   random: () => number;
 }
@@ -86,7 +87,9 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     if (d.handoff) {
       await insertAlert(trx, {
         ...base, kind: 'handoff', rule: d.handoff.rule,
-        text: `转人工：顾客 ${who} 需要人工接待（${d.handoff.reason}）。请尽快在${msg.channel}回复；机器人已在此会话静默，处理完可运行 xiaoer handoff release --shop ${msg.shopId} "${msg.conversationKey}"。`,
+        text: deps.shop.desk
+          ? `转人工：顾客 ${who} 需要人工接待（${d.handoff.reason}）。请尽快在接待台 /desk/${msg.shopId} 回复；机器人已在此会话静默，处理完点“交还机器人”。`
+          : `转人工：顾客 ${who} 需要人工接待（${d.handoff.reason}）。请尽快在${msg.channel}回复；机器人已在此会话静默，处理完可运行 xiaoer handoff release --shop ${msg.shopId} "${msg.conversationKey}"。`,
       });
     }
     for (const a of d.alerts) await insertAlert(trx, { ...base, kind: 'rule', rule: a.rule, text: `${a.text}（顾客 ${who}）` });

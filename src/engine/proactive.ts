@@ -94,7 +94,7 @@ export async function deliverProactive(
 }
 
 /** What a proactive send needs to know about where to send (no chat or session to answer in). */
-function proactiveContext(shop: ShopConfig, channel: Channel): Record<string, unknown> {
+export function proactiveContext(shop: ShopConfig, channel: Channel): Record<string, unknown> {
   if (channel === 'wecomKf' && shop.channels.wecomKf) return { openKfId: shop.channels.wecomKf.openKfId };
   return {};
 }

@@ -4,6 +4,9 @@ import type { Db } from '../db/index.js';
 import { ping } from '../db/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { mountDesk } from './desk.js';
+import type { DeskDeps } from './desk.js';
+import { mountLocalInbox } from './local-inbox.js';
 import { mountOrderEvents } from './orders.js';
 import type { OrderRouteDeps } from './orders.js';
 import { mountWebhooks } from './webhooks.js';
@@ -11,6 +14,7 @@ import type { WebhookDeps } from './webhooks.js';
 
 export interface HttpDeps extends WebhookDeps {
   ingestOrder: OrderRouteDeps['ingest'];
+  desk: Pick<DeskDeps, 'playbooks' | 'batcher'>;
   db: Db;
   log: Logger;
   metrics: Metrics;
@@ -41,7 +45,9 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ctx.type = deps.metrics.registry.contentType;
     ctx.body = await deps.metrics.registry.metrics();
   });
+  mountLocalInbox(router, deps);
   mountWebhooks(router, deps);
+  mountDesk(router, { ...deps, ...deps.desk, onQueued: deps.onCommitted });
   mountOrderEvents(router, { ...deps, ingest: deps.ingestOrder });
   app.use(router.routes());
   app.use(router.allowedMethods());

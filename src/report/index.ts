@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import {
-  customerIdentities, handoffsStarted, inboundMessages, orderEventsSince, proactiveSent, replies, undelivered,
+  customerIdentities, handoffsStarted, inboundMessages, orderEventsSince, proactiveSent, replies, staffReplies, undelivered,
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
@@ -18,7 +18,7 @@ const UNUSED_RULES_AFTER = 50;
 export interface ShopReport {
   shop: { id: string; name: string; timezone: string };
   period: { from: string; to: string };
-  reception: Reception & { handoffs: number };
+  reception: Reception & { handoffs: number; staffReplies: { replies: number; staff: number } };
   responseMs: { first: Latency; all: Latency };
   conversion: Conversion & { windowDays: number };
   /** null when the playbooks did not load (the rules that remind unpaid orders are read from them). */
@@ -48,9 +48,9 @@ function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: s
 }
 
 export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod): Promise<ShopReport> {
-  const [inbound, answered, proactive, orders, handoffs, lost] = await Promise.all([
+  const [inbound, answered, proactive, orders, handoffs, lost, byStaff] = await Promise.all([
     inboundMessages(db, shop.id, p), replies(db, shop.id, p), proactiveSent(db, shop.id, p),
-    orderEventsSince(db, shop.id, p.from), handoffsStarted(db, shop.id, p), undelivered(db, shop.id, p),
+    orderEventsSince(db, shop.id, p.from), handoffsStarted(db, shop.id, p), undelivered(db, shop.id, p), staffReplies(db, shop.id, p),
   ]);
   const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
@@ -59,7 +59,7 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
   return {
     shop: { id: shop.id, name: shop.name, timezone: shop.timezone },
     period: { from: p.fromDay, to: p.toDay },
-    reception: { ...counts, handoffs },
+    reception: { ...counts, handoffs, staffReplies: byStaff },
     responseMs: latency(inbound, answered),
     conversion: { ...conversion(inbound, identities, orders), windowDays: CONVERSION_WINDOW_DAYS },
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
@@ -86,6 +86,7 @@ export function formatReport(r: ShopReport): string {
     `  not understood (fallback reply)       ${rc.notUnderstood}`,
     `  no bot reply (a person has it, or a silent rule)  ${rc.noReply}`,
     `  handed to a person (转人工)           ${rc.handoffs}`,
+    `  replies written at the staff desk     ${rc.staffReplies.replies}${rc.staffReplies.replies ? ` (by ${rc.staffReplies.staff} staff)` : ''}`,
     '',
     'Response time (customer message → platform took the bot\'s reply)',
     `  first response (首次响应)   ${lat(r.responseMs.first)}`,

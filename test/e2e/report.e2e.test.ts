@@ -31,7 +31,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     fake.reset();
     clock = local('10:00:00');
     db = await freshDatabaseUrl(dialect, join(mkdtempSync(join(tmpdir(), 'xiaoer-report-')), 'x.db'));
-    configFile = writeConfig({ extra: `    orderWebhookSecret: ${SECRET}\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
+    configFile = writeConfig({ extra: `    orderWebhookSecret: ${SECRET}\n    desk: { password: desk-password-0123 }\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
     svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile });
     out = '';
     err = '';
@@ -92,6 +92,14 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     await order('order.created', 'O1', 'ou_a', '10:05:00');
     await says('ou_b', '转人工', '10:06:00');
     await says('ou_b', '在吗', '10:07:00'); // a person has the conversation: the bot stays silent
+    // …and answers from the desk in the same millisecond: a person's reply, not the bot's answer to 在吗.
+    const conv = await svc.service.db.db.selectFrom('conversations').select('id').where('key', '=', 'feishu:oc_ou_b:ou_b').executeTakeFirstOrThrow();
+    const staff = await fetch(`${svc.url}/desk/acme/api/conversations/${conv.id}/reply`, {
+      method: 'POST', body: JSON.stringify({ text: '亲，我在的' }),
+      headers: { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}`, 'content-type': 'application/json', 'x-xiaoer-desk': '1' },
+    });
+    expect(staff.status).toBe(202);
+    await settle();
     clock = local('10:40:00');
     await settle(); // 催付 for O1
     await order('order.paid', 'O1', 'ou_a', '11:00:00');
@@ -104,7 +112,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(await report(['--json'])).toBe(0);
     const r = JSON.parse(out) as Record<string, unknown>;
     expect(r.period).toEqual({ from: '2026-11-21', to: '2026-11-27' });
-    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, notUnderstood: 3, noReply: 1, handoffs: 1 });
+    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, notUnderstood: 3, noReply: 1, handoffs: 1, staffReplies: { replies: 1, staff: 1 } });
     expect(r.responseMs).toMatchObject({ first: { replies: 4, median: 0, p90: 2_000 } });
     expect(r.conversion).toEqual({ inquirers: 4, ordered: 1, paid: 1, windowDays: 3 });
     expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒', '催付-关闭前提醒'], ordersReminded: 2, paidAfter: 1 });
@@ -120,6 +128,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(await report([])).toBe(0);
     expect(out).toMatch(/^阿克米旗舰店 \(acme\) — 2026-11-21 to 2026-11-27, Asia\/Shanghai$/m);
     expect(out).toMatch(/first response \(首次响应\) +median under 0\.1 s, 90% within 2\.0 s/);
+    expect(out).toMatch(/replies written at the staff desk +1 \(by 1 staff\)/);
     expect(out).toMatch(/ordered 1 of 4 \(25%\), paid 1 \(25%\)/);
     expect(out).toMatch(/orders reminded 2, paid after the reminder 1 \(50%\)/);
     expect(out).toMatch(/Orders placed: 3; most ordered:\n {6}2 {2}纯棉T恤\n {6}1 {2}亚麻衬衫 \(2 pieces\)\n/);

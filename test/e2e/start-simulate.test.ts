@@ -61,6 +61,29 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
     expect(r.out).toMatch(/小二: .*发票/);
   });
 
+  it('a reply a person writes at the demo desk reaches the open simulate chat', async () => {
+    const chat = spawn(process.execPath, [BIN, 'simulate', '--shop', 'demo', '--user', 'e2e-desk'], { env: { ...process.env, PORT: String(port) }, cwd });
+    let out = '';
+    chat.stdout.on('data', (d) => (out += String(d)));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toMatch(re);
+    };
+    chat.stdin.write('转人工\n');
+    await waitFor(/人工/);
+    const auth = { authorization: `Basic ${Buffer.from('小李:xiaoer-demo-desk').toString('base64')}` };
+    const list = await (await fetch(`http://127.0.0.1:${port}/desk/demo/api/conversations`, { headers: auth })).json() as { conversations: { id: number; key: string }[] };
+    const conv = list.conversations.find((c) => c.key === 'local:e2e-desk:e2e-desk')!;
+    const res = await fetch(`http://127.0.0.1:${port}/desk/demo/api/conversations/${conv.id}/reply`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'x-xiaoer-desk': '1' }, body: JSON.stringify({ text: '亲，我是小李，请讲' }),
+    });
+    expect(res.status).toBe(202);
+    chat.stdin.end('好的\n');
+    await new Promise((r) => chat.once('close', r));
+    expect(out).toContain('店员 小李: 亲，我是小李，请讲');
+    expect(out).toContain('小二: (no reply)'); // the bot stays quiet while a person has the chat
+  });
+
   it('simulate says what to do when the service is not running or the shop is unknown', async () => {
     const closed = await run(['simulate', '--shop', 'demo'], { PORT: String(await freePort()), CWD: cwd }, '你好\n');
     expect(closed.code).toBe(1);

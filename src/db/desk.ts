@@ -1,0 +1,149 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { OutboundMessage } from '../types/index.js';
+import { emptyState } from './conversations.js';
+import type { ConversationState } from './conversations.js';
+import type { Database, OutboxState } from './schema.js';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+/** The rule name of a message a person wrote at the staff desk (the `response` column holds their name). */
+export const STAFF_RULE = '(staff)';
+
+/** How many conversations the desk lists at once; a shop with more people waiting has bigger problems. */
+export const DESK_LIST_LIMIT = 200;
+
+export interface DeskConversation {
+  id: number;
+  key: string;
+  channel: string;
+  customer: { id: number; userId: string; name: string | null; tags: string[]; tier: string | null };
+  handedOffAt: number | null;
+  /** A person has it (the bot is silent) until then; null when the bot answers. */
+  handoffUntil: number | null;
+  updatedAt: number;
+  last: { direction: 'in' | 'out'; text: string | null; at: number } | null;
+}
+
+export interface DeskMessage {
+  id: number;
+  direction: 'in' | 'out';
+  kind: string;
+  text: string | null;
+  /** Who wrote an out message: a rule's name, or STAFF_RULE. */
+  rule: string | null;
+  /** Staff name for STAFF_RULE, else the response name. */
+  response: string | null;
+  at: number;
+  /** Delivery of an out message: pending, sending, sent, dead, skipped; null for customer messages. */
+  delivery: OutboxState | null;
+  error: string | null;
+}
+
+function baseQuery(q: Q, shopId: string) {
+  return q.selectFrom('conversations as c').innerJoin('customers as u', 'u.id', 'c.customer_id')
+    .select(['c.id', 'c.key', 'c.handed_off_at', 'c.handoff_until', 'c.updated_at', 'u.id as customer_id', 'u.channel',
+      'u.platform_user_id', 'u.name', 'u.tags', 'u.tier'])
+    .where('c.shop_id', '=', shopId);
+}
+type BaseRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['execute']>>[number];
+
+async function withLast(q: Q, rows: BaseRow[], now: number): Promise<DeskConversation[]> {
+  const out: DeskConversation[] = [];
+  for (const r of rows) {
+    const last = await q.selectFrom('messages').select(['direction', 'text', 'created_at'])
+      .where('conversation_id', '=', Number(r.id)).where('kind', '!=', 'event').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const until = r.handoff_until == null ? null : Number(r.handoff_until);
+    out.push({
+      id: Number(r.id), key: r.key, channel: r.channel,
+      customer: { id: Number(r.customer_id), userId: r.platform_user_id, name: r.name, tags: JSON.parse(r.tags) as string[], tier: r.tier },
+      handedOffAt: r.handed_off_at == null ? null : Number(r.handed_off_at),
+      handoffUntil: until !== null && until > now ? until : null,
+      updatedAt: Number(r.updated_at),
+      last: last ? { direction: last.direction, text: last.text, at: Number(last.created_at) } : null,
+    });
+  }
+  return out;
+}
+
+/** Conversations a person has now (handoff not yet over), the longest waiting first. */
+export async function listWithPerson(q: Q, shopId: string, now: number): Promise<DeskConversation[]> {
+  const rows = await baseQuery(q, shopId).where('c.handoff_until', '>', now)
+    .orderBy('c.handed_off_at').limit(DESK_LIST_LIMIT).execute();
+  return withLast(q, rows, now);
+}
+
+/** A customer's conversations, found by their platform id (staff paste it from an alert or the platform). */
+export async function findByCustomer(q: Q, shopId: string, userId: string, now: number): Promise<DeskConversation[]> {
+  const rows = await baseQuery(q, shopId).where('u.platform_user_id', '=', userId)
+    .orderBy('c.updated_at', 'desc').limit(DESK_LIST_LIMIT).execute();
+  return withLast(q, rows, now);
+}
+
+export async function deskConversation(q: Q, shopId: string, id: number, now: number): Promise<DeskConversation | undefined> {
+  const rows = await baseQuery(q, shopId).where('c.id', '=', id).execute();
+  return (await withLast(q, rows, now))[0];
+}
+
+/** The newest `limit` messages of a conversation, oldest first, with each reply's delivery. */
+export async function deskTranscript(q: Q, conversationId: number, limit: number): Promise<DeskMessage[]> {
+  const rows = await q.selectFrom('messages as m').leftJoin('outbox as o', 'o.message_id', 'm.id')
+    .select(['m.id', 'm.direction', 'm.kind', 'm.text', 'm.rule', 'm.response', 'm.created_at', 'o.state', 'o.last_error'])
+    .where('m.conversation_id', '=', conversationId).where('m.kind', '!=', 'event')
+    .orderBy('m.id', 'desc').limit(limit).execute();
+  return rows.reverse().map((r) => ({
+    id: Number(r.id), direction: r.direction, kind: r.kind, text: r.text, rule: r.rule, response: r.response, at: Number(r.created_at),
+    delivery: r.direction === 'out' ? (r.state ?? null) : null,
+    error: r.direction === 'out' ? (r.last_error ?? null) : null,
+  }));
+}
+
+/** Where replies in this conversation go (chat, session): from the newest reply queued in it, if any. */
+export async function lastReplyContext(q: Q, conversationId: number): Promise<Record<string, unknown> | null> {
+  const row = await q.selectFrom('messages as m').innerJoin('outbox as o', 'o.message_id', 'm.id').select('o.payload')
+    .where('m.conversation_id', '=', conversationId).where('m.direction', '=', 'out').where('o.proactive', '=', 0)
+    .orderBy('m.id', 'desc').limit(1).executeTakeFirst();
+  return row ? (JSON.parse(row.payload) as OutboundMessage).replyContext : null;
+}
+
+/** A person takes the conversation until `until` (the bot stays silent), or gives it back (null). */
+export async function setHandoff(q: Q, id: number, until: number | null, at: number): Promise<void> {
+  const row = await q.selectFrom('conversations').select(['state', 'handoff_until']).where('id', '=', id).executeTakeFirstOrThrow();
+  const state: ConversationState = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: until };
+  if (until === null) state.misses = 0;
+  const already = row.handoff_until != null && Number(row.handoff_until) > at;
+  await q.updateTable('conversations')
+    .set({ state: JSON.stringify(state), handoff_until: until, updated_at: at, ...(until !== null && !already ? { handed_off_at: at } : {}) })
+    .where('id', '=', id).execute();
+}
+
+/** Messages sent to a local-channel customer after the chat answered (staff replies, follow-ups), newer than `after`. */
+export async function laterMessagesForLocal(q: Q, shopId: string, userId: string, after: number, limit: number): Promise<DeskMessage[]> {
+  const rows = await q.selectFrom('messages as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .innerJoin('customers as u', 'u.id', 'c.customer_id')
+    .innerJoin('outbox as o', 'o.message_id', 'm.id')
+    .where('c.shop_id', '=', shopId)
+    .select(['m.id', 'm.direction', 'm.kind', 'm.text', 'm.rule', 'm.response', 'm.created_at', 'o.state', 'o.last_error'])
+    .where('u.shop_id', '=', shopId).where('u.channel', '=', 'local').where('u.platform_user_id', '=', userId)
+    // Queued counts as there: the local channel's own send is a no-op, this poll is the delivery,
+    // and a cursor that skipped a row still pending would lose it.
+    .where('m.id', '>', after).where('m.direction', '=', 'out').where('o.state', 'in', ['pending', 'sending', 'sent'])
+    .where((eb) => eb.or([eb('o.proactive', '=', 1), eb('m.rule', '=', STAFF_RULE)]))
+    .orderBy('m.id').limit(limit).execute();
+  return rows.map((r) => ({
+    id: Number(r.id), direction: r.direction, kind: r.kind, text: r.text, rule: r.rule, response: r.response,
+    at: Number(r.created_at), delivery: r.state, error: r.last_error,
+  }));
+}
+
+/** The newest message id of a local-channel customer (where a web chat starts collecting). */
+export async function latestMessageIdForLocal(q: Q, shopId: string, userId: string): Promise<number> {
+  const row = await q.selectFrom('messages as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .innerJoin('customers as u', 'u.id', 'c.customer_id')
+    .select((eb) => eb.fn.max('m.id').as('id'))
+    .where('c.shop_id', '=', shopId)
+    .where('u.shop_id', '=', shopId).where('u.channel', '=', 'local').where('u.platform_user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.id == null ? 0 : Number(row.id);
+}

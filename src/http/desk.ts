@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { ShopConfig } from '../config/schema.js';
+import { customerBatchKey } from '../db/batch.js';
+import type { WriteBatcher } from '../db/batch.js';
+import { deskConversation, deskTranscript, findByCustomer, listWithPerson, setHandoff } from '../db/desk.js';
+import type { DeskConversation } from '../db/desk.js';
+import type { Db } from '../db/index.js';
+import { queueStaffReply, STAFF_MAX_TEXT_BYTES } from '../engine/staff.js';
+import { RequestError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import type { PlaybookStore } from '../playbook/store.js';
+import { createDeskAuth } from './desk-auth.js';
+import { readRawBody } from './raw-body.js';
+
+/** Messages of a conversation the desk shows: enough to read back a whole handoff. */
+export const DESK_TRANSCRIPT_MESSAGES = 100;
+/** A cross-site form cannot set this header, so a signed-in browser cannot be made to post for another site. */
+export const DESK_CSRF_HEADER = 'x-xiaoer-desk';
+
+export interface DeskDeps {
+  db: Db;
+  shops: ReadonlyMap<string, ShopConfig>;
+  playbooks: PlaybookStore;
+  batcher: WriteBatcher;
+  log: Logger;
+  now: () => Date;
+  /** After a staff reply is committed: send it now rather than on the next tick. */
+  onQueued: () => void;
+}
+
+/**
+ * The staff desk (人工接待台): GET /desk/:shop is the page; /desk/:shop/api/… is what it calls.
+ * Every route needs the shop's desk password; POSTs also need DESK_CSRF_HEADER.
+ */
+export function mountDesk(router: Router, deps: DeskDeps): void {
+  const staffOf = createDeskAuth(() => deps.now().getTime());
+  const page = readFileSync(join(PACKAGE_ROOT, 'web', 'desk.html'), 'utf8');
+
+  const route = (handler: (ctx: Context, shop: ShopConfig, staff: string) => Promise<void>) => async (ctx: Context) => {
+    try {
+      const shop = deps.shops.get(String(ctx.params.shop));
+      if (!shop) throw new RequestError(404, `unknown shop "${String(ctx.params.shop)}"`);
+      const staff = staffOf(ctx, shop);
+      if (ctx.method === 'POST' && ctx.get(DESK_CSRF_HEADER) !== '1') throw new RequestError(403, `POST needs the header ${DESK_CSRF_HEADER}: 1`);
+      await handler(ctx, shop, staff);
+    } catch (err) {
+      if (!(err instanceof RequestError)) throw err;
+      ctx.status = err.status;
+      ctx.set(err.headers);
+      ctx.body = { error: err.code, reason: err.message };
+    }
+  };
+  const at = () => deps.now().getTime();
+  async function conversationOf(ctx: Context, shop: ShopConfig): Promise<DeskConversation> {
+    const id = Number(ctx.params.id);
+    const c = Number.isSafeInteger(id) && id > 0 ? await deskConversation(deps.db, shop.id, id, at()) : undefined;
+    if (!c) throw new RequestError(404, `no conversation ${String(ctx.params.id)} in shop ${shop.id}`);
+    return c;
+  }
+
+  router.get('/desk/:shop', route(async (ctx, shop) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    ctx.body = page.replaceAll('{{shopName}}', escapeHtml(shop.name));
+  }));
+  router.get('/desk/:shop/api/me', route(async (ctx, shop, staff) => {
+    ctx.body = { staff, shop: { id: shop.id, name: shop.name } };
+  }));
+  router.get('/desk/:shop/api/conversations', route(async (ctx, shop) => {
+    const customer = typeof ctx.query.customer === 'string' ? ctx.query.customer.trim() : '';
+    ctx.body = { conversations: customer ? await findByCustomer(deps.db, shop.id, customer, at()) : await listWithPerson(deps.db, shop.id, at()) };
+  }));
+  router.get('/desk/:shop/api/conversations/:id', route(async (ctx, shop) => {
+    const conversation = await conversationOf(ctx, shop);
+    ctx.body = { conversation, messages: await deskTranscript(deps.db, conversation.id, DESK_TRANSCRIPT_MESSAGES) };
+  }));
+  router.post('/desk/:shop/api/conversations/:id/reply', route(async (ctx, shop, staff) => {
+    const text = await replyText(ctx);
+    const conversation = await conversationOf(ctx, shop);
+    const queued = await deps.batcher.run(
+      (trx) => queueStaffReply(trx, { shop, playbook: deps.playbooks.get(shop.id), conversation, staff, text, at: at() }),
+      customerBatchKey(shop.id, conversation.channel, conversation.customer.userId),
+    );
+    deps.log.info({ shop: shop.id, conversation: conversation.key, staff, message: queued.messageId }, 'staff replied');
+    deps.onQueued();
+    ctx.status = 202;
+    ctx.body = { status: 'queued', message: queued.messageId };
+  }));
+  router.post('/desk/:shop/api/conversations/:id/take', route(async (ctx, shop, staff) => {
+    const c = await conversationOf(ctx, shop);
+    const until = at() + deps.playbooks.get(shop.id).settings.handoff.silenceMinutes * 60_000;
+    await deps.batcher.run((trx) => setHandoff(trx, c.id, until, at()), customerBatchKey(shop.id, c.channel, c.customer.userId));
+    deps.log.info({ shop: shop.id, conversation: c.key, staff }, 'staff took the conversation');
+    ctx.body = { conversation: await conversationOf(ctx, shop) };
+  }));
+  router.post('/desk/:shop/api/conversations/:id/release', route(async (ctx, shop, staff) => {
+    const c = await conversationOf(ctx, shop);
+    await deps.batcher.run((trx) => setHandoff(trx, c.id, null, at()), customerBatchKey(shop.id, c.channel, c.customer.userId));
+    deps.log.info({ shop: shop.id, conversation: c.key, staff }, 'staff gave the conversation back to the bot');
+    ctx.body = { conversation: await conversationOf(ctx, shop) };
+  }));
+}
+
+async function replyText(ctx: Context): Promise<string> {
+  if (!ctx.is('application/json')) throw new RequestError(415, 'send JSON: {"text":"…"}');
+  let body: unknown;
+  try {
+    body = JSON.parse((await readRawBody(ctx)).toString('utf8'));
+  } catch (err) {
+    if (err instanceof RequestError) throw err;
+    throw new RequestError(400, 'body is not JSON');
+  }
+  const text = typeof body === 'object' && body !== null ? (body as { text?: unknown }).text : undefined;
+  if (typeof text !== 'string' || !text.trim()) throw new RequestError(400, 'text: write the reply (a non-empty string)');
+  if (Buffer.byteLength(text.trim()) > STAFF_MAX_TEXT_BYTES) {
+    throw new RequestError(400, `text: at most ${STAFF_MAX_TEXT_BYTES} bytes (about ${Math.floor(STAFF_MAX_TEXT_BYTES / 3)} Chinese characters); split it into two replies`);
+  }
+  return text.trim();
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

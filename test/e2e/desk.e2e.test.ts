@@ -1,0 +1,210 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DESK_MAX_FAILURES } from '../../src/http/desk-auth.js';
+import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
+import { FakePlatforms } from '../helpers/fake-platforms.js';
+import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
+import { FEISHU, LOCAL_TOKEN, startService, writeConfig } from '../helpers/service.js';
+import type { TestService } from '../helpers/service.js';
+
+const PASSWORD = 'desk-password-0123';
+const START = Date.parse('2026-11-27T11:00:00+08:00');
+const basic = (name: string, password = PASSWORD) => `Basic ${Buffer.from(`${name}:${password}`, 'utf8').toString('base64')}`;
+
+interface Conv { id: number; key: string; handoffUntil: number | null; customer: { userId: string }; last: { direction: string; text: string } | null }
+interface Msg { direction: string; text: string; rule: string | null; response: string | null; delivery: string | null; error: string | null }
+
+/** The staff desk against the real service: a Feishu customer handed to a person, who answers from the desk. */
+describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
+  let fake: FakePlatforms;
+  let svc: TestService;
+  let clock: number;
+  let db: { url: string; cleanup(): Promise<void> };
+
+  beforeAll(async () => {
+    fake = await new FakePlatforms().start();
+  });
+  afterAll(() => fake.stop());
+  beforeEach(async () => {
+    fake.reset();
+    clock = START;
+    db = await freshDatabaseUrl(dialect, join(mkdtempSync(join(tmpdir(), 'xiaoer-desk-')), 'x.db'));
+    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
+    svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile });
+  });
+  afterEach(async () => {
+    await svc.close();
+    await db.cleanup();
+  });
+
+  async function settle() {
+    await svc.service.worker.tick();
+    await svc.service.worker.idle();
+  }
+  async function says(text: string, user = 'ou_buyer', chat = 'oc_group_7') {
+    const e = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, text, openId: user, chatId: chat }), FEISHU.encryptKey, Math.floor(clock / 1000));
+    const res = await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(e.body), headers: e.headers });
+    expect(res.status).toBe(200);
+    await settle();
+  }
+  const desk = (path: string, o: { name?: string; password?: string; body?: unknown; csrf?: boolean; type?: string } = {}) => fetch(`${svc.url}/desk/acme${path}`, {
+    method: o.body === undefined ? 'GET' : 'POST',
+    headers: {
+      ...(o.name !== undefined || o.password !== undefined ? { authorization: basic(o.name ?? '小王', o.password) } : {}),
+      ...(o.body !== undefined ? { 'content-type': o.type ?? 'application/json', ...(o.csrf === false ? {} : { 'x-xiaoer-desk': '1' }) } : {}),
+    },
+    ...(o.body !== undefined ? { body: typeof o.body === 'string' ? o.body : JSON.stringify(o.body) } : {}),
+  });
+  const asStaff = { name: '小王' };
+  const waiting = async () => ((await (await desk('/api/conversations', asStaff)).json()) as { conversations: Conv[] }).conversations;
+  const transcript = async (id: number) => ((await (await desk(`/api/conversations/${id}`, asStaff)).json()) as { messages: Msg[] }).messages;
+  const count = async (table: 'messages' | 'outbox') =>
+    Number((await svc.service.db.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('a person answers a handed-off customer from the desk, in the chat the customer wrote in, and the bot stays quiet until released', async () => {
+    await says('你好');
+    await says('转人工');
+    const [c] = await waiting();
+    expect(c).toMatchObject({ key: 'feishu:oc_group_7:ou_buyer', customer: { userId: 'ou_buyer' } });
+    expect(c!.handoffUntil).toBeGreaterThan(clock);
+
+    clock += 60_000;
+    await says('我买的杯子颜色不对');
+    expect(fake.delivered).toHaveLength(2); // greeting and the handoff reply; the bot says nothing now
+    expect((await waiting())[0]!.last).toMatchObject({ direction: 'in', text: '我买的杯子颜色不对' });
+
+    const sent = await desk(`/api/conversations/${c!.id}/reply`, { ...asStaff, body: { text: '亲，我是客服小王，麻烦发一张杯子的照片给我～' } });
+    expect(sent.status).toBe(202);
+    await settle();
+    expect(fake.delivered).toHaveLength(3);
+    expect(fake.delivered[2]).toMatchObject({ receiveIdType: 'chat_id', receiveId: 'oc_group_7', text: '亲，我是客服小王，麻烦发一张杯子的照片给我～' });
+    expect(fake.delivered[2]!.uuid).toMatch(/^[0-9a-f]{32}$/);
+    expect((await transcript(c!.id)).at(-1)).toMatchObject({ direction: 'out', rule: '(staff)', response: '小王', delivery: 'sent' });
+
+    // The reply keeps the conversation with the person: the customer's answer gets no bot reply.
+    clock += 100 * 60_000; // past the first handoff's 120 minutes, within the staff reply's
+    await says('好的');
+    expect(fake.delivered).toHaveLength(3);
+
+    const released = await desk(`/api/conversations/${c!.id}/release`, { ...asStaff, body: {} });
+    expect(released.status).toBe(200);
+    expect(await waiting()).toEqual([]);
+    await says('在吗');
+    expect(fake.delivered).toHaveLength(4); // the bot answers again
+  });
+
+  it('staff can find a customer by id and take a conversation the bot is answering', async () => {
+    await says('你好', 'ou_other', 'oc_other');
+    expect(await waiting()).toEqual([]);
+    const found = ((await (await desk('/api/conversations?customer=ou_other', asStaff)).json()) as { conversations: Conv[] }).conversations;
+    expect(found.map((x) => x.key)).toEqual(['feishu:oc_other:ou_other']);
+    expect(found[0]!.handoffUntil).toBeNull();
+
+    expect((await desk(`/api/conversations/${found[0]!.id}/take`, { ...asStaff, body: {} })).status).toBe(200);
+    expect((await waiting()).map((x) => x.id)).toEqual([found[0]!.id]);
+    await says('有优惠吗', 'ou_other', 'oc_other');
+    expect(fake.delivered).toHaveLength(1); // only the greeting before staff took it
+  });
+
+  it('shows a reply the platform refused as not delivered, with the reason', async () => {
+    await says('转人工');
+    const [c] = await waiting();
+    fake.script = [{ code: 230002 }]; // Feishu: the bot is not in the chat any more
+    await desk(`/api/conversations/${c!.id}/reply`, { ...asStaff, body: { text: '亲，还在吗？' } });
+    await settle();
+    const last = (await transcript(c!.id)).at(-1)!;
+    expect(last).toMatchObject({ rule: '(staff)', delivery: 'dead' });
+    expect(last.error).toContain('230002');
+  });
+
+  it('refuses strangers, wrong passwords, forged posts and bad replies, writing nothing', async () => {
+    await says('转人工');
+    const [c] = await waiting();
+    const before = [await count('messages'), await count('outbox')];
+    const reply = `/api/conversations/${c!.id}/reply`;
+
+    const anonymous = await desk('/api/conversations');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toContain('Basic realm="xiaoer desk acme"');
+    expect((await desk('', {})).status).toBe(401); // the page too
+    expect((await desk('/api/conversations', { name: '小王', password: 'guess' })).status).toBe(401);
+    expect((await desk('/api/conversations', { name: '', password: PASSWORD })).status).toBe(401); // replies are kept with a name
+    expect((await desk(reply, { ...asStaff, body: { text: 'hi' }, csrf: false })).status).toBe(403);
+    expect((await desk(reply, { ...asStaff, body: { text: '   ' } })).status).toBe(400);
+    expect((await desk(reply, { ...asStaff, body: { text: '好'.repeat(700) } })).status).toBe(400); // over WeCom's 2,048 bytes
+    expect((await desk(reply, { ...asStaff, body: '{not json' })).status).toBe(400);
+    expect((await desk(reply, { ...asStaff, body: 'text=hi', type: 'application/x-www-form-urlencoded' })).status).toBe(415);
+    expect((await desk('/api/conversations/999999/reply', { ...asStaff, body: { text: 'hi' } })).status).toBe(404);
+    expect((await fetch(`${svc.url}/desk/nope/api/conversations`, { headers: { authorization: basic('小王') } })).status).toBe(404);
+    expect([await count('messages'), await count('outbox')]).toEqual(before);
+
+    // Guessing is cut off per address (a good sign-in forgives earlier typos), and the right password does not get through meanwhile.
+    for (let i = 0; i < DESK_MAX_FAILURES; i++) await desk('/api/conversations', { name: '小王', password: `guess-${i}` });
+    const locked = await desk('/api/conversations', asStaff);
+    expect(locked.status).toBe(429);
+    expect(((await locked.json()) as { reason: string }).reason).toContain('too many wrong passwords');
+    clock += 11 * 60_000;
+    expect((await desk('/api/conversations', asStaff)).status).toBe(200);
+  });
+
+  it('serves the desk page, and the handoff alert sends staff there', async () => {
+    const page = await desk('', asStaff);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('人工接待台 · 阿克米旗舰店');
+    await says('转人工');
+    const alert = await svc.service.db.db.selectFrom('alerts').select('text').where('kind', '=', 'handoff').executeTakeFirstOrThrow();
+    expect(alert.text).toContain('接待台 /desk/acme');
+  });
+});
+
+/** A web chat on the local channel collects what reached its customer after the chat answered. */
+describe.each(DIALECTS)('local channel inbox (%s)', (dialect) => {
+  let svc: TestService;
+  let db: { url: string; cleanup(): Promise<void> };
+  beforeEach(async () => {
+    db = await freshDatabaseUrl(dialect, join(mkdtempSync(join(tmpdir(), 'xiaoer-inbox-')), 'x.db'));
+    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n`, businessHours: '{ from: "09:00", to: "23:00" }', localToken: true });
+    svc = await startService({ databaseUrl: db.url, now: () => new Date(START), random: () => 0, configFile });
+  });
+  afterEach(async () => {
+    await svc.close();
+    await db.cleanup();
+  });
+  const bearer = { authorization: `Bearer ${LOCAL_TOKEN}` };
+  const chat = (text: string, user = 'web-1') => fetch(`${svc.url}/webhooks/local/acme`, {
+    method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
+  });
+  const inbox = async (query: string, headers: Record<string, string> = bearer) => fetch(`${svc.url}/webhooks/local/acme/messages?${query}`, { headers });
+
+  it('hands out staff replies once, after the cursor, and never the answers the chat already got', async () => {
+    await chat('你好');
+    await chat('转人工');
+    const start = (await (await inbox('user=web-1')).json()) as { messages: unknown[]; cursor: number };
+    expect(start.messages).toEqual([]);
+    expect(start.cursor).toBeGreaterThan(0);
+    expect(await (await inbox(`user=web-1&after=${start.cursor}`)).json()).toEqual({ messages: [], cursor: start.cursor });
+
+    const id = Number((await svc.service.db.db.selectFrom('conversations').select('id').executeTakeFirstOrThrow()).id);
+    const staff = { authorization: basic('小张'), 'content-type': 'application/json', 'x-xiaoer-desk': '1' };
+    for (const text of ['亲，我是小张', '您的问题我记下了']) {
+      expect((await fetch(`${svc.url}/desk/acme/api/conversations/${id}/reply`, { method: 'POST', headers: staff, body: JSON.stringify({ text }) })).status).toBe(202);
+    }
+    const got = (await (await inbox(`user=web-1&after=${start.cursor}`)).json()) as { messages: { text: string; from: string; staff: string }[]; cursor: number };
+    expect(got.messages.map((m) => [m.from, m.staff, m.text])).toEqual([['staff', '小张', '亲，我是小张'], ['staff', '小张', '您的问题我记下了']]);
+    expect((await (await inbox(`user=web-1&after=${got.cursor}`)).json())).toEqual({ messages: [], cursor: got.cursor });
+    // Another customer of the shop sees none of it.
+    await chat('你好', 'web-2');
+    expect(((await (await inbox('user=web-2&after=0')).json()) as { messages: unknown[] }).messages).toEqual([]);
+  });
+
+  it('asks for the channel token, the customer and a whole-number cursor', async () => {
+    expect((await inbox('user=web-1', {})).status).toBe(401);
+    expect((await inbox('')).status).toBe(400);
+    expect((await inbox('user=web-1&after=-1')).status).toBe(400);
+    expect((await inbox('user=web-1&after=abc')).status).toBe(400);
+    expect((await fetch(`${svc.url}/webhooks/local/nope/messages?user=x`)).status).toBe(404);
+  });
+});
