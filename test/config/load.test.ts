@@ -52,6 +52,12 @@ describe('config', () => {
     expect(ps.map((p) => [p.line, p.field])).toEqual([[2, 'shops.0.id'], [4, 'shops.0.timezone'], [5, 'shops.0.businessHours.to']]);
   });
 
+  it('refuses a staff desk password too short to guard every customer of the shop, at its line', () => {
+    const [p] = problems(`${GOOD}    desk: { password: short }\n`);
+    expect(p).toMatchObject({ line: 10, field: 'shops.0.desk.password', message: expect.stringContaining('at least 12 characters') });
+    expect(problems(`${GOOD}    desk: { password: long-enough-pass }\n`)).toEqual([]);
+  });
+
   it('reports YAML syntax errors with a position', () => {
     const [p] = problems('shops:\n  - id: [unclosed\n');
     expect(p!.line).toBeGreaterThan(0);

@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../helpers/db.js';
+import { FakePlatforms } from '../helpers/fake-platforms.js';
+import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
+import { FEISHU, startService, writeConfig } from '../helpers/service.js';
+import type { TestService } from '../helpers/service.js';
+
+/** Debian's chromium (apt-get install chromium); the machine kind documents it as how pages are tested here. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'desk-password-0123';
+
+describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
+  let fake: FakePlatforms;
+  let svc: TestService;
+  let browser: Browser;
+  let db: { url: string; cleanup(): Promise<void> };
+
+  beforeAll(async () => {
+    fake = await new FakePlatforms().start();
+    db = await freshDatabaseUrl('sqlite', join(mkdtempSync(join(tmpdir(), 'xiaoer-desk-page-')), 'x.db'));
+    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n`, businessHours: '{ from: "00:00", to: "00:00" }' });
+    svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, configFile });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+    await db?.cleanup();
+    await fake?.stop();
+  });
+
+  async function says(text: string) {
+    const e = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, text, openId: 'ou_page', chatId: 'oc_page' }), FEISHU.encryptKey, Math.floor(Date.now() / 1000));
+    expect((await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(e.body), headers: e.headers })).status).toBe(200);
+    await svc.service.worker.tick();
+    await svc.service.worker.idle();
+  }
+
+  it('a member of staff signs in, opens the waiting customer, replies and gives the chat back to the bot', async () => {
+    await says('转人工');
+    await says('我的包裹破了');
+    const context = await browser.newContext({ httpCredentials: { username: '小王', password: PASSWORD } });
+    const page = await context.newPage();
+    await page.goto(`${svc.url}/desk/acme`);
+    await expect.poll(() => page.textContent('#me')).toBe('店员：小王');
+    const item = page.locator('#list li', { hasText: 'ou_page' });
+    await item.waitFor();
+    expect(await item.textContent()).toContain('待回复');
+    expect(await item.textContent()).toContain('顾客：我的包裹破了');
+
+    await item.click();
+    await page.locator('.msg.in', { hasText: '我的包裹破了' }).waitFor();
+    expect(await page.textContent('#title')).toContain('人工接待中');
+    await page.fill('#text', '亲，很抱歉，麻烦拍一张包裹的照片给我～');
+    await page.click('#send');
+    const mine = page.locator('.msg.staff', { hasText: '亲，很抱歉' });
+    await mine.waitFor();
+    await expect.poll(() => mine.locator('.meta').textContent(), { timeout: 10_000 }).toMatch(/店员 小王 · .* · 已送达/);
+    expect(fake.delivered.at(-1)).toMatchObject({ receiveIdType: 'chat_id', receiveId: 'oc_page', text: '亲，很抱歉，麻烦拍一张包裹的照片给我～' });
+    expect(await page.inputValue('#text')).toBe('');
+
+    await page.click('#release');
+    await expect.poll(() => page.textContent('#title')).toContain('机器人接待中');
+    await page.locator('#empty', { hasText: '现在没有等待人工的会话' }).waitFor();
+    await context.close();
+  }, 60_000);
+
+  it('a wrong password gets no page', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: '小王', password: 'not-the-password' } });
+    const page = await context.newPage();
+    const res = await page.goto(`${svc.url}/desk/acme`);
+    expect(res?.status()).toBe(401);
+    expect(await page.locator('#list').count()).toBe(0);
+    await context.close();
+  }, 30_000);
+});
