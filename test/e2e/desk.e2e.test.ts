@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DESK_MAX_FAILURES } from '../../src/http/desk-auth.js';
+import { DESK_MAX_FAILURES, DESK_MAX_SHOP_FAILURES } from '../../src/http/desk-auth.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
 import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
@@ -147,6 +147,16 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(((await locked.json()) as { reason: string }).reason).toContain('too many wrong passwords');
     clock += 11 * 60_000;
     expect((await desk('/api/conversations', asStaff)).status).toBe(200);
+  });
+
+  it('caps guessing for the shop however the guesser varies the forwarded address', async () => {
+    const from = (ip: string, password: string) => fetch(`${svc.url}/desk/acme/api/conversations`, {
+      headers: { authorization: basic('小王', password), 'x-forwarded-for': ip },
+    });
+    for (let i = 0; i < DESK_MAX_SHOP_FAILURES; i++) expect((await from(`10.0.${i >> 8}.${i & 255}`, `guess-${i}`)).status).toBe(401);
+    expect((await from('10.9.9.9', PASSWORD)).status).toBe(429);
+    clock += 11 * 60_000;
+    expect((await from('10.9.9.9', PASSWORD)).status).toBe(200);
   });
 
   it('serves the desk page, and the handoff alert sends staff there', async () => {
