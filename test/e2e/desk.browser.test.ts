@@ -55,6 +55,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await item.waitFor();
     expect(await item.textContent()).toContain('待回复');
     expect(await item.textContent()).toContain('顾客：我的包裹破了');
+    await expect.poll(() => page.title()).toBe('(1) 人工接待台 · 阿克米旗舰店'); // one customer waiting for an answer
 
     await item.click();
     await page.locator('.msg.in', { hasText: '我的包裹破了' }).waitFor();
@@ -66,6 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await expect.poll(() => mine.locator('.meta').textContent(), { timeout: 10_000 }).toMatch(/店员 小王 · .* · 已送达/);
     expect(fake.delivered.at(-1)).toMatchObject({ receiveIdType: 'chat_id', receiveId: 'oc_page', text: '亲，很抱歉，麻烦拍一张包裹的照片给我～' });
     expect(await page.inputValue('#text')).toBe('');
+    await expect.poll(() => page.title()).toBe('人工接待台 · 阿克米旗舰店'); // answered: nobody waiting
 
     await page.click('#release');
     await expect.poll(() => page.textContent('#title')).toContain('机器人接待中');
