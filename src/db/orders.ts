@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, OrdersTable } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -28,7 +28,19 @@ export interface OrderRow {
 
 export async function getOrder(q: Q, shopId: string, orderId: string): Promise<OrderRow | undefined> {
   const r = await q.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
-  return r && {
+  return r && toOrder(r);
+}
+
+/** A customer's most recently changed orders (what staff look at before answering them). */
+export async function recentOrdersOf(q: Q, shopId: string, channel: string, userId: string, limit: number): Promise<(OrderRow & { updatedAt: number })[]> {
+  const rows = await q.selectFrom('orders').selectAll()
+    .where('shop_id', '=', shopId).where('customer_channel', '=', channel).where('customer_user_id', '=', userId)
+    .orderBy('updated_at', 'desc').limit(limit).execute();
+  return rows.map((r) => ({ ...toOrder(r), updatedAt: Number(r.updated_at) }));
+}
+
+function toOrder(r: Selectable<OrdersTable>): OrderRow {
+  return {
     shopId: r.shop_id, orderId: r.order_id, state: r.state, customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
     data: JSON.parse(r.data) as OrderData, signedAt: r.signed_at == null ? null : Number(r.signed_at),
   };

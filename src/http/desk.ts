@@ -8,6 +8,7 @@ import type { WriteBatcher } from '../db/batch.js';
 import { deskConversation, deskTranscript, findByCustomer, listWithPerson, setHandoff } from '../db/desk.js';
 import type { DeskConversation } from '../db/desk.js';
 import type { Db } from '../db/index.js';
+import { recentOrdersOf } from '../db/orders.js';
 import { queueStaffReply, STAFF_MAX_TEXT_BYTES } from '../engine/staff.js';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -18,6 +19,8 @@ import { readRawBody } from './raw-body.js';
 
 /** Messages of a conversation the desk shows: enough to read back a whole handoff. */
 export const DESK_TRANSCRIPT_MESSAGES = 100;
+/** The customer's latest orders shown beside the chat (most questions after a handoff are about one). */
+export const DESK_ORDERS = 5;
 /** A cross-site form cannot set this header, so a signed-in browser cannot be made to post for another site. */
 export const DESK_CSRF_HEADER = 'x-xiaoer-desk';
 
@@ -77,7 +80,14 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   }));
   router.get('/desk/:shop/api/conversations/:id', route(async (ctx, shop) => {
     const conversation = await conversationOf(ctx, shop);
-    ctx.body = { conversation, messages: await deskTranscript(deps.db, conversation.id, DESK_TRANSCRIPT_MESSAGES) };
+    const [messages, orders] = await Promise.all([
+      deskTranscript(deps.db, conversation.id, DESK_TRANSCRIPT_MESSAGES),
+      recentOrdersOf(deps.db, shop.id, conversation.channel, conversation.customer.userId, DESK_ORDERS),
+    ]);
+    ctx.body = {
+      conversation, messages,
+      orders: orders.map((o) => ({ id: o.orderId, state: o.state, ...o.data, updatedAt: o.updatedAt })),
+    };
   }));
   router.post('/desk/:shop/api/conversations/:id/reply', route(async (ctx, shop, staff) => {
     const text = await replyText(ctx);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderEventSignature } from '../../src/http/orders.js';
 import { freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
 import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
@@ -13,6 +14,7 @@ import type { TestService } from '../helpers/service.js';
 /** Debian's chromium (apt-get install chromium); the machine kind documents it as how pages are tested here. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'desk-password-0123';
+const ORDER_SECRET = 'order-webhook-secret-0123456789';
 
 describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
   let fake: FakePlatforms;
@@ -23,7 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
   beforeAll(async () => {
     fake = await new FakePlatforms().start();
     db = await freshDatabaseUrl('sqlite', join(mkdtempSync(join(tmpdir(), 'xiaoer-desk-page-')), 'x.db'));
-    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n`, businessHours: '{ from: "00:00", to: "00:00" }' });
+    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n    orderWebhookSecret: ${ORDER_SECRET}\n`, businessHours: '{ from: "00:00", to: "00:00" }' });
     svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, configFile });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -45,6 +47,14 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
   }
 
   it('a member of staff signs in, opens the waiting customer, replies and gives the chat back to the bot', async () => {
+    const body = JSON.stringify({
+      id: 'B1-created', type: 'order.created', occurredAt: new Date().toISOString(),
+      order: { id: 'B1', customer: { channel: 'feishu', userId: 'ou_page' }, items: [{ title: '保温杯', qty: 1, price: 59 }], total: 59 },
+    });
+    const ts = String(Math.floor(Date.now() / 1000));
+    expect((await fetch(`${svc.url}/events/orders/acme`, {
+      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(ORDER_SECRET, ts, Buffer.from(body)) },
+    })).status).toBe(202);
     await says('转人工');
     await says('我的包裹破了');
     const context = await browser.newContext({ httpCredentials: { username: '小王', password: PASSWORD } });
@@ -60,6 +70,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await item.click();
     await page.locator('.msg.in', { hasText: '我的包裹破了' }).waitFor();
     expect(await page.textContent('#title')).toContain('人工接待中');
+    expect(await page.textContent('#orders')).toBe('订单 B1 · 待付款 · 保温杯×1 · ¥59');
     await page.fill('#text', '亲，很抱歉，麻烦拍一张包裹的照片给我～');
     await page.click('#send');
     const mine = page.locator('.msg.staff', { hasText: '亲，很抱歉' });

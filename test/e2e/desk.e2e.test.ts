@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DESK_MAX_FAILURES, DESK_MAX_SHOP_FAILURES } from '../../src/http/desk-auth.js';
+import { orderEventSignature } from '../../src/http/orders.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
 import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
@@ -10,6 +11,7 @@ import { FEISHU, LOCAL_TOKEN, startService, writeConfig } from '../helpers/servi
 import type { TestService } from '../helpers/service.js';
 
 const PASSWORD = 'desk-password-0123';
+const ORDER_SECRET = 'order-webhook-secret-0123456789';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
 const basic = (name: string, password = PASSWORD) => `Basic ${Buffer.from(`${name}:${password}`, 'utf8').toString('base64')}`;
 
@@ -31,7 +33,7 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     fake.reset();
     clock = START;
     db = await freshDatabaseUrl(dialect, join(mkdtempSync(join(tmpdir(), 'xiaoer-desk-')), 'x.db'));
-    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
+    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n    orderWebhookSecret: ${ORDER_SECRET}\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
     svc = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile });
   });
   afterEach(async () => {
@@ -93,6 +95,32 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(await waiting()).toEqual([]);
     await says('在吗');
     expect(fake.delivered).toHaveLength(4); // the bot answers again
+  });
+
+  it('shows the customer\'s latest orders beside the chat, with tracking and any logistics exception', async () => {
+    const order = async (type: string, id: string, extra: Record<string, unknown> = {}) => {
+      const body = JSON.stringify({
+        id: `${id}-${type}`, type, occurredAt: new Date(clock).toISOString(),
+        order: { id, customer: { channel: 'feishu', userId: 'ou_buyer' }, items: [{ title: '保温杯', qty: 2, price: 59 }], total: 118, ...extra },
+      });
+      const ts = String(Math.floor(clock / 1000));
+      const res = await fetch(`${svc.url}/events/orders/acme`, {
+        method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(ORDER_SECRET, ts, Buffer.from(body)) },
+      });
+      expect(res.status).toBe(202);
+    };
+    await order('order.paid', 'T100');
+    clock += 60_000;
+    await order('order.shipped', 'T100', { courier: '顺丰', trackingNo: 'SF123' });
+    clock += 60_000;
+    await order('order.exception', 'T100', { courier: '顺丰', trackingNo: 'SF123', exception: { kind: 'problem', note: '地址不详' } });
+    clock += 60_000;
+    await order('order.created', 'T200');
+    await says('转人工');
+    const [c] = await waiting();
+    const detail = (await (await desk(`/api/conversations/${c!.id}`, asStaff)).json()) as { orders: Record<string, unknown>[] };
+    expect(detail.orders.map((o) => [o.id, o.state])).toEqual([['T200', 'created'], ['T100', 'shipped']]);
+    expect(detail.orders[1]).toMatchObject({ total: 118, courier: '顺丰', trackingNo: 'SF123', exception: { kind: 'problem', note: '地址不详' } });
   });
 
   it('staff can find a customer by id and take a conversation the bot is answering', async () => {
