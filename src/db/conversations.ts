@@ -15,6 +15,8 @@ export interface ConversationState {
   misses: number;
   /** while now < handoffUntil (epoch ms) a person has the conversation and the bot is silent */
   handoffUntil: number | null;
+  /** The member of staff who took or answered the conversation at the desk (while handoffUntil runs). */
+  handoffBy?: string;
 }
 
 export interface Conversation {
@@ -93,7 +95,7 @@ export async function listHandedOff(q: Q, now: number, shopId?: string): Promise
 export async function releaseHandoff(q: Q, shopId: string, key: string, at: number): Promise<boolean> {
   const row = await q.selectFrom('conversations').select(['id', 'state']).where('shop_id', '=', shopId).where('key', '=', key).executeTakeFirst();
   if (!row) return false;
-  const state = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: null, misses: 0 };
+  const state = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: null, handoffBy: undefined, misses: 0 };
   await q.updateTable('conversations').set({ state: JSON.stringify(state), handoff_until: null, updated_at: at }).where('id', '=', Number(row.id)).execute();
   return true;
 }

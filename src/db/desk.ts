@@ -20,6 +20,8 @@ export interface DeskConversation {
   handedOffAt: number | null;
   /** A person has it (the bot is silent) until then; null when the bot answers. */
   handoffUntil: number | null;
+  /** Who at the desk has it (took it or answered last), while a person has it. */
+  staff: string | null;
   updatedAt: number;
   last: { direction: 'in' | 'out'; text: string | null; at: number } | null;
 }
@@ -41,7 +43,7 @@ export interface DeskMessage {
 
 function baseQuery(q: Q, shopId: string) {
   return q.selectFrom('conversations as c').innerJoin('customers as u', 'u.id', 'c.customer_id')
-    .select(['c.id', 'c.key', 'c.handed_off_at', 'c.handoff_until', 'c.updated_at', 'u.id as customer_id', 'u.channel',
+    .select(['c.id', 'c.key', 'c.state', 'c.handed_off_at', 'c.handoff_until', 'c.updated_at', 'u.id as customer_id', 'u.channel',
       'u.platform_user_id', 'u.name', 'u.tags', 'u.tier'])
     .where('c.shop_id', '=', shopId);
 }
@@ -58,6 +60,7 @@ async function withLast(q: Q, rows: BaseRow[], now: number): Promise<DeskConvers
       customer: { id: Number(r.customer_id), userId: r.platform_user_id, name: r.name, tags: JSON.parse(r.tags) as string[], tier: r.tier },
       handedOffAt: r.handed_off_at == null ? null : Number(r.handed_off_at),
       handoffUntil: until !== null && until > now ? until : null,
+      staff: until !== null && until > now ? ((JSON.parse(r.state) as Partial<ConversationState>).handoffBy ?? null) : null,
       updatedAt: Number(r.updated_at),
       last: last ? { direction: last.direction, text: last.text, at: Number(last.created_at) } : null,
     });
@@ -105,11 +108,14 @@ export async function lastReplyContext(q: Q, conversationId: number): Promise<Re
   return row ? (JSON.parse(row.payload) as OutboundMessage).replyContext : null;
 }
 
-/** A person takes the conversation until `until` (the bot stays silent), or gives it back (null). */
-export async function setHandoff(q: Q, id: number, until: number | null, at: number): Promise<void> {
+/** `staff` takes the conversation until `until` (the bot stays silent), or gives it back (null). */
+export async function setHandoff(q: Q, id: number, until: number | null, at: number, staff?: string): Promise<void> {
   const row = await q.selectFrom('conversations').select(['state', 'handoff_until']).where('id', '=', id).executeTakeFirstOrThrow();
   const state: ConversationState = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: until };
-  if (until === null) state.misses = 0;
+  if (until === null) {
+    state.misses = 0;
+    delete state.handoffBy;
+  } else if (staff !== undefined) state.handoffBy = staff;
   const already = row.handoff_until != null && Number(row.handoff_until) > at;
   await q.updateTable('conversations')
     .set({ state: JSON.stringify(state), handoff_until: until, updated_at: at, ...(until !== null && !already ? { handed_off_at: at } : {}) })

@@ -101,7 +101,10 @@ export function decide(input: DecideInput): Decision {
     d.silenced = true;
     return d;
   }
-  if (!proactive) state.handoffUntil = null;
+  if (!proactive) {
+    state.handoffUntil = null;
+    delete state.handoffBy;
+  }
 
   const ctx: MatchContext = {
     input, understood, text,

@@ -46,6 +46,6 @@ export async function queueStaffReply(trx: Transaction<Database>, r: StaffReply)
     rule: STAFF_RULE, response: r.staff, proactive: false, idempotencyKey: outboxKey(`staff\0${messageId}`, r.at),
     replyContext: { ...context, ...(inbound !== null ? { inboundAt: inbound } : {}) },
   }, r.at);
-  await setHandoff(trx, c.id, r.at + r.playbook.settings.handoff.silenceMinutes * 60_000, r.at);
+  await setHandoff(trx, c.id, r.at + r.playbook.settings.handoff.silenceMinutes * 60_000, r.at, r.staff);
   return { messageId, outboxId };
 }

@@ -104,7 +104,7 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   router.post('/desk/:shop/api/conversations/:id/take', route(async (ctx, shop, staff) => {
     const c = await conversationOf(ctx, shop);
     const until = at() + deps.playbooks.get(shop.id).settings.handoff.silenceMinutes * 60_000;
-    await deps.batcher.run((trx) => setHandoff(trx, c.id, until, at()), customerBatchKey(shop.id, c.channel, c.customer.userId));
+    await deps.batcher.run((trx) => setHandoff(trx, c.id, until, at(), staff), customerBatchKey(shop.id, c.channel, c.customer.userId));
     deps.log.info({ shop: shop.id, conversation: c.key, staff }, 'staff took the conversation');
     ctx.body = { conversation: await conversationOf(ctx, shop) };
   }));

@@ -79,6 +79,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     expect(fake.delivered.at(-1)).toMatchObject({ receiveIdType: 'chat_id', receiveId: 'oc_page', text: '亲，很抱歉，麻烦拍一张包裹的照片给我～' });
     expect(await page.inputValue('#text')).toBe('');
     await expect.poll(() => page.title()).toBe('人工接待台 · 阿克米旗舰店'); // answered: nobody waiting
+    expect(await item.textContent()).toContain('小王 接待中');
 
     await page.click('#release');
     await expect.poll(() => page.textContent('#title')).toContain('机器人接待中');

@@ -15,7 +15,7 @@ const ORDER_SECRET = 'order-webhook-secret-0123456789';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
 const basic = (name: string, password = PASSWORD) => `Basic ${Buffer.from(`${name}:${password}`, 'utf8').toString('base64')}`;
 
-interface Conv { id: number; key: string; handoffUntil: number | null; customer: { userId: string }; last: { direction: string; text: string } | null }
+interface Conv { id: number; key: string; handoffUntil: number | null; staff: string | null; customer: { userId: string }; last: { direction: string; text: string } | null }
 interface Msg { direction: string; text: string; rule: string | null; response: string | null; delivery: string | null; error: string | null }
 
 /** The staff desk against the real service: a Feishu customer handed to a person, who answers from the desk. */
@@ -71,6 +71,7 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     const [c] = await waiting();
     expect(c).toMatchObject({ key: 'feishu:oc_group_7:ou_buyer', customer: { userId: 'ou_buyer' } });
     expect(c!.handoffUntil).toBeGreaterThan(clock);
+    expect(c!.staff).toBeNull(); // the bot handed it over; nobody at the desk has it yet
 
     clock += 60_000;
     await says('我买的杯子颜色不对');
@@ -84,6 +85,7 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(fake.delivered[2]).toMatchObject({ receiveIdType: 'chat_id', receiveId: 'oc_group_7', text: '亲，我是客服小王，麻烦发一张杯子的照片给我～' });
     expect(fake.delivered[2]!.uuid).toMatch(/^[0-9a-f]{32}$/);
     expect((await transcript(c!.id)).at(-1)).toMatchObject({ direction: 'out', rule: '(staff)', response: '小王', delivery: 'sent' });
+    expect((await waiting())[0]!.staff).toBe('小王'); // colleagues see who is answering
 
     // The reply keeps the conversation with the person: the customer's answer gets no bot reply.
     clock += 100 * 60_000; // past the first handoff's 120 minutes, within the staff reply's
@@ -95,6 +97,8 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(await waiting()).toEqual([]);
     await says('在吗');
     expect(fake.delivered).toHaveLength(4); // the bot answers again
+    await says('还是转人工吧');
+    expect((await waiting()).map((x) => [x.id, x.staff])).toEqual([[c!.id, null]]); // a new handoff: nobody has it yet
   });
 
   it('shows the customer\'s latest orders beside the chat, with tracking and any logistics exception', async () => {
@@ -130,8 +134,8 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(found.map((x) => x.key)).toEqual(['feishu:oc_other:ou_other']);
     expect(found[0]!.handoffUntil).toBeNull();
 
-    expect((await desk(`/api/conversations/${found[0]!.id}/take`, { ...asStaff, body: {} })).status).toBe(200);
-    expect((await waiting()).map((x) => x.id)).toEqual([found[0]!.id]);
+    expect((await desk(`/api/conversations/${found[0]!.id}/take`, { name: '小李', body: {} })).status).toBe(200);
+    expect((await waiting()).map((x) => [x.id, x.staff])).toEqual([[found[0]!.id, '小李']]);
     await says('有优惠吗', 'ou_other', 'oc_other');
     expect(fake.delivered).toHaveLength(1); // only the greeting before staff took it
   });
