@@ -82,6 +82,17 @@ export interface Decision {
 }
 
 /** The rule name stamped on replies chosen by the fallback. */
+/** Template variables every reply can use: the shop's and the customer's. */
+export function shopAndCustomerVars(
+  shop: Pick<DecideInput['shop'], 'id' | 'name' | 'businessHours'>, customer: { name: string | null; tier: string | null },
+): Record<string, string | null> {
+  return {
+    'shop.name': shop.name, 'shop.id': shop.id,
+    'shop.hours.from': shop.businessHours.from, 'shop.hours.to': shop.businessHours.to,
+    'customer.name': customer.name, 'customer.tier': customer.tier,
+  };
+}
+
 export const FALLBACK_RULE = '(fallback)';
 /** The reason recorded when the bot hands off because it failed to understand. */
 export const MISSES_REASON = 'not understood repeatedly';
@@ -114,12 +125,7 @@ export function decide(input: DecideInput): Decision {
     open: isWithinHours(local.minutes, shop.businessHours.from, shop.businessHours.to),
     today: local.day, state, tags: new Set(input.customer.tags),
   };
-  const vars: Record<string, string | null> = {
-    'shop.name': shop.name, 'shop.id': shop.id,
-    'shop.hours.from': shop.businessHours.from, 'shop.hours.to': shop.businessHours.to,
-    'customer.name': input.customer.name, 'customer.tier': input.customer.tier,
-    ...orderVars(input.order),
-  };
+  const vars: Record<string, string | null> = { ...shopAndCustomerVars(shop, input.customer), ...orderVars(input.order) };
 
   let answered = runRules(d, ctx, vars);
   // An event (the customer opened the chat, an order update, a follow-up) is not a message the

@@ -9,6 +9,8 @@ import { deskConversation, deskTranscript, findByCustomer, listWithPerson, setHa
 import type { DeskConversation } from '../db/desk.js';
 import type { Db } from '../db/index.js';
 import { recentOrdersOf } from '../db/orders.js';
+import { shopAndCustomerVars } from '../engine/decide.js';
+import { quickReplies } from '../engine/quick-replies.js';
 import { queueStaffReply, STAFF_MAX_TEXT_BYTES } from '../engine/staff.js';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -88,6 +90,10 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
       conversation, messages,
       orders: orders.map((o) => ({ id: o.orderId, state: o.state, ...o.data, updatedAt: o.updatedAt })),
     };
+  }));
+  router.get('/desk/:shop/api/conversations/:id/quick-replies', route(async (ctx, shop) => {
+    const c = await conversationOf(ctx, shop);
+    ctx.body = { quickReplies: quickReplies(deps.playbooks.get(shop.id), shopAndCustomerVars(shop, c.customer)) };
   }));
   router.post('/desk/:shop/api/conversations/:id/reply', route(async (ctx, shop, staff) => {
     const text = await replyText(ctx);

@@ -127,6 +127,27 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(detail.orders[1]).toMatchObject({ total: 118, courier: '顺丰', trackingNo: 'SF123', exception: { kind: 'problem', note: '地址不详' } });
   });
 
+  it('offers the playbook\'s answers as quick replies (快捷语), filled in for this customer', async () => {
+    const res = await fetch(`${svc.url}/webhooks/local/acme`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'web-9', name: '李女士', text: '转人工' }) });
+    expect(res.status).toBe(200);
+    const [c] = await waiting();
+    const { quickReplies } = (await (await desk(`/api/conversations/${c!.id}/quick-replies`, asStaff)).json()) as { quickReplies: { rules: string[]; response: string; texts: string[] }[] };
+    expect(quickReplies.find((q) => q.response === 'shipping-time')).toEqual({
+      rules: ['发货时间'], response: 'shipping-time', texts: [
+        '亲，现货商品一般在付款后 48 小时内发出，预售商品以页面写明的时间为准。发货后会第一时间通知您～',
+        '亲，付款后我们会尽快安排，现货一般 48 小时内发货；发出后您可以在订单里查看物流哦。',
+      ],
+    });
+    const texts = quickReplies.flatMap((q) => q.texts);
+    expect(texts.some((t) => t.startsWith('李女士，好久不见～ 感谢您一直以来对阿克米旗舰店的支持'))).toBe(true); // {{customer.name|亲}}, {{shop.name}}
+    expect(texts.some((t) => t.includes('每天 09:00–23:00'))).toBe(true); // {{shop.hours.from}}–{{shop.hours.to}}
+    expect(texts.every((t) => !t.includes('{{') && !t.includes('undefined'))).toBe(true);
+    expect(quickReplies.map((q) => q.response)).not.toContain('pay-reminder-first'); // needs an order: not offered half filled
+    const at = (name: string) => quickReplies.findIndex((q) => q.response === name);
+    expect(at('shipping-time')).toBeGreaterThanOrEqual(0);
+    expect(at('shipping-time')).toBeLessThan(at('paid-thanks')); // answers to questions before order care
+  });
+
   it('staff can find a customer by id and take a conversation the bot is answering', async () => {
     await says('你好', 'ou_other', 'oc_other');
     expect(await waiting()).toEqual([]);
