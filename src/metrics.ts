@@ -10,6 +10,8 @@ export interface Metrics {
   alerts: Counter<'robot' | 'outcome'>;
   alertsOpen: Gauge<'state'>;
   messages: Counter<'shop' | 'outcome'>;
+  desk: Counter<'shop' | 'action'>;
+  withPerson: Gauge<'shop'>;
 }
 
 /** Read at each scrape. */
@@ -17,6 +19,8 @@ export interface MetricSources {
   outboxCounts(): Promise<Record<string, number>>;
   /** Alerts not delivered: pending (being tried) and failed (given up; staff never saw them). */
   openAlertCounts(): Promise<Record<string, number>>;
+  /** Conversations a person has now (the bot silent in them), by shop. */
+  withPersonCounts(): Promise<Record<string, number>>;
 }
 
 export function createMetrics(sources: MetricSources): Metrics {
@@ -46,6 +50,18 @@ export function createMetrics(sources: MetricSources): Metrics {
       name: 'xiaoer_messages_total',
       help: 'Customer messages by shop and what the bot did: answered (a rule), fallback (not understood), handoff (to a person now), silent (a person has it), no_reply, duplicate',
       labelNames: ['shop', 'outcome'], registers: [registry],
+    }),
+    desk: new Counter({
+      name: 'xiaoer_desk_actions_total', help: 'What staff did at the desk, by shop: reply, take, release',
+      labelNames: ['shop', 'action'], registers: [registry],
+    }),
+    withPerson: new Gauge({
+      name: 'xiaoer_conversations_with_person', help: 'Conversations handed to a person and not yet given back or timed out, by shop (customers waiting on staff)',
+      labelNames: ['shop'], registers: [registry],
+      async collect() {
+        this.reset(); // shops taken out of the config disappear
+        for (const [shop, n] of Object.entries(await sources.withPersonCounts())) this.set({ shop }, n);
+      },
     }),
     alertsOpen: stateGauge(registry, 'xiaoer_alerts_undelivered',
       'Staff alerts not delivered, by state (pending: still being tried; failed: given up, see xiaoer alerts list)', sources.openAlertCounts),

@@ -153,3 +153,10 @@ export async function latestMessageIdForLocal(q: Q, shopId: string, userId: stri
     .executeTakeFirst();
   return row?.id == null ? 0 : Number(row.id);
 }
+
+/** Conversations a person has now, by shop (for /metrics). */
+export async function countWithPerson(q: Q, now: number): Promise<Record<string, number>> {
+  const rows = await q.selectFrom('conversations').select(['shop_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('handoff_until', '>', now).groupBy('shop_id').execute();
+  return Object.fromEntries(rows.map((r) => [r.shop_id, Number(r.n)]));
+}

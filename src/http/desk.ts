@@ -14,6 +14,7 @@ import { quickReplies } from '../engine/quick-replies.js';
 import { queueStaffReply, STAFF_MAX_TEXT_BYTES } from '../engine/staff.js';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { PlaybookStore } from '../playbook/store.js';
 import { createDeskAuth } from './desk-auth.js';
@@ -32,6 +33,7 @@ export interface DeskDeps {
   playbooks: PlaybookStore;
   batcher: WriteBatcher;
   log: Logger;
+  metrics: Metrics;
   now: () => Date;
   /** After a staff reply is committed: send it now rather than on the next tick. */
   onQueued: () => void;
@@ -103,6 +105,7 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
       customerBatchKey(shop.id, conversation.channel, conversation.customer.userId),
     );
     deps.log.info({ shop: shop.id, conversation: conversation.key, staff, message: queued.messageId }, 'staff replied');
+    deps.metrics.desk.inc({ shop: shop.id, action: 'reply' });
     deps.onQueued();
     ctx.status = 202;
     ctx.body = { status: 'queued', message: queued.messageId };
@@ -112,12 +115,14 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
     const until = at() + deps.playbooks.get(shop.id).settings.handoff.silenceMinutes * 60_000;
     await deps.batcher.run((trx) => setHandoff(trx, c.id, until, at(), staff), customerBatchKey(shop.id, c.channel, c.customer.userId));
     deps.log.info({ shop: shop.id, conversation: c.key, staff }, 'staff took the conversation');
+    deps.metrics.desk.inc({ shop: shop.id, action: 'take' });
     ctx.body = { conversation: await conversationOf(ctx, shop) };
   }));
   router.post('/desk/:shop/api/conversations/:id/release', route(async (ctx, shop, staff) => {
     const c = await conversationOf(ctx, shop);
     await deps.batcher.run((trx) => setHandoff(trx, c.id, null, at()), customerBatchKey(shop.id, c.channel, c.customer.userId));
     deps.log.info({ shop: shop.id, conversation: c.key, staff }, 'staff gave the conversation back to the bot');
+    deps.metrics.desk.inc({ shop: shop.id, action: 'release' });
     ctx.body = { conversation: await conversationOf(ctx, shop) };
   }));
 }

@@ -92,9 +92,14 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     await says('好的');
     expect(fake.delivered).toHaveLength(3);
 
+    const metrics = async () => (await fetch(`${svc.url}/metrics`)).text();
+    expect(await metrics()).toMatch(/^xiaoer_conversations_with_person\{shop="acme"\} 1$/m);
+    expect(await metrics()).toMatch(/^xiaoer_desk_actions_total\{shop="acme",action="reply"\} 1$/m);
     const released = await desk(`/api/conversations/${c!.id}/release`, { ...asStaff, body: {} });
     expect(released.status).toBe(200);
     expect(await waiting()).toEqual([]);
+    expect(await metrics()).toMatch(/^xiaoer_conversations_with_person\{shop="acme"\} 0$/m);
+    expect(await metrics()).toMatch(/^xiaoer_desk_actions_total\{shop="acme",action="release"\} 1$/m);
     await says('在吗');
     expect(fake.delivered).toHaveLength(4); // the bot answers again
     await says('还是转人工吧');
