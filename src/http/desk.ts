@@ -19,6 +19,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import type { PlaybookStore } from '../playbook/store.js';
 import { createDeskAuth } from './desk-auth.js';
 import { readRawBody } from './raw-body.js';
+import { answerRefused } from './refuse.js';
 
 /** Messages of a conversation the desk shows: enough to read back a whole handoff. */
 export const DESK_TRANSCRIPT_MESSAGES = 100;
@@ -56,9 +57,7 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
       await handler(ctx, shop, staff);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
-      ctx.status = err.status;
-      ctx.set(err.headers);
-      ctx.body = { error: err.code, reason: err.message };
+      answerRefused(ctx, err);
     }
   };
   const at = () => deps.now().getTime();

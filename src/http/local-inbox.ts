@@ -5,6 +5,7 @@ import type { ShopConfig } from '../config/schema.js';
 import { laterMessagesForLocal, latestMessageIdForLocal, STAFF_RULE } from '../db/desk.js';
 import type { Db } from '../db/index.js';
 import { RequestError } from '../errors.js';
+import { answerRefused } from './refuse.js';
 
 /** Messages handed out per poll; a chat that fell further behind gets the rest on the next one. */
 export const LOCAL_INBOX_PAGE = 50;
@@ -47,8 +48,7 @@ export function mountLocalInbox(router: Router, deps: { db: Db; shops: ReadonlyM
       };
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
-      ctx.status = err.status;
-      ctx.body = { error: err.code, reason: err.message };
+      answerRefused(ctx, err);
     }
   });
 }

@@ -9,6 +9,7 @@ import { orderEventSchema } from '../orders/event.js';
 import type { OrderEvent } from '../orders/event.js';
 import type { OrderOutcome } from '../orders/ingest.js';
 import { readRawBody } from './raw-body.js';
+import { answerRefused } from './refuse.js';
 
 /** Signed order events older than this are refused as replays. */
 export const ORDER_EVENT_WINDOW_MS = 5 * 60 * 1000;
@@ -63,8 +64,7 @@ export function mountOrderEvents(router: Router, deps: OrderRouteDeps): void {
       if (!(err instanceof RequestError)) throw err;
       deps.metrics.webhooks.inc({ platform: 'orders', outcome: String(err.status) });
       deps.log.info({ shop: ctx.params.shop, status: err.status, reason: err.message }, 'order event refused');
-      ctx.status = err.status;
-      ctx.body = { error: err.code, reason: err.message };
+      answerRefused(ctx, err);
     }
   });
 }

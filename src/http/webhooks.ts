@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { InboundMessage } from '../types/index.js';
 import { readRawBody } from './raw-body.js';
+import { answerRefused } from './refuse.js';
 
 export interface WebhookDeps {
   shops: ReadonlyMap<string, ShopConfig>;
@@ -40,8 +41,7 @@ export function mountWebhooks(router: Router, deps: WebhookDeps): void {
       if (!(err instanceof RequestError)) throw err;
       deps.metrics.webhooks.inc({ platform: label, outcome: String(err.status) });
       deps.log.info({ platform, shop: ctx.params.shop, status: err.status, reason: err.message }, 'webhook refused');
-      ctx.status = err.status;
-      ctx.body = { error: err.code, reason: err.message };
+      answerRefused(ctx, err);
     } finally {
       deps.metrics.handlerSeconds.observe({ platform: label }, Number(process.hrtime.bigint() - started) / 1e9);
     }
