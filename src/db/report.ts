@@ -110,20 +110,31 @@ export function identityKey(channel: string, userId: string): string {
   return `${channel}\0${userId}`;
 }
 
-export async function handoffsStarted(db: Kysely<Database>, shopId: string, p: Period): Promise<number> {
-  const row = await db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('shop_id', '=', shopId).where('handed_off_at', '>=', p.from).where('handed_off_at', '<', p.to)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+/** A reply a person wrote at the staff desk. */
+export interface StaffReplyFact {
+  conversationId: number;
+  at: number;
+  staff: string;
 }
 
-/** Replies staff wrote at the desk during the period, and how many staff wrote them. */
-export async function staffReplies(db: Kysely<Database>, shopId: string, p: Period): Promise<{ replies: number; staff: number }> {
-  const rows = await db.selectFrom('messages').select(['response', (eb) => eb.fn.countAll<number>().as('n')])
+/** Replies staff wrote at the desk from the period's start on (`until`: the report's end, plus time to answer its last handoffs). */
+export async function staffReplies(db: Kysely<Database>, shopId: string, from: number, until: number): Promise<StaffReplyFact[]> {
+  const rows = await db.selectFrom('messages').select(['conversation_id', 'created_at', 'response'])
     .where('shop_id', '=', shopId).where('direction', '=', 'out').where('rule', '=', STAFF_RULE)
-    .where('created_at', '>=', p.from).where('created_at', '<', p.to)
-    .groupBy('response').execute();
-  return { replies: rows.reduce((n, r) => n + Number(r.n), 0), staff: rows.length };
+    .where('created_at', '>=', from).where('created_at', '<', until)
+    .orderBy('created_at').execute();
+  return rows.map((r) => ({ conversationId: Number(r.conversation_id), at: Number(r.created_at), staff: r.response ?? '' }));
+}
+
+/** Each handoff to a person during the period (one per handoff alert: a conversation handed over twice counts twice). */
+export async function handoffs(db: Kysely<Database>, shopId: string, p: Period): Promise<{ conversationId: number; at: number }[]> {
+  const rows = await db.selectFrom('alerts as a')
+    .innerJoin('conversations as c', (j) => j.onRef('c.shop_id', '=', 'a.shop_id').onRef('c.key', '=', 'a.conversation_key'))
+    .select(['c.id', 'a.created_at'])
+    .where('a.shop_id', '=', shopId).where('a.kind', '=', 'handoff')
+    .where('a.created_at', '>=', p.from).where('a.created_at', '<', p.to)
+    .orderBy('a.created_at').execute();
+  return rows.map((r) => ({ conversationId: Number(r.id), at: Number(r.created_at) }));
 }
 
 /** Replies and follow-ups that ended undelivered during the period, by state (dead, skipped). */

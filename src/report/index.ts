@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import {
-  customerIdentities, handoffsStarted, inboundMessages, orderEventsSince, proactiveSent, replies, staffReplies, undelivered,
+  customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, staffReplies, undelivered,
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
-import { conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, topItems, topNotUnderstood } from './kpis.js';
-import type { Conversion, Latency, PaymentReminders, Reception } from './kpis.js';
+import {
+  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, topItems, topNotUnderstood,
+} from './kpis.js';
+import type { Conversion, Latency, PaymentReminders, Reception, StaffResponse } from './kpis.js';
 import type { ReportPeriod } from './period.js';
 
 /** Rules listed under "answered most". */
@@ -18,7 +20,8 @@ const UNUSED_RULES_AFTER = 50;
 export interface ShopReport {
   shop: { id: string; name: string; timezone: string };
   period: { from: string; to: string };
-  reception: Reception & { handoffs: number; staffReplies: { replies: number; staff: number } };
+  reception: Reception & { handoffs: number };
+  staff: StaffResponse;
   responseMs: { first: Latency; all: Latency };
   conversion: Conversion & { windowDays: number };
   /** null when the playbooks did not load (the rules that remind unpaid orders are read from them). */
@@ -48,9 +51,10 @@ function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: s
 }
 
 export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod): Promise<ShopReport> {
-  const [inbound, answered, proactive, orders, handoffs, lost, byStaff] = await Promise.all([
+  const [inbound, answered, proactive, orders, handedOver, lost, byStaff] = await Promise.all([
     inboundMessages(db, shop.id, p), replies(db, shop.id, p), proactiveSent(db, shop.id, p),
-    orderEventsSince(db, shop.id, p.from), handoffsStarted(db, shop.id, p), undelivered(db, shop.id, p), staffReplies(db, shop.id, p),
+    orderEventsSince(db, shop.id, p.from), handoffFacts(db, shop.id, p), undelivered(db, shop.id, p),
+    staffReplies(db, shop.id, p.from, p.to + STAFF_ANSWER_WINDOW_MS),
   ]);
   const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
@@ -59,7 +63,8 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
   return {
     shop: { id: shop.id, name: shop.name, timezone: shop.timezone },
     period: { from: p.fromDay, to: p.toDay },
-    reception: { ...counts, handoffs, staffReplies: byStaff },
+    reception: { ...counts, handoffs: handedOver.length },
+    staff: staffResponse(handedOver, byStaff, p),
     responseMs: latency(inbound, answered),
     conversion: { ...conversion(inbound, identities, orders), windowDays: CONVERSION_WINDOW_DAYS },
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
@@ -72,7 +77,8 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
 
 export function formatReport(r: ShopReport): string {
   const pct = (n: number, of: number) => (of === 0 ? '—' : `${Math.round((n / of) * 100)}%`);
-  const secs = (ms: number | null) => (ms === null ? '—' : ms < 100 ? 'under 0.1 s' : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
+  const secs = (ms: number | null) => (ms === null ? '—' : ms < 100 ? 'under 0.1 s' : ms <= 120_000 ? `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
+    : ms <= 2 * 3_600_000 ? `${(ms / 60_000).toFixed(0)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
   const lat = (l: Latency) => (l.replies === 0 ? 'no replies sent' : `median ${secs(l.median)}, 90% within ${secs(l.p90)}`);
   const rc = r.reception;
   const replied = rc.understood + rc.notUnderstood;
@@ -86,11 +92,15 @@ export function formatReport(r: ShopReport): string {
     `  not understood (fallback reply)       ${rc.notUnderstood}`,
     `  no bot reply (a person has it, or a silent rule)  ${rc.noReply}`,
     `  handed to a person (转人工)           ${rc.handoffs}`,
-    `  replies written at the staff desk     ${rc.staffReplies.replies}${rc.staffReplies.replies ? ` (by ${rc.staffReplies.staff} staff)` : ''}`,
     '',
     'Response time (customer message → platform took the bot\'s reply)',
     `  first response (首次响应)   ${lat(r.responseMs.first)}`,
     `  every reply                 ${lat(r.responseMs.all)}${r.responseMs.all.replies ? ` (${r.responseMs.all.replies} replies)` : ''}`,
+    '',
+    'People (人工: customers the bot handed over, answered at the staff desk)',
+    `  handoffs answered           ${r.staff.answered} of ${r.staff.handoffs}${r.staff.handoffs ? ` (${pct(r.staff.answered, r.staff.handoffs)} within ${STAFF_ANSWER_WINDOW_MS / 3_600_000} h)` : ''}`,
+    `  first reply after handoff   ${r.staff.firstReplyMs.replies ? `median ${secs(r.staff.firstReplyMs.median)}, 90% within ${secs(r.staff.firstReplyMs.p90)}` : '—'}`,
+    `  replies written             ${r.staff.replies}${r.staff.replies ? ` by ${r.staff.staff} staff` : ''}`,
     '',
     `Inquiry conversion (询单转化率: ordered within ${r.conversion.windowDays} days of first writing)`,
     `  ordered ${r.conversion.ordered} of ${r.conversion.inquirers} (${pct(r.conversion.ordered, r.conversion.inquirers)}), paid ${r.conversion.paid} (${pct(r.conversion.paid, r.conversion.inquirers)})`,

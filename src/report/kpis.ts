@@ -1,5 +1,5 @@
 import { identityKey } from '../db/report.js';
-import type { InboundFact, OrderFact, Period, ProactiveFact, ReplyFact } from '../db/report.js';
+import type { InboundFact, OrderFact, Period, ProactiveFact, ReplyFact, StaffReplyFact } from '../db/report.js';
 import { FALLBACK_RULE } from '../engine/decide.js';
 import { foldText } from '../playbook/compiled.js';
 
@@ -10,6 +10,8 @@ export const TOP_NOT_UNDERSTOOD = 10;
 /** Items listed as most ordered. */
 export const TOP_ITEMS = 5;
 const DAY_MS = 86_400_000;
+/** A handoff nobody answered at the desk within this long counts as not answered. */
+export const STAFF_ANSWER_WINDOW_MS = DAY_MS;
 
 export interface Reception {
   /** 询单人数: customers who wrote in the period. */
@@ -76,6 +78,32 @@ export function latency(inbound: readonly InboundFact[], replies: readonly Reply
   }
   const first = [...firstAnswered].map(([c, at]) => at - firstAsked.get(c)!);
   return { first: summarize(first), all: summarize(all) };
+}
+
+export interface StaffResponse {
+  handoffs: number;
+  /** Handoffs a person answered at the desk within STAFF_ANSWER_WINDOW_MS. */
+  answered: number;
+  /** Handoff → the first reply a person wrote (domain.md §10: staff are judged by it). */
+  firstReplyMs: Latency;
+  replies: number;
+  staff: number;
+}
+
+/** How quickly people answered the customers the bot handed over, from the desk's replies. */
+export function staffResponse(handoffs: readonly { conversationId: number; at: number }[], replies: readonly StaffReplyFact[], p: Period): StaffResponse {
+  const byConversation = new Map<number, number[]>();
+  for (const r of replies) byConversation.set(r.conversationId, [...(byConversation.get(r.conversationId) ?? []), r.at]);
+  const waits: number[] = [];
+  for (const h of handoffs) {
+    const first = (byConversation.get(h.conversationId) ?? []).find((at) => at >= h.at);
+    if (first !== undefined && first - h.at <= STAFF_ANSWER_WINDOW_MS) waits.push(first - h.at);
+  }
+  const inPeriod = replies.filter((r) => r.at >= p.from && r.at < p.to);
+  return {
+    handoffs: handoffs.length, answered: waits.length, firstReplyMs: summarize(waits),
+    replies: inPeriod.length, staff: new Set(inPeriod.map((r) => r.staff)).size,
+  };
 }
 
 /** 询单转化率: of the customers who wrote, who ordered (and paid) within the window after first writing. */

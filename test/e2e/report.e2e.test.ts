@@ -112,7 +112,9 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(await report(['--json'])).toBe(0);
     const r = JSON.parse(out) as Record<string, unknown>;
     expect(r.period).toEqual({ from: '2026-11-21', to: '2026-11-27' });
-    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, notUnderstood: 3, noReply: 1, handoffs: 1, staffReplies: { replies: 1, staff: 1 } });
+    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, notUnderstood: 3, noReply: 1, handoffs: 1 });
+    // Handed over at 10:06, a person answered at the desk at 10:07.
+    expect(r.staff).toEqual({ handoffs: 1, answered: 1, firstReplyMs: { replies: 1, median: 60_000, p90: 60_000 }, replies: 1, staff: 1 });
     expect(r.responseMs).toMatchObject({ first: { replies: 4, median: 0, p90: 2_000 } });
     expect(r.conversion).toEqual({ inquirers: 4, ordered: 1, paid: 1, windowDays: 3 });
     expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒', '催付-关闭前提醒'], ordersReminded: 2, paidAfter: 1 });
@@ -128,7 +130,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(await report([])).toBe(0);
     expect(out).toMatch(/^阿克米旗舰店 \(acme\) — 2026-11-21 to 2026-11-27, Asia\/Shanghai$/m);
     expect(out).toMatch(/first response \(首次响应\) +median under 0\.1 s, 90% within 2\.0 s/);
-    expect(out).toMatch(/replies written at the staff desk +1 \(by 1 staff\)/);
+    expect(out).toMatch(/handoffs answered +1 of 1 \(100% within 24 h\)\n +first reply after handoff +median 60 s, 90% within 60 s\n +replies written +1 by 1 staff/);
     expect(out).toMatch(/ordered 1 of 4 \(25%\), paid 1 \(25%\)/);
     expect(out).toMatch(/orders reminded 2, paid after the reminder 1 \(50%\)/);
     expect(out).toMatch(/Orders placed: 3; most ordered:\n {6}2 {2}纯棉T恤\n {6}1 {2}亚麻衬衫 \(2 pieces\)\n/);

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { STAFF_ANSWER_WINDOW_MS, staffResponse } from '../../src/report/kpis.js';
+
+const MIN = 60_000;
+const period = { from: 0, to: 7 * 24 * 60 * MIN };
+const reply = (conversationId: number, at: number, staff = '小王') => ({ conversationId, at, staff });
+
+describe('staff response (report)', () => {
+  it('times each handoff to the first desk reply after it, in its own conversation', () => {
+    const r = staffResponse(
+      [{ conversationId: 1, at: 10 * MIN }, { conversationId: 2, at: 20 * MIN }, { conversationId: 1, at: 100 * MIN }],
+      [reply(2, 15 * MIN), reply(1, 13 * MIN), reply(1, 14 * MIN, '小李'), reply(2, 30 * MIN), reply(1, 101 * MIN)],
+      period,
+    );
+    // conversation 1: 3 min, then 1 min after its second handoff; conversation 2: 10 min (its earlier reply predates the handoff)
+    expect(r).toEqual({ handoffs: 3, answered: 3, firstReplyMs: { replies: 3, median: 3 * MIN, p90: 10 * MIN }, replies: 5, staff: 2 });
+  });
+
+  it('counts a handoff nobody answered, or answered only after the window, as not answered', () => {
+    const r = staffResponse(
+      [{ conversationId: 1, at: 0 }, { conversationId: 2, at: 0 }],
+      [reply(2, STAFF_ANSWER_WINDOW_MS + 1)],
+      period,
+    );
+    expect(r.answered).toBe(0);
+    expect(r.firstReplyMs).toEqual({ replies: 0, median: null, p90: null });
+  });
+
+  it('counts only the period\'s own replies as written in it (later ones only answer its handoffs)', () => {
+    const r = staffResponse([{ conversationId: 1, at: period.to - MIN }], [reply(1, period.to + MIN)], period);
+    expect(r).toMatchObject({ answered: 1, replies: 0, staff: 0 });
+  });
+});
