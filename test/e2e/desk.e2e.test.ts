@@ -234,7 +234,7 @@ describe.each(DIALECTS)('local channel inbox (%s)', (dialect) => {
   let db: { url: string; cleanup(): Promise<void> };
   beforeEach(async () => {
     db = await freshDatabaseUrl(dialect, join(mkdtempSync(join(tmpdir(), 'xiaoer-inbox-')), 'x.db'));
-    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n`, businessHours: '{ from: "09:00", to: "23:00" }', localToken: true });
+    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n    orderWebhookSecret: ${ORDER_SECRET}\n`, businessHours: '{ from: "09:00", to: "23:00" }', localToken: true });
     svc = await startService({ databaseUrl: db.url, now: () => new Date(START), random: () => 0, configFile });
   });
   afterEach(async () => {
@@ -266,6 +266,23 @@ describe.each(DIALECTS)('local channel inbox (%s)', (dialect) => {
     // Another customer of the shop sees none of it.
     await chat('你好', 'web-2');
     expect(((await (await inbox('user=web-2&after=0')).json()) as { messages: unknown[] }).messages).toEqual([]);
+  });
+
+  it('hands out order care the shop sent later, with the rule that sent it', async () => {
+    await chat('你好');
+    const { cursor } = (await (await inbox('user=web-1')).json()) as { cursor: number };
+    const body = JSON.stringify({
+      id: 'W1-paid', type: 'order.paid', occurredAt: new Date(START).toISOString(),
+      order: { id: 'W1', customer: { channel: 'local', userId: 'web-1' }, items: [{ title: '保温杯', qty: 1, price: 59 }], total: 59 },
+    });
+    const ts = String(Math.floor(START / 1000));
+    expect((await fetch(`${svc.url}/events/orders/acme`, {
+      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(ORDER_SECRET, ts, Buffer.from(body)) },
+    })).status).toBe(202);
+    const got = (await (await inbox(`user=web-1&after=${cursor}`)).json()) as { messages: { from: string; rule: string; text: string }[] };
+    expect(got.messages).toHaveLength(1);
+    expect(got.messages[0]).toMatchObject({ from: 'bot', rule: '付款感谢' });
+    expect(got.messages[0]!.text).toMatch(/付款/);
   });
 
   it('asks for the channel token, the customer and a whole-number cursor', async () => {
