@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { parseArgs } from 'node:util';
 import axios from 'axios';
 import { readEnvOptions } from '../config/env.js';
@@ -57,6 +57,11 @@ export async function runSimulate(args: string[]): Promise<number> {
     const got = await poll(inbox, cursor, values.token);
     if (!got || got.messages.length === 0) return;
     cursor = got.cursor;
+    if (interactive) {
+      // Over the waiting "你: " prompt, which is drawn again below with whatever was typed.
+      clearLine(process.stdout, 0);
+      cursorTo(process.stdout, 0);
+    }
     for (const m of got.messages) {
       process.stdout.write(`${m.from === 'staff' ? `店员 ${m.staff ?? ''}` : '小二（跟进）'}: ${m.text ?? ''}\n`);
       if (why && m.from === 'bot' && m.rule) process.stdout.write(`      ↳ rule: ${m.rule}\n`);
