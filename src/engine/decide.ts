@@ -81,7 +81,6 @@ export interface Decision {
   optOut: 'out' | 'in' | null;
 }
 
-/** The rule name stamped on replies chosen by the fallback. */
 /** Template variables every reply can use: the shop's and the customer's. */
 export function shopAndCustomerVars(
   shop: Pick<DecideInput['shop'], 'id' | 'name' | 'businessHours'>, customer: { name: string | null; tier: string | null },
@@ -93,6 +92,7 @@ export function shopAndCustomerVars(
   };
 }
 
+/** The rule name stamped on replies chosen by the fallback. */
 export const FALLBACK_RULE = '(fallback)';
 /** The reason recorded when the bot hands off because it failed to understand. */
 export const MISSES_REASON = 'not understood repeatedly';
