@@ -31,6 +31,8 @@ import type { PlaybookStore } from './playbook/store.js';
 import { watchPlaybooks } from './playbook/watch.js';
 import { createAlertWorker } from './scheduler/alert-worker.js';
 import type { AlertWorker } from './scheduler/alert-worker.js';
+import { createHandoffReminder } from './scheduler/handoff-reminder.js';
+import type { HandoffReminder } from './scheduler/handoff-reminder.js';
 import { createJobRunner } from './scheduler/jobs-runner.js';
 import type { JobRunner } from './scheduler/jobs-runner.js';
 import { ingestOrderEvent } from './orders/ingest.js';
@@ -68,6 +70,7 @@ export interface Service {
   readonly alerts: AlertWorker;
   readonly kf: KfPuller;
   readonly jobs: JobRunner;
+  readonly handoffs: HandoffReminder;
   readonly playbooks: PlaybookStore;
   readonly metrics: Metrics;
   listen(port: number, host?: string): Promise<{ server: Server; port: number }>;
@@ -161,6 +164,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     db: db.db, batcher, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), random,
     onQueued: wake,
   });
+  const handoffs = createHandoffReminder({
+    db: db.db, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), onAlert: () => alerts.poke(),
+  });
   const app = createHttpApp({
     db: db.db, log, metrics, shops, now, commit,
     async ingestOrder(shop, event) {
@@ -194,6 +200,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   if (mode === 'auto') {
     task = cron.schedule(OUTBOX_TICK, () => {
       void jobs.tick();
+      void handoffs.tick();
       wake();
     }, { noOverlap: true, name: 'xiaoer-tick' });
     worker.poke(); // a restart resumes whatever was pending
@@ -201,7 +208,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   let server: Server | null = null;
 
   return {
-    app, db, worker, alerts, kf, jobs, playbooks, metrics,
+    app, db, worker, alerts, kf, jobs, handoffs, playbooks, metrics,
     async listen(port, host) {
       server = app.listen(port, host);
       await once(server, 'listening');
@@ -216,6 +223,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       }
       await kf.idle();
       await jobs.idle();
+      await handoffs.idle();
       await batcher.drain();
       await worker.idle();
       await alerts.idle();

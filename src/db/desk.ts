@@ -160,3 +160,35 @@ export async function countWithPerson(q: Q, now: number): Promise<Record<string,
     .where('handoff_until', '>', now).groupBy('shop_id').execute();
   return Object.fromEntries(rows.map((r) => [r.shop_id, Number(r.n)]));
 }
+
+export interface WaitingHandoff {
+  id: number;
+  key: string;
+  channel: string;
+  customerUserId: string;
+  customerName: string | null;
+  handedOffAt: number;
+}
+
+/**
+ * Conversations handed over in (after, upTo] that a person still has and nobody at the desk has
+ * taken or answered since: the customers to remind staff of.
+ */
+export async function unansweredHandoffs(q: Q, shopId: string, after: number, upTo: number, now: number): Promise<WaitingHandoff[]> {
+  const rows = await q.selectFrom('conversations as c').innerJoin('customers as u', 'u.id', 'c.customer_id')
+    .select(['c.id', 'c.key', 'c.state', 'c.handed_off_at', 'u.channel', 'u.platform_user_id', 'u.name'])
+    .where('c.shop_id', '=', shopId).where('c.handoff_until', '>', now)
+    .where('c.handed_off_at', '>', after).where('c.handed_off_at', '<=', upTo)
+    .orderBy('c.handed_off_at').execute();
+  const out: WaitingHandoff[] = [];
+  for (const r of rows) {
+    if ((JSON.parse(r.state) as Partial<ConversationState>).handoffBy !== undefined) continue; // someone took it
+    const at = Number(r.handed_off_at);
+    const answered = await q.selectFrom('messages').select('id')
+      .where('conversation_id', '=', Number(r.id)).where('rule', '=', STAFF_RULE).where('created_at', '>=', at)
+      .limit(1).executeTakeFirst();
+    if (answered) continue;
+    out.push({ id: Number(r.id), key: r.key, channel: r.channel, customerUserId: r.platform_user_id, customerName: r.name, handedOffAt: at });
+  }
+  return out;
+}

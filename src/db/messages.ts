@@ -69,6 +69,16 @@ export async function listConversationMessages(q: Q, conversationId: number, lim
   }));
 }
 
+/** Messages sent to staff with an alert: enough to pick the conversation up without asking again. */
+export const TRANSCRIPT_MESSAGES = 20;
+
+/** The conversation's latest text messages as an alert quotes them. */
+export async function alertTranscript(q: Q, conversationId: number): Promise<{ who: 'customer' | 'bot'; text: string }[]> {
+  return (await listConversationMessages(q, conversationId, TRANSCRIPT_MESSAGES))
+    .filter((m) => m.text !== null)
+    .map((m) => ({ who: m.direction === 'in' ? 'customer' as const : 'bot' as const, text: m.text! }));
+}
+
 /** True for the errors both drivers raise when a unique index refuses a row. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;

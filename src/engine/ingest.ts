@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { insertAlert } from '../db/alerts.js';
 import { openConversation, saveConversationState } from '../db/conversations.js';
 import { setOptOut, touchCustomer, updateTags } from '../db/customers.js';
-import { insertMessage, isDuplicateInbound, listConversationMessages } from '../db/messages.js';
+import { alertTranscript, insertMessage, isDuplicateInbound } from '../db/messages.js';
 import { enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
@@ -30,9 +30,6 @@ export interface IngestDeps {
   playbook: CompiledPlaybook;
   random: () => number;
 }
-
-/** Messages of the conversation sent to staff with a handoff alert: enough to pick up without asking again. */
-export const TRANSCRIPT_MESSAGES = 20;
 
 /**
  * One inbound message, as one unit of a write transaction: record the customer and the
@@ -79,9 +76,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     await updateTags(trx, customer.id, withTags(customer.tags, d.tags));
   }
   if (d.handoff || d.alerts.length) {
-    const transcript = (await listConversationMessages(trx, conversation.id, TRANSCRIPT_MESSAGES))
-      .filter((m) => m.text !== null)
-      .map((m) => ({ who: m.direction === 'in' ? 'customer' as const : 'bot' as const, text: m.text! }));
+    const transcript = await alertTranscript(trx, conversation.id);
     const who = `${customer.name ?? msg.customerId}（${msg.channel}）`;
     const base = { shopId: msg.shopId, conversationKey: msg.conversationKey, customerId: msg.customerId, transcript, at };
     if (d.handoff) {

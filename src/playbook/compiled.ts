@@ -64,7 +64,7 @@ export interface CompiledResponse {
 }
 
 export interface CompiledSettings {
-  readonly handoff: { readonly afterMisses: number; readonly silenceMinutes: number };
+  readonly handoff: { readonly afterMisses: number; readonly silenceMinutes: number; readonly remindStaffAfterMinutes: number };
   readonly forbiddenPhrases: readonly string[];
 }
 

@@ -166,7 +166,12 @@ export const settingsSchema = z.strictObject({
     afterMisses: z.number().int().min(1).max(10).default(2),
     /** The bot stays silent this long after a handoff unless staff release it earlier. */
     silenceMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
-  }).default({ afterMisses: 2, silenceMinutes: 120 }),
+    /**
+     * Staff are alerted again when a handed-over customer has had no reply from the desk this
+     * long (找不到真人 is the complaint customers make most, domain.md §11); 0 never reminds.
+     */
+    remindStaffAfterMinutes: z.number().int().min(0).max(24 * 60).default(5),
+  }).default({ afterMisses: 2, silenceMinutes: 120, remindStaffAfterMinutes: 5 }),
   /** Phrases no response may contain, added to the built-in list (domain.md §6). */
   forbiddenPhrases: z.array(nonEmpty).default([]),
 });

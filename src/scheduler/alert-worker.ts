@@ -6,7 +6,7 @@ import { ROBOT_MESSAGES_PER_MINUTE, sendFeishuBot, sendWecomRobot, WECOM_ROBOT_M
 import type { RobotResult } from '../../adapters/shared/robots.js';
 import type { ShopConfig } from '../config/schema.js';
 import { markAlerts, markDelivered, pendingAlerts, recordAlertFailure } from '../db/alerts.js';
-import type { Alert } from '../db/alerts.js';
+import type { Alert, AlertKind } from '../db/alerts.js';
 import type { Db, Dialect } from '../db/index.js';
 import { withSharedTryLock } from '../db/locks.js';
 import type { Metrics } from '../metrics.js';
@@ -35,8 +35,8 @@ interface Robot {
   send(text: string): Promise<RobotResult>;
 }
 
-const KIND_TITLE: Record<string, string> = {
-  handoff: '转人工', dead_letter: '消息未送达', bad_review: '差评', playbook_rejected: '剧本错误', rule: '提醒',
+const KIND_TITLE: Record<AlertKind, string> = {
+  handoff: '转人工', handoff_waiting: '等待人工', dead_letter: '消息未送达', bad_review: '差评', playbook_rejected: '剧本错误', rule: '提醒',
 };
 
 export interface AlertWorker {
