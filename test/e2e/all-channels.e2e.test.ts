@@ -214,3 +214,46 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
     expect(alert!.text).toMatch(/没有送达/);
   });
 });
+
+describe.each(DIALECTS)('staff desk replies on every channel (%s)', (dialect) => {
+  const t = platformSuite(dialect, {
+    start: NOON,
+    config: (fake) => writeConfig({ channels: allChannels(fake.base), extra: '    desk: { password: desk-password-0123 }\n', businessHours: '{ from: "09:00", to: "23:00" }' }),
+  });
+  const sec = () => Math.floor(t.clock / 1000);
+  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${t.svc.url}${path}`, { method: 'POST', body, headers });
+  const settle = async () => {
+    await t.svc.service.kf.idle();
+    await t.svc.service.worker.tick();
+    await t.svc.service.worker.idle();
+  };
+  const auth = { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}` };
+
+  it('a person answers 微信客服, WeCom and DingTalk customers from the desk, each through its own platform', async () => {
+    const wc = wecomCallback(wecomText('9101', 'zhangsan', '转人工', sec()), sec());
+    t.fake.kfItems.push(kfCustomerText('kf-h1', 'wmCust', '转人工', sec()));
+    const kf = wecomCallback(kfEvent('SYNC_TOKEN', sec()), sec());
+    const dt = dingtalkMessage({ msgId: 'dt-h1', text: '转人工', base: t.fake.base, nowMs: t.clock });
+    await post(`/webhooks/wecom/acme?${wc.query}`, wc.body, { 'content-type': 'text/xml' });
+    await post(`/webhooks/wecom/acme?${kf.query}`, kf.body, { 'content-type': 'text/xml' });
+    await post('/webhooks/dingtalk/acme', dt.body, dt.headers);
+    await settle();
+
+    const list = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations`, { headers: auth })).json()) as { conversations: { id: number; channel: string }[] };
+    expect(list.conversations.map((c) => c.channel).sort()).toEqual(['dingtalk', 'wecom', 'wecomKf']);
+    for (const c of list.conversations) {
+      const res = await fetch(`${t.svc.url}/desk/acme/api/conversations/${c.id}/reply`, {
+        method: 'POST', body: JSON.stringify({ text: `人工回复 ${c.channel}` }), headers: { ...auth, 'content-type': 'application/json', 'x-xiaoer-desk': '1' },
+      });
+      expect(res.status).toBe(202);
+    }
+    await settle();
+    const sent = t.fake.sent.filter((s) => s.text.startsWith('人工回复')).map((s) => [s.platform, s.to, s.text]).sort(); // robots' alerts aside
+    expect(sent).toEqual([
+      ['dingtalk', 's-dt-h1', '人工回复 dingtalk'],
+      ['kf', 'wmCust', '人工回复 wecomKf'],
+      ['wecom', 'zhangsan', '人工回复 wecom'],
+    ]);
+    expect(t.fake.sent.find((s) => s.text === '人工回复 wecomKf')!.body.open_kfid).toBe(WECOM.openKfId);
+  });
+});
