@@ -75,6 +75,27 @@ export async function listWithPerson(q: Q, shopId: string, now: number): Promise
   return withLast(q, rows, now);
 }
 
+/** Customer messages looked at to find the latest conversations: enough for 50 chats of ten lines each. */
+export const RECENT_SCAN_MESSAGES = 500;
+/** Conversations the desk lists as recent. */
+export const RECENT_CONVERSATIONS = 50;
+
+/**
+ * The conversations customers wrote in most recently (a person may want to step in before the
+ * bot hands over). Read from the newest customer messages, newest first: no index on the
+ * conversations' update time is paid on every webhook for a list staff open now and then.
+ */
+export async function listRecent(q: Q, shopId: string, now: number): Promise<DeskConversation[]> {
+  const recent = await q.selectFrom('messages').select('conversation_id')
+    .where('shop_id', '=', shopId).where('direction', '=', 'in').where('kind', '!=', 'event')
+    .orderBy('id', 'desc').limit(RECENT_SCAN_MESSAGES).execute();
+  const ids = [...new Set(recent.map((r) => Number(r.conversation_id)))].slice(0, RECENT_CONVERSATIONS);
+  if (ids.length === 0) return [];
+  const rows = await baseQuery(q, shopId).where('c.id', 'in', ids).execute();
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  return withLast(q, ids.flatMap((id) => byId.get(id) ?? []), now);
+}
+
 /** A customer's conversations, found by their platform id (staff paste it from an alert or the platform). */
 export async function findByCustomer(q: Q, shopId: string, userId: string, now: number): Promise<DeskConversation[]> {
   const rows = await baseQuery(q, shopId).where('u.platform_user_id', '=', userId)

@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import type { ShopConfig } from '../config/schema.js';
 import { customerBatchKey } from '../db/batch.js';
 import type { WriteBatcher } from '../db/batch.js';
-import { deskConversation, deskTranscript, findByCustomer, listWithPerson, setHandoff } from '../db/desk.js';
+import { deskConversation, deskTranscript, findByCustomer, listRecent, listWithPerson, setHandoff } from '../db/desk.js';
 import type { DeskConversation } from '../db/desk.js';
 import type { Db } from '../db/index.js';
 import { recentOrdersOf } from '../db/orders.js';
@@ -79,7 +79,11 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   }));
   router.get('/desk/:shop/api/conversations', route(async (ctx, shop) => {
     const customer = typeof ctx.query.customer === 'string' ? ctx.query.customer.trim() : '';
-    ctx.body = { conversations: customer ? await findByCustomer(deps.db, shop.id, customer, at()) : await listWithPerson(deps.db, shop.id, at()) };
+    const recent = ctx.query.recent === '1';
+    ctx.body = {
+      conversations: customer ? await findByCustomer(deps.db, shop.id, customer, at())
+        : recent ? await listRecent(deps.db, shop.id, at()) : await listWithPerson(deps.db, shop.id, at()),
+    };
   }));
   router.get('/desk/:shop/api/conversations/:id', route(async (ctx, shop) => {
     const conversation = await conversationOf(ctx, shop);

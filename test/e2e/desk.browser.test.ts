@@ -88,6 +88,9 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.click('#release');
     await expect.poll(() => page.textContent('#title')).toContain('机器人接待中');
     await page.locator('#empty', { hasText: '现在没有等待人工的会话' }).waitFor();
+    await page.click('#recent'); // the latest chats, the bot's too
+    await page.locator('#list li', { hasText: 'ou_page' }).waitFor();
+    expect(await page.textContent('#list-title')).toBe('最近有顾客留言的会话');
     await context.close();
   }, 60_000);
 

@@ -153,6 +153,17 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(at('shipping-time')).toBeLessThan(at('paid-thanks')); // answers to questions before order care
   });
 
+  it('lists the chats customers wrote in most recently, newest first, the bot\'s included', async () => {
+    await says('你好', 'ou_1', 'oc_1');
+    clock += 1000;
+    await says('你好', 'ou_2', 'oc_2');
+    clock += 1000;
+    await says('发货时间', 'ou_1', 'oc_1');
+    const recent = ((await (await desk('/api/conversations?recent=1', asStaff)).json()) as { conversations: Conv[] }).conversations;
+    expect(recent.map((x) => [x.key, x.handoffUntil])).toEqual([['feishu:oc_1:ou_1', null], ['feishu:oc_2:ou_2', null]]);
+    expect(recent[0]!.last).toMatchObject({ direction: 'out' }); // the bot answered 发货时间
+  });
+
   it('staff can find a customer by id and take a conversation the bot is answering', async () => {
     await says('你好', 'ou_other', 'oc_other');
     expect(await waiting()).toEqual([]);
