@@ -12,7 +12,8 @@ export interface NewAlert {
   conversationKey: string | null;
   customerId: string | null;
   text: string;
-  transcript: { who: 'customer' | 'bot'; text: string }[];
+  /** staff: a person's reply from the desk (`name` says who). */
+  transcript: { who: 'customer' | 'bot' | 'staff'; text: string; name?: string }[];
   at: number;
 }
 

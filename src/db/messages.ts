@@ -1,4 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Alert } from './alerts.js';
+import { STAFF_RULE } from './desk.js';
 import { prepared } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -73,10 +75,12 @@ export async function listConversationMessages(q: Q, conversationId: number, lim
 export const TRANSCRIPT_MESSAGES = 20;
 
 /** The conversation's latest text messages as an alert quotes them. */
-export async function alertTranscript(q: Q, conversationId: number): Promise<{ who: 'customer' | 'bot'; text: string }[]> {
+export async function alertTranscript(q: Q, conversationId: number): Promise<Alert['transcript']> {
   return (await listConversationMessages(q, conversationId, TRANSCRIPT_MESSAGES))
     .filter((m) => m.text !== null)
-    .map((m) => ({ who: m.direction === 'in' ? 'customer' as const : 'bot' as const, text: m.text! }));
+    .map((m) => m.direction === 'in' ? { who: 'customer' as const, text: m.text! }
+      : m.rule === STAFF_RULE ? { who: 'staff' as const, text: m.text!, name: m.response ?? '' }
+        : { who: 'bot' as const, text: m.text! });
 }
 
 /** True for the errors both drivers raise when a unique index refuses a row. */

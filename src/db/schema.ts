@@ -132,7 +132,7 @@ export interface AlertsTable {
   conversation_key: string | null;
   customer_id: string | null;
   text: string;
-  transcript: string; // JSON { who: 'customer' | 'bot', text }[]
+  transcript: string; // JSON { who: 'customer' | 'bot' | 'staff', text, name? }[]
   state: 'pending' | 'sent' | 'failed';
   attempts: number;
   last_error: string | null;

@@ -156,7 +156,8 @@ function chunks(shop: ShopConfig, alerts: Alert[]): { text: string; alerts: Aler
 function format(shop: ShopConfig, a: Alert): string {
   const lines = [`**【店小二·${KIND_TITLE[a.kind] ?? a.kind}】${shop.name}**`, a.text];
   if (a.conversationKey) lines.push(`> 会话：${a.conversationKey}`);
-  const transcript = a.transcript.slice(-TRANSCRIPT_LINES).map((t) => `> ${t.who === 'customer' ? '顾客' : '小二'}：${t.text.slice(0, 120)}`);
+  const who = (t: Alert['transcript'][number]) => (t.who === 'customer' ? '顾客' : t.who === 'staff' ? `店员 ${t.name ?? ''}`.trim() : '小二');
+  const transcript = a.transcript.slice(-TRANSCRIPT_LINES).map((t) => `> ${who(t)}：${t.text.slice(0, 120)}`);
   if (transcript.length) lines.push('最近对话：', ...transcript);
   return lines.join('\n');
 }

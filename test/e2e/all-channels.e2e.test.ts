@@ -255,5 +255,16 @@ describe.each(DIALECTS)('staff desk replies on every channel (%s)', (dialect) =>
       ['wecom', 'zhangsan', '人工回复 wecom'],
     ]);
     expect(t.fake.sent.find((s) => s.text === '人工回复 wecomKf')!.body.open_kfid).toBe(WECOM.openKfId);
+
+    // Given back and handed over again: the staff robot quotes who said what, the person by name.
+    const wecomConv = list.conversations.find((c) => c.channel === 'wecom')!;
+    await fetch(`${t.svc.url}/desk/acme/api/conversations/${wecomConv.id}/release`, { method: 'POST', body: '{}', headers: { ...auth, 'content-type': 'application/json', 'x-xiaoer-desk': '1' } });
+    const again = wecomCallback(wecomText('9102', 'zhangsan', '还是要人工', sec()), sec());
+    await post(`/webhooks/wecom/acme?${again.query}`, again.body, { 'content-type': 'text/xml' });
+    await settle();
+    await t.svc.service.alerts.tick();
+    const robot = t.fake.sent.filter((s) => s.platform === 'wecom-robot').map((s) => s.text).join('\n');
+    expect(robot).toContain('> 店员 小王：人工回复 wecom');
+    expect(robot).toContain('> 顾客：还是要人工');
   });
 });

@@ -104,6 +104,8 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(fake.delivered).toHaveLength(4); // the bot answers again
     await says('还是转人工吧');
     expect((await waiting()).map((x) => [x.id, x.staff])).toEqual([[c!.id, null]]); // a new handoff: nobody has it yet
+    const alerts = await svc.service.db.db.selectFrom('alerts').select('transcript').where('kind', '=', 'handoff').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(JSON.parse(alerts.transcript)).toContainEqual({ who: 'staff', name: '小王', text: '亲，我是客服小王，麻烦发一张杯子的照片给我～' }); // staff see who said what
   });
 
   it('shows the customer\'s latest orders beside the chat, with tracking and any logistics exception', async () => {
