@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { prepared } from './prepared.js';
+import { isPostgres, prepared } from './prepared.js';
 import type { ConversationsTable, Database } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -38,8 +38,15 @@ export function emptyState(): ConversationState {
 type Row = Selectable<ConversationsTable>;
 type NewConversation = { shopId: string; customerId: number; key: string; at: number };
 
+/**
+ * The conversation row is read, decided on and written back in one transaction. On Postgres
+ * several instances may take the same customer's messages at once (a desk reply too): FOR UPDATE
+ * makes the second wait for the first's commit and decide on its state — else both would count
+ * one miss where there were two and the customer would not be handed over. SQLite has one
+ * writer, so there the read is already current.
+ */
 const selectByKey = prepared<{ shopId: string; key: string }, Row>((q, a) => q.selectFrom('conversations').selectAll()
-  .where('shop_id', '=', a('shopId')).where('key', '=', a('key')));
+  .where('shop_id', '=', a('shopId')).where('key', '=', a('key')).$if(isPostgres(q), (qb) => qb.forUpdate()));
 /** Returns no row when the conversation exists already (another instance created it meanwhile). */
 const insertConversationIfAbsent = prepared<NewConversation, Row>((q, a) => q.insertInto('conversations')
   .values({ shop_id: a('shopId'), customer_id: a('customerId'), key: a('key'), state: '{}', created_at: a('at'), updated_at: a('at') })
@@ -93,7 +100,8 @@ export async function listHandedOff(q: Q, now: number, shopId?: string): Promise
 
 /** Staff are done: the bot answers this conversation again. False when there was no such conversation. */
 export async function releaseHandoff(q: Q, shopId: string, key: string, at: number): Promise<boolean> {
-  const row = await q.selectFrom('conversations').select(['id', 'state']).where('shop_id', '=', shopId).where('key', '=', key).executeTakeFirst();
+  const row = await q.selectFrom('conversations').select(['id', 'state']).where('shop_id', '=', shopId).where('key', '=', key)
+    .$if(isPostgres(q), (qb) => qb.forUpdate()).executeTakeFirst();
   if (!row) return false;
   const state = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: null, handoffBy: undefined, misses: 0 };
   await q.updateTable('conversations').set({ state: JSON.stringify(state), handoff_until: null, updated_at: at }).where('id', '=', Number(row.id)).execute();
@@ -101,7 +109,8 @@ export async function releaseHandoff(q: Q, shopId: string, key: string, at: numb
 }
 
 const selectLatestOfCustomer = prepared<{ shopId: string; customerId: number }, Row>((q, a) => q.selectFrom('conversations').selectAll()
-  .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId')).orderBy('updated_at', 'desc').limit(1));
+  .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId')).orderBy('updated_at', 'desc').limit(1)
+  .$if(isPostgres(q), (qb) => qb.forUpdate())); // read, decided on and written back: see selectByKey
 /** Where a proactive message to this customer goes: their latest conversation, else a new direct one. */
 export async function conversationForCustomer(q: Q, c: { shopId: string; customerId: number; channel: string; userId: string; at: number }): Promise<Conversation> {
   const latest = (await selectLatestOfCustomer(q, c)).rows[0];

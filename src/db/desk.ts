@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { OutboundMessage } from '../types/index.js';
 import { emptyState } from './conversations.js';
 import type { ConversationState } from './conversations.js';
+import { isPostgres } from './prepared.js';
 import type { Database, OutboxState } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -131,7 +132,8 @@ export async function lastReplyContext(q: Q, conversationId: number): Promise<Re
 
 /** `staff` takes the conversation until `until` (the bot stays silent), or gives it back (null). */
 export async function setHandoff(q: Q, id: number, until: number | null, at: number, staff?: string): Promise<void> {
-  const row = await q.selectFrom('conversations').select(['state', 'handoff_until']).where('id', '=', id).executeTakeFirstOrThrow();
+  const row = await q.selectFrom('conversations').select(['state', 'handoff_until']).where('id', '=', id)
+    .$if(isPostgres(q), (qb) => qb.forUpdate()).executeTakeFirstOrThrow(); // read and written back: see conversations.ts selectByKey
   const state: ConversationState = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: until };
   if (until === null) {
     state.misses = 0;

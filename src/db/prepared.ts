@@ -1,3 +1,4 @@
+import { PostgresAdapter } from 'kysely';
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -47,4 +48,9 @@ export function prepared<A extends object, R>(build: (q: Kysely<Database>, slot:
     });
     return q.executeQuery({ ...c, parameters });
   };
+}
+
+/** Whether `q` runs on PostgreSQL (for the few clauses SQLite lacks, such as FOR UPDATE). */
+export function isPostgres(q: Kysely<Database>): boolean {
+  return q.getExecutor().adapter instanceof PostgresAdapter;
 }

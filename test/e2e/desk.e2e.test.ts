@@ -230,6 +230,26 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect((await from('10.9.9.9', PASSWORD)).status).toBe(200);
   });
 
+  it.runIf(dialect === 'postgres')('two instances taking one customer\'s messages at once still count both misses and hand over', async () => {
+    const configFile = writeConfig({ extra: `    desk: { password: ${PASSWORD} }\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
+    const second = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile });
+    try {
+      const users = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
+      const chat = (url: string, user: string, text: string) => fetch(`${url}/webhooks/local/acme`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
+      });
+      for (const u of users) expect((await chat(svc.url, u, '你好')).status).toBe(200);
+      // Two questions no rule understands, each to another instance at the same moment: the
+      // second to commit must see the first's miss (afterMisses: 2) and hand the customer over.
+      await Promise.all(users.flatMap((u) => [chat(svc.url, u, '火星能送吗'), chat(second.url, u, '你们老板养猫吗')]));
+      const handed = await svc.service.db.db.selectFrom('conversations').select('key')
+        .where('handoff_until', '>', clock).orderBy('key').execute();
+      expect(handed.map((r) => r.key)).toEqual(users.map((u) => `local:${u}:${u}`));
+    } finally {
+      await second.close();
+    }
+  });
+
   it('serves the desk page, and the handoff alert sends staff there', async () => {
     const page = await desk('', asStaff);
     expect(page.status).toBe(200);
