@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
-import { customersWithTag, ensureCustomer, findCustomer, setTier, updateTags } from '../db/customers.js';
+import { changeTags, CUSTOMER_LABEL_MAX as MAX_LABEL, customersWithTag, ensureCustomer, findCustomer, setTier } from '../db/customers.js';
 import type { Customer } from '../db/customers.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { CHANNEL_NAMES } from '../playbook/schema.js';
@@ -13,7 +13,6 @@ const USAGE = `usage: xiaoer customers list  --shop ID --tag TAG [--json]
   (channel: ${CHANNEL_NAMES.join(', ')}; the user id is the one alerts and xiaoer report show)
 `;
 /** Tags and tiers are short labels staff read in rules (老客户, 黑名单, vip). */
-const MAX_LABEL = 50;
 
 /**
  * Staff's hands on the customer record the rules read: tags (a 黑名单 that 催付 skips, 老客户)
@@ -61,8 +60,7 @@ export async function runCustomers(args: string[]): Promise<number> {
       process.stdout.write(describe({ ...c, tier }));
       return 0;
     }
-    const tags = sub === 'tag' ? [...new Set([...c.tags, ...labels])] : c.tags.filter((t) => !labels.includes(t));
-    await updateTags(handle.db, c.id, tags);
+    const tags = await changeTags(handle.db, c.id, sub === 'tag' ? labels : [], sub === 'untag' ? labels : []);
     process.stdout.write(describe({ ...c, tags }));
     return 0;
   } finally {

@@ -70,6 +70,17 @@ function toCustomer(row: Selectable<CustomersTable>): Customer {
   };
 }
 
+/** Longest tag or tier name: a label staff read at a glance, not a note. */
+export const CUSTOMER_LABEL_MAX = 50;
+
+/** Adds and removes tags of one customer (read and written in the caller's transaction). */
+export async function changeTags(q: Q, id: number, add: readonly string[], remove: readonly string[]): Promise<string[]> {
+  const row = await q.selectFrom('customers').select('tags').where('id', '=', id).executeTakeFirstOrThrow();
+  const tags = [...new Set([...(JSON.parse(row.tags) as string[]).filter((t) => !remove.includes(t)), ...add])];
+  await updateTags(q, id, tags);
+  return tags;
+}
+
 export async function updateTags(q: Q, id: number, tags: readonly string[]): Promise<void> {
   await q.updateTable('customers').set({ tags: JSON.stringify(tags) }).where('id', '=', id).execute();
 }

@@ -8,6 +8,7 @@ import type { WriteBatcher } from '../db/batch.js';
 import { deskConversation, deskTranscript, findByCustomer, listRecent, listWithPerson, setHandoff } from '../db/desk.js';
 import type { DeskConversation } from '../db/desk.js';
 import type { Db } from '../db/index.js';
+import { changeTags, CUSTOMER_LABEL_MAX } from '../db/customers.js';
 import { recentOrdersOf } from '../db/orders.js';
 import { shopAndCustomerVars } from '../engine/decide.js';
 import { quickReplies } from '../engine/quick-replies.js';
@@ -113,6 +114,13 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
     ctx.status = 202;
     ctx.body = { status: 'queued', message: queued.messageId };
   }));
+  router.post('/desk/:shop/api/conversations/:id/tags', route(async (ctx, shop, staff) => {
+    const change = await tagChange(ctx);
+    const c = await conversationOf(ctx, shop);
+    const tags = await deps.batcher.run((trx) => changeTags(trx, c.customer.id, change.add, change.remove), customerBatchKey(shop.id, c.channel, c.customer.userId));
+    deps.log.info({ shop: shop.id, customer: c.customer.userId, staff, ...change }, 'staff changed customer tags');
+    ctx.body = { tags };
+  }));
   router.post('/desk/:shop/api/conversations/:id/take', route(async (ctx, shop, staff) => {
     const c = await conversationOf(ctx, shop);
     const until = at() + deps.playbooks.get(shop.id).settings.handoff.silenceMinutes * 60_000;
@@ -130,15 +138,34 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   }));
 }
 
-async function replyText(ctx: Context): Promise<string> {
-  if (!ctx.is('application/json')) throw new RequestError(415, 'send JSON: {"text":"…"}');
-  let body: unknown;
+async function jsonBody(ctx: Context, example: string): Promise<unknown> {
+  if (!ctx.is('application/json')) throw new RequestError(415, `send JSON: ${example}`);
   try {
-    body = JSON.parse((await readRawBody(ctx)).toString('utf8'));
+    return JSON.parse((await readRawBody(ctx)).toString('utf8'));
   } catch (err) {
     if (err instanceof RequestError) throw err;
     throw new RequestError(400, 'body is not JSON');
   }
+}
+
+/** `{"add":["老客户"],"remove":["黑名单"]}`: tags as staff see them (黑名单 stops 催付). */
+async function tagChange(ctx: Context): Promise<{ add: string[]; remove: string[] }> {
+  const body = await jsonBody(ctx, '{"add":["VIP"],"remove":["黑名单"]}');
+  const list = (field: 'add' | 'remove'): string[] => {
+    const v = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !t.trim() || t.trim().length > CUSTOMER_LABEL_MAX)) {
+      throw new RequestError(400, `${field}: a list of tags, each 1–${CUSTOMER_LABEL_MAX} characters`);
+    }
+    return (v as string[]).map((t) => t.trim());
+  };
+  const change = { add: list('add'), remove: list('remove') };
+  if (change.add.length + change.remove.length === 0) throw new RequestError(400, 'name tags to add or remove');
+  return change;
+}
+
+async function replyText(ctx: Context): Promise<string> {
+  const body = await jsonBody(ctx, '{"text":"…"}');
   const text = typeof body === 'object' && body !== null ? (body as { text?: unknown }).text : undefined;
   if (typeof text !== 'string' || !text.trim()) throw new RequestError(400, 'text: write the reply (a non-empty string)');
   if (Buffer.byteLength(text.trim()) > STAFF_MAX_TEXT_BYTES) {

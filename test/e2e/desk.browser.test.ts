@@ -71,6 +71,12 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.locator('.msg.in', { hasText: '我的包裹破了' }).waitFor();
     expect(await page.textContent('#title')).toContain('人工接待中');
     expect(await page.textContent('#orders')).toBe('订单 B1 · 待付款 · 保温杯×1 · ¥59');
+    await page.fill('#tag-input', '易破损');
+    await page.press('#tag-input', 'Enter');
+    const chip = page.locator('#tags .tag', { hasText: '易破损' });
+    await chip.waitFor();
+    await chip.locator('button').click();
+    await chip.waitFor({ state: 'detached' });
     const saved = '亲，现货商品一般在付款后 48 小时内发出，预售商品以页面写明的时间为准。发货后会第一时间通知您～';
     await page.locator('#quick optgroup[label="发货时间"]').waitFor({ state: 'attached' });
     await page.selectOption('#quick', saved); // 快捷语 fills the box, to send or edit

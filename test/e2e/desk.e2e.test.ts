@@ -15,7 +15,7 @@ const ORDER_SECRET = 'order-webhook-secret-0123456789';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
 const basic = (name: string, password = PASSWORD) => `Basic ${Buffer.from(`${name}:${password}`, 'utf8').toString('base64')}`;
 
-interface Conv { id: number; key: string; handoffUntil: number | null; staff: string | null; customer: { userId: string }; last: { direction: string; text: string } | null }
+interface Conv { id: number; key: string; handoffUntil: number | null; staff: string | null; customer: { userId: string; tags?: string[] }; last: { direction: string; text: string } | null }
 interface Msg { direction: string; text: string; rule: string | null; response: string | null; delivery: string | null; error: string | null }
 
 /** The staff desk against the real service: a Feishu customer handed to a person, who answers from the desk. */
@@ -153,6 +153,18 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     const at = (name: string) => quickReplies.findIndex((q) => q.response === name);
     expect(at('shipping-time')).toBeGreaterThanOrEqual(0);
     expect(at('shipping-time')).toBeLessThan(at('paid-thanks')); // answers to questions before order care
+  });
+
+  it('staff tag and untag the customer (黑名单 stops 催付), with clear refusals', async () => {
+    await says('转人工');
+    const [c] = await waiting();
+    const tags = (body: unknown) => desk(`/api/conversations/${c!.id}/tags`, { ...asStaff, body });
+    expect(await (await tags({ add: ['黑名单', ' VIP '] })).json()).toEqual({ tags: ['黑名单', 'VIP'] });
+    expect(await (await tags({ remove: ['黑名单'], add: ['老客户'] })).json()).toEqual({ tags: ['VIP', '老客户'] });
+    expect((await waiting())[0]!.customer).toMatchObject({ tags: ['VIP', '老客户'] });
+    for (const bad of [{}, { add: [] }, { add: '黑名单' }, { add: [''] }, { remove: ['x'.repeat(51)] }]) expect((await tags(bad)).status).toBe(400);
+    const row = await svc.service.db.db.selectFrom('customers').select('tags').where('platform_user_id', '=', 'ou_buyer').executeTakeFirstOrThrow();
+    expect(JSON.parse(row.tags)).toEqual(['VIP', '老客户']);
   });
 
   it('lists the chats customers wrote in most recently, newest first, the bot\'s included', async () => {
