@@ -1,6 +1,7 @@
 import { encrypt, getSignature } from '@wecom/crypto';
 import { describe, expect, it } from 'vitest';
 import { platformSuite } from '../helpers/suite.js';
+import type { Suite } from '../helpers/suite.js';
 import { feishuBotSign } from '../../adapters/shared/robots.js';
 import { insertAlert, listAlerts } from '../../src/db/alerts.js';
 import { listOutbox } from '../../src/db/outbox.js';
@@ -14,17 +15,23 @@ import { kfCustomerText, kfEnterSession, kfEvent, WECOM, wecomCallback, wecomTex
 
 const NOON = Date.parse('2026-11-27T04:00:00Z');
 
+/** The shop's clock in seconds, a raw POST, and "let everything queued go out" for a suite. */
+function helpers(t: Suite) {
+  return {
+    sec: () => Math.floor(t.clock / 1000),
+    post: (path: string, body: string, headers: Record<string, string>) => fetch(`${t.svc.url}${path}`, { method: 'POST', body, headers }),
+    settle: async () => {
+      await t.svc.service.kf.idle();
+      await t.svc.service.worker.tick();
+      await t.svc.service.worker.idle();
+      await t.svc.service.alerts.tick();
+    },
+  };
+}
+
 describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
   const t = platformSuite(dialect, { start: NOON, config: (fake) => writeConfig({ channels: allChannels(fake.base), businessHours: '{ from: "09:00", to: "23:00" }' }) });
-
-  const sec = () => Math.floor(t.clock / 1000);
-  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${t.svc.url}${path}`, { method: 'POST', body, headers });
-  const settle = async () => {
-    await t.svc.service.kf.idle();
-    await t.svc.service.worker.tick();
-    await t.svc.service.worker.idle();
-    await t.svc.service.alerts.tick();
-  };
+  const { sec, post, settle } = helpers(t);
 
   it('answers the WeCom URL check with the bare decrypted echostr', async () => {
     const echostr = encrypt(WECOM.encodingAESKey, '8765309', WECOM.corpId);
@@ -220,13 +227,7 @@ describe.each(DIALECTS)('staff desk replies on every channel (%s)', (dialect) =>
     start: NOON,
     config: (fake) => writeConfig({ channels: allChannels(fake.base), extra: '    desk: { password: desk-password-0123 }\n', businessHours: '{ from: "09:00", to: "23:00" }' }),
   });
-  const sec = () => Math.floor(t.clock / 1000);
-  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${t.svc.url}${path}`, { method: 'POST', body, headers });
-  const settle = async () => {
-    await t.svc.service.kf.idle();
-    await t.svc.service.worker.tick();
-    await t.svc.service.worker.idle();
-  };
+  const { sec, post, settle } = helpers(t);
   const auth = { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}` };
 
   it('a person answers 微信客服, WeCom and DingTalk customers from the desk, each through its own platform', async () => {
@@ -262,7 +263,6 @@ describe.each(DIALECTS)('staff desk replies on every channel (%s)', (dialect) =>
     const again = wecomCallback(wecomText('9102', 'zhangsan', '还是要人工', sec()), sec());
     await post(`/webhooks/wecom/acme?${again.query}`, again.body, { 'content-type': 'text/xml' });
     await settle();
-    await t.svc.service.alerts.tick();
     const robot = t.fake.sent.filter((s) => s.platform === 'wecom-robot').map((s) => s.text).join('\n');
     expect(robot).toContain('> 店员 小王：人工回复 wecom');
     expect(robot).toContain('> 顾客：还是要人工');
