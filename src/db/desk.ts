@@ -50,11 +50,18 @@ function baseQuery(q: Q, shopId: string) {
 }
 type BaseRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['execute']>>[number];
 
+/** The conversations with each one's latest message: two queries however many are listed (the desk polls every few seconds). */
 async function withLast(q: Q, rows: BaseRow[], now: number): Promise<DeskConversation[]> {
+  if (rows.length === 0) return [];
+  const lastIds = await q.selectFrom('messages').select((eb) => ['conversation_id', eb.fn.max('id').as('id')])
+    .where('conversation_id', 'in', rows.map((r) => Number(r.id))).where('kind', '!=', 'event')
+    .groupBy('conversation_id').execute();
+  const lastRows = lastIds.length === 0 ? [] : await q.selectFrom('messages').select(['conversation_id', 'direction', 'text', 'created_at'])
+    .where('id', 'in', lastIds.map((r) => Number(r.id))).execute();
+  const lastOf = new Map(lastRows.map((m) => [Number(m.conversation_id), m]));
   const out: DeskConversation[] = [];
   for (const r of rows) {
-    const last = await q.selectFrom('messages').select(['direction', 'text', 'created_at'])
-      .where('conversation_id', '=', Number(r.id)).where('kind', '!=', 'event').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const last = lastOf.get(Number(r.id));
     const until = r.handoff_until == null ? null : Number(r.handoff_until);
     out.push({
       id: Number(r.id), key: r.key, channel: r.channel,
@@ -109,17 +116,26 @@ export async function deskConversation(q: Q, shopId: string, id: number, now: nu
   return (await withLast(q, rows, now))[0];
 }
 
-/** The newest `limit` messages of a conversation, oldest first, with each reply's delivery. */
-export async function deskTranscript(q: Q, conversationId: number, limit: number): Promise<DeskMessage[]> {
-  const rows = await q.selectFrom('messages as m').leftJoin('outbox as o', 'o.message_id', 'm.id')
-    .select(['m.id', 'm.direction', 'm.kind', 'm.text', 'm.rule', 'm.response', 'm.created_at', 'o.state', 'o.last_error'])
-    .where('m.conversation_id', '=', conversationId).where('m.kind', '!=', 'event')
-    .orderBy('m.id', 'desc').limit(limit).execute();
-  return rows.reverse().map((r) => ({
+const MESSAGE_COLUMNS = ['m.id', 'm.direction', 'm.kind', 'm.text', 'm.rule', 'm.response', 'm.created_at', 'o.state', 'o.last_error'] as const;
+type MessageWithDelivery = {
+  id: number; direction: 'in' | 'out'; kind: string; text: string | null; rule: string | null; response: string | null;
+  created_at: number; state: OutboxState | null; last_error: string | null;
+};
+
+function toDeskMessage(r: MessageWithDelivery): DeskMessage {
+  return {
     id: Number(r.id), direction: r.direction, kind: r.kind, text: r.text, rule: r.rule, response: r.response, at: Number(r.created_at),
     delivery: r.direction === 'out' ? (r.state ?? null) : null,
     error: r.direction === 'out' ? (r.last_error ?? null) : null,
-  }));
+  };
+}
+
+/** The newest `limit` messages of a conversation, oldest first, with each reply's delivery. */
+export async function deskTranscript(q: Q, conversationId: number, limit: number): Promise<DeskMessage[]> {
+  const rows = await q.selectFrom('messages as m').leftJoin('outbox as o', 'o.message_id', 'm.id').select(MESSAGE_COLUMNS)
+    .where('m.conversation_id', '=', conversationId).where('m.kind', '!=', 'event')
+    .orderBy('m.id', 'desc').limit(limit).execute();
+  return rows.reverse().map(toDeskMessage);
 }
 
 /** Where replies in this conversation go (chat, session): from the newest reply queued in it, if any. */
@@ -152,17 +168,14 @@ export async function laterMessagesForLocal(q: Q, shopId: string, userId: string
     .innerJoin('customers as u', 'u.id', 'c.customer_id')
     .innerJoin('outbox as o', 'o.message_id', 'm.id')
     .where('c.shop_id', '=', shopId)
-    .select(['m.id', 'm.direction', 'm.kind', 'm.text', 'm.rule', 'm.response', 'm.created_at', 'o.state', 'o.last_error'])
+    .select(MESSAGE_COLUMNS)
     .where('u.shop_id', '=', shopId).where('u.channel', '=', 'local').where('u.platform_user_id', '=', userId)
     // Queued counts as there: the local channel's own send is a no-op, this poll is the delivery,
     // and a cursor that skipped a row still pending would lose it.
     .where('m.id', '>', after).where('m.direction', '=', 'out').where('o.state', 'in', ['pending', 'sending', 'sent'])
     .where((eb) => eb.or([eb('o.proactive', '=', 1), eb('m.rule', '=', STAFF_RULE)]))
     .orderBy('m.id').limit(limit).execute();
-  return rows.map((r) => ({
-    id: Number(r.id), direction: r.direction, kind: r.kind, text: r.text, rule: r.rule, response: r.response,
-    at: Number(r.created_at), delivery: r.state, error: r.last_error,
-  }));
+  return rows.map(toDeskMessage);
 }
 
 /** The newest message id of a local-channel customer (where a web chat starts collecting). */
