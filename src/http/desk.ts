@@ -4,7 +4,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ShopConfig } from '../config/schema.js';
 import { customerBatchKey } from '../db/batch.js';
-import type { WriteBatcher } from '../db/batch.js';
+import type { Unit, WriteBatcher } from '../db/batch.js';
 import { deskConversation, deskTranscript, findByCustomer, listRecent, listWithPerson, setHandoff } from '../db/desk.js';
 import type { DeskConversation } from '../db/desk.js';
 import type { Db } from '../db/index.js';
@@ -62,6 +62,9 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
     }
   };
   const at = () => deps.now().getTime();
+  /** Writes for one customer share their lane of the write batcher, so they keep order with the customer's own messages. */
+  const inCustomerLane = <T>(shop: ShopConfig, c: DeskConversation, unit: Unit<T>) =>
+    deps.batcher.run(unit, customerBatchKey(shop.id, c.channel, c.customer.userId));
   async function conversationOf(ctx: Context, shop: ShopConfig): Promise<DeskConversation> {
     const id = Number(ctx.params.id);
     const c = Number.isSafeInteger(id) && id > 0 ? await deskConversation(deps.db, shop.id, id, at()) : undefined;
@@ -104,10 +107,8 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   router.post('/desk/:shop/api/conversations/:id/reply', route(async (ctx, shop, staff) => {
     const text = await replyText(ctx);
     const conversation = await conversationOf(ctx, shop);
-    const queued = await deps.batcher.run(
-      (trx) => queueStaffReply(trx, { shop, playbook: deps.playbooks.get(shop.id), conversation, staff, text, at: at() }),
-      customerBatchKey(shop.id, conversation.channel, conversation.customer.userId),
-    );
+    const queued = await inCustomerLane(shop, conversation,
+      (trx) => queueStaffReply(trx, { shop, playbook: deps.playbooks.get(shop.id), conversation, staff, text, at: at() }));
     deps.log.info({ shop: shop.id, conversation: conversation.key, staff, message: queued.messageId }, 'staff replied');
     deps.metrics.desk.inc({ shop: shop.id, action: 'reply' });
     deps.onQueued();
@@ -117,21 +118,21 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   router.post('/desk/:shop/api/conversations/:id/tags', route(async (ctx, shop, staff) => {
     const change = await tagChange(ctx);
     const c = await conversationOf(ctx, shop);
-    const tags = await deps.batcher.run((trx) => changeTags(trx, c.customer.id, change.add, change.remove), customerBatchKey(shop.id, c.channel, c.customer.userId));
+    const tags = await inCustomerLane(shop, c, (trx) => changeTags(trx, c.customer.id, change.add, change.remove));
     deps.log.info({ shop: shop.id, customer: c.customer.userId, staff, ...change }, 'staff changed customer tags');
     ctx.body = { tags };
   }));
   router.post('/desk/:shop/api/conversations/:id/take', route(async (ctx, shop, staff) => {
     const c = await conversationOf(ctx, shop);
     const until = at() + deps.playbooks.get(shop.id).settings.handoff.silenceMinutes * 60_000;
-    await deps.batcher.run((trx) => setHandoff(trx, c.id, until, at(), staff), customerBatchKey(shop.id, c.channel, c.customer.userId));
+    await inCustomerLane(shop, c, (trx) => setHandoff(trx, c.id, until, at(), staff));
     deps.log.info({ shop: shop.id, conversation: c.key, staff }, 'staff took the conversation');
     deps.metrics.desk.inc({ shop: shop.id, action: 'take' });
     ctx.body = { conversation: await conversationOf(ctx, shop) };
   }));
   router.post('/desk/:shop/api/conversations/:id/release', route(async (ctx, shop, staff) => {
     const c = await conversationOf(ctx, shop);
-    await deps.batcher.run((trx) => setHandoff(trx, c.id, null, at()), customerBatchKey(shop.id, c.channel, c.customer.userId));
+    await inCustomerLane(shop, c, (trx) => setHandoff(trx, c.id, null, at()));
     deps.log.info({ shop: shop.id, conversation: c.key, staff }, 'staff gave the conversation back to the bot');
     deps.metrics.desk.inc({ shop: shop.id, action: 'release' });
     ctx.body = { conversation: await conversationOf(ctx, shop) };
