@@ -70,6 +70,9 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await item.click();
     await page.locator('.msg.in', { hasText: '我的包裹破了' }).waitFor();
     expect(await page.textContent('#title')).toContain('人工接待中');
+    await page.click('#take'); // 我来接待: colleagues see it is taken
+    await expect.poll(() => page.textContent('#title')).toContain('人工接待中（小王）');
+    expect(await page.isHidden('#take')).toBe(true);
     expect(await page.textContent('#orders')).toBe('订单 B1 · 待付款 · 保温杯×1 · ¥59');
     await page.fill('#tag-input', '易破损');
     await page.press('#tag-input', 'Enter');
