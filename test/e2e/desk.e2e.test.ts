@@ -230,6 +230,9 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(((await locked.json()) as { reason: string }).reason).toContain('too many wrong passwords');
     clock += 11 * 60_000;
     expect((await desk('/api/conversations', asStaff)).status).toBe(200);
+    // Debug-level logs of all of the above hold neither the password nor the credentials header.
+    expect(svc.logs.text).not.toContain(PASSWORD);
+    expect(svc.logs.text).not.toContain(basic('小王').slice('Basic '.length));
   });
 
   it('caps guessing for the shop however the guesser varies the forwarded address', async () => {
