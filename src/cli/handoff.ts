@@ -16,7 +16,8 @@ export async function runHandoff(args: string[]): Promise<number> {
       if (rows.length === 0) process.stdout.write('no conversation is with a person right now\n');
       for (const r of rows) {
         const since = r.handedOffAt ? new Date(r.handedOffAt).toISOString() : '?';
-        process.stdout.write(`${r.shopId}\t${r.key}\tsince ${since}\tbot silent until ${new Date(r.handoffUntil).toISOString()}\n`);
+        const who = r.staff ? `with ${r.staff}` : 'nobody at the desk has it yet';
+        process.stdout.write(`${r.shopId}\t${r.key}\tsince ${since}\tbot silent until ${new Date(r.handoffUntil).toISOString()}\t${who}\n`);
       }
       return 0;
     }

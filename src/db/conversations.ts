@@ -86,15 +86,18 @@ export interface HandedOff {
   key: string;
   handedOffAt: number | null;
   handoffUntil: number;
+  /** Who at the desk took or answered it, if anyone yet. */
+  staff: string | null;
 }
 
 /** Conversations a person has now (the bot is silent in them). */
 export async function listHandedOff(q: Q, now: number, shopId?: string): Promise<HandedOff[]> {
-  let query = q.selectFrom('conversations').select(['shop_id', 'key', 'handed_off_at', 'handoff_until'])
+  let query = q.selectFrom('conversations').select(['shop_id', 'key', 'state', 'handed_off_at', 'handoff_until'])
     .where('handoff_until', '>', now).orderBy('handed_off_at');
   if (shopId) query = query.where('shop_id', '=', shopId);
   return (await query.execute()).map((r) => ({
     shopId: r.shop_id, key: r.key, handedOffAt: r.handed_off_at == null ? null : Number(r.handed_off_at), handoffUntil: Number(r.handoff_until),
+    staff: (JSON.parse(r.state) as Partial<ConversationState>).handoffBy ?? null,
   }));
 }
 

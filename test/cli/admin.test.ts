@@ -70,6 +70,30 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(out).toMatch(/no conversation is with a person/);
     expect(await main(['handoff', 'release', '--shop', 'acme', 'local:nobody:nobody'])).toBe(1);
     expect(err).toMatch(/no conversation "local:nobody:nobody"/);
+
+    const h = openDb(`sqlite:${join(dir, 'x.db')}`);
+    const until = Date.now() + 3_600_000;
+    try {
+      const c = await h.db.insertInto('customers').values({
+        shop_id: 'acme', channel: 'local', platform_user_id: 'u1', name: null, tags: '[]', tier: null, first_seen_at: 1, last_seen_at: 1, opted_out_at: null,
+      }).returning('id').executeTakeFirstOrThrow();
+      for (const [user, by] of [['u1', '小王'], ['u2', null]] as const) {
+        await h.db.insertInto('conversations').values({
+          shop_id: 'acme', customer_id: Number(c.id), key: `local:${user}:${user}`, state: JSON.stringify({ handoffUntil: until, ...(by ? { handoffBy: by } : {}) }),
+          handed_off_at: 1_000, handoff_until: until, last_rule_fired: null, created_at: 1, updated_at: 1,
+        }).execute();
+      }
+    } finally {
+      await h.close();
+    }
+    out = '';
+    expect(await main(['handoff', 'list', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/^acme\tlocal:u1:u1\tsince .*\twith 小王$/m);
+    expect(out).toMatch(/^acme\tlocal:u2:u2\tsince .*\tnobody at the desk has it yet$/m);
+    expect(await main(['handoff', 'release', '--shop', 'acme', 'local:u1:u1'])).toBe(0);
+    out = '';
+    expect(await main(['handoff', 'list'])).toBe(0);
+    expect(out).not.toContain('local:u1:u1');
   });
 
   it('lists alerts with the robots that have them, and sends failed ones again only where they are missing', async () => {
