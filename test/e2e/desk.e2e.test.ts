@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DESK_MAX_FAILURES, DESK_MAX_SHOP_FAILURES } from '../../src/http/desk-auth.js';
-import { orderEventSignature } from '../../src/http/orders.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
+import { postOrderEvent } from '../helpers/orders.js';
 import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
 import { FEISHU, LOCAL_TOKEN, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
@@ -110,13 +110,9 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
 
   it('shows the customer\'s latest orders beside the chat, with tracking and any logistics exception', async () => {
     const order = async (type: string, id: string, extra: Record<string, unknown> = {}) => {
-      const body = JSON.stringify({
-        id: `${id}-${type}`, type, occurredAt: new Date(clock).toISOString(),
+      const res = await postOrderEvent(svc.url, ORDER_SECRET, {
+        id: `${id}-${type}`, type, at: clock,
         order: { id, customer: { channel: 'feishu', userId: 'ou_buyer' }, items: [{ title: '保温杯', qty: 2, price: 59 }], total: 118, ...extra },
-      });
-      const ts = String(Math.floor(clock / 1000));
-      const res = await fetch(`${svc.url}/events/orders/acme`, {
-        method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(ORDER_SECRET, ts, Buffer.from(body)) },
       });
       expect(res.status).toBe(202);
     };
@@ -319,13 +315,9 @@ describe.each(DIALECTS)('local channel inbox (%s)', (dialect) => {
   it('hands out order care the shop sent later, with the rule that sent it', async () => {
     await chat('你好');
     const { cursor } = (await (await inbox('user=web-1')).json()) as { cursor: number };
-    const body = JSON.stringify({
-      id: 'W1-paid', type: 'order.paid', occurredAt: new Date(START).toISOString(),
+    expect((await postOrderEvent(svc.url, ORDER_SECRET, {
+      id: 'W1-paid', type: 'order.paid', at: START,
       order: { id: 'W1', customer: { channel: 'local', userId: 'web-1' }, items: [{ title: '保温杯', qty: 1, price: 59 }], total: 59 },
-    });
-    const ts = String(Math.floor(START / 1000));
-    expect((await fetch(`${svc.url}/events/orders/acme`, {
-      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(ORDER_SECRET, ts, Buffer.from(body)) },
     })).status).toBe(202);
     const got = (await (await inbox(`user=web-1&after=${cursor}`)).json()) as { messages: { from: string; rule: string; text: string }[] };
     expect(got.messages).toHaveLength(1);

@@ -11,6 +11,7 @@ import { FakePlatforms } from '../helpers/fake-platforms.js';
 import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
 import { FEISHU, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
+import { postOrderEvent } from '../helpers/orders.js';
 
 const SECRET = 'order-webhook-secret-0123456789';
 /** Shanghai local time on 2026-11-27 (UTC+8). */
@@ -42,14 +43,7 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
 
   let n = 0;
   async function event(type: string, order: string, user: string, extra: Record<string, unknown> = {}, id = `evt-${++n}`) {
-    const body = JSON.stringify({
-      id, type, occurredAt: new Date(clock).toISOString(),
-      order: { id: order, customer: { channel: 'feishu', userId: user }, items: [{ title: '纯棉T恤', qty: 1, price: 99 }], total: 99, ...extra },
-    });
-    const ts = String(Math.floor(clock / 1000));
-    const res = await fetch(`${svc.url}/events/orders/acme`, {
-      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(SECRET, ts, Buffer.from(body)) },
-    });
+    const res = await postOrderEvent(svc.url, SECRET, { id, type, at: clock, order: { id: order, customer: { channel: 'feishu', userId: user }, ...extra } });
     await settle();
     return { status: res.status, body: await res.json() as Record<string, unknown>, id };
   }
@@ -246,10 +240,7 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
   });
 
   async function fetchAgain(id: string): Promise<number> {
-    const body = JSON.stringify({ id, type: 'order.paid', occurredAt: new Date(clock).toISOString(),
-      order: { id: 'O1', customer: { channel: 'feishu', userId: 'ou_a' }, items: [{ title: '纯棉T恤', qty: 1, price: 99 }], total: 99 } });
-    const ts = String(Math.floor(clock / 1000));
-    const res = await fetch(`${svc.url}/events/orders/acme`, { method: 'POST', body, headers: { 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(SECRET, ts, Buffer.from(body)) } });
+    const res = await postOrderEvent(svc.url, SECRET, { id, type: 'order.paid', at: clock, order: { id: 'O1', customer: { channel: 'feishu', userId: 'ou_a' } } });
     await settle();
     expect(newlySent()).toEqual([]);
     return res.status;

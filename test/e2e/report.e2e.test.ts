@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runReport } from '../../src/cli/report.js';
-import { orderEventSignature } from '../../src/http/orders.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
+import { postOrderEvent } from '../helpers/orders.js';
 import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
 import { FEISHU, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
@@ -59,14 +59,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
   }
   async function order(type: string, id: string, user: string, time: string, items = [{ title: '纯棉T恤', qty: 1, price: 99 }]) {
     clock = local(time);
-    const body = JSON.stringify({
-      id: `${id}-${type}`, type, occurredAt: new Date(clock).toISOString(),
-      order: { id, customer: { channel: 'feishu', userId: user }, items, total: 99 },
-    });
-    const ts = String(Math.floor(clock / 1000));
-    const res = await fetch(`${svc.url}/events/orders/acme`, {
-      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(SECRET, ts, Buffer.from(body)) },
-    });
+    const res = await postOrderEvent(svc.url, SECRET, { id: `${id}-${type}`, type, at: clock, order: { id, customer: { channel: 'feishu', userId: user }, items, total: 99 } });
     expect(res.status).toBe(202);
     await settle();
   }
