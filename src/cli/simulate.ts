@@ -52,7 +52,7 @@ export async function runSimulate(args: string[]): Promise<number> {
   // Created after every await: readline starts reading at once, and lines read before the loop below is iterating are lost.
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, prompt: '你: ' });
   /** Prints what reached this customer since the last look; a failed look is tried again next time. */
-  const collect = async () => {
+  const look = async () => {
     if (cursor === undefined) return;
     const got = await poll(inbox, cursor, values.token);
     if (!got || got.messages.length === 0) return;
@@ -68,6 +68,9 @@ export async function runSimulate(args: string[]): Promise<number> {
     }
     if (interactive) rl.prompt(true);
   };
+  // One look at a time: the timer and a just-answered line looking with the same cursor would print a message twice.
+  let looking: Promise<void> = Promise.resolve();
+  const collect = () => (looking = looking.then(look));
   const timer = interactive ? setInterval(() => void collect(), SIMULATE_POLL_MS) : null;
   rl.on('close', () => timer && clearInterval(timer));
   if (interactive) rl.prompt();
