@@ -45,7 +45,7 @@ export function createMetrics(sources: MetricSources): Metrics {
       name: 'xiaoer_alerts_total', help: 'Staff alert deliveries by robot (wecom, feishu) and outcome (sent, failed, deferred)',
       labelNames: ['robot', 'outcome'], registers: [registry],
     }),
-    outboxDepth: stateGauge(registry, 'xiaoer_outbox_messages', 'Outbox rows by state (pending, sending, sent, dead, skipped)', sources.outboxCounts),
+    outboxDepth: countGauge(registry, 'xiaoer_outbox_messages', 'Outbox rows by state (pending, sending, sent, dead, skipped)', 'state', sources.outboxCounts),
     messages: new Counter({
       name: 'xiaoer_messages_total',
       help: 'Customer messages by shop and what the bot did: answered (a rule), fallback (not understood), handoff (to a person now), silent (a person has it), no_reply, duplicate',
@@ -55,25 +55,26 @@ export function createMetrics(sources: MetricSources): Metrics {
       name: 'xiaoer_desk_actions_total', help: 'What staff did at the desk, by shop: reply, take, release',
       labelNames: ['shop', 'action'], registers: [registry],
     }),
-    withPerson: new Gauge({
-      name: 'xiaoer_conversations_with_person', help: 'Conversations handed to a person and not yet given back or timed out, by shop (customers waiting on staff)',
-      labelNames: ['shop'], registers: [registry],
-      async collect() {
-        this.reset(); // shops taken out of the config disappear
-        for (const [shop, n] of Object.entries(await sources.withPersonCounts())) this.set({ shop }, n);
-      },
-    }),
-    alertsOpen: stateGauge(registry, 'xiaoer_alerts_undelivered',
-      'Staff alerts not delivered, by state (pending: still being tried; failed: given up, see xiaoer alerts list)', sources.openAlertCounts),
+    withPerson: countGauge(registry, 'xiaoer_conversations_with_person',
+      'Conversations handed to a person and not yet given back or timed out, by shop (customers waiting on staff)', 'shop', sources.withPersonCounts),
+    alertsOpen: countGauge(registry, 'xiaoer_alerts_undelivered',
+      'Staff alerts not delivered, by state (pending: still being tried; failed: given up, see xiaoer alerts list)', 'state', sources.openAlertCounts),
   };
 }
 
-/** A gauge of rows by state, counted from the database at each scrape. */
-function stateGauge(registry: Registry, name: string, help: string, counts: () => Promise<Record<string, number>>): Gauge<'state'> {
-  return new Gauge({
-    name, help, labelNames: ['state'], registers: [registry],
+/**
+ * A gauge of row counts by one label, read from the database at each scrape. The counts are
+ * read first and then replace the previous ones in one step: a label no longer counted (a shop
+ * no longer waiting on anyone) disappears instead of keeping its last value, and a scrape
+ * running alongside never sees the gauge half emptied.
+ */
+function countGauge<L extends string>(registry: Registry, name: string, help: string, label: L, counts: () => Promise<Record<string, number>>): Gauge<L> {
+  return new Gauge<L>({
+    name, help, labelNames: [label], registers: [registry],
     async collect() {
-      for (const [state, n] of Object.entries(await counts())) this.set({ state }, n);
+      const now = await counts();
+      this.reset();
+      for (const [value, n] of Object.entries(now)) this.set({ [label]: value } as Partial<Record<L, string>>, n);
     },
   });
 }

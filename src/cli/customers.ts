@@ -12,8 +12,6 @@ const USAGE = `usage: xiaoer customers list  --shop ID --tag TAG [--json]
        xiaoer customers tier  --shop ID --channel CHANNEL --user USER_ID (TIER | --clear)
   (channel: ${CHANNEL_NAMES.join(', ')}; the user id is the one alerts and xiaoer report show)
 `;
-/** Tags and tiers are short labels staff read in rules (老客户, 黑名单, vip). */
-
 /**
  * Staff's hands on the customer record the rules read: tags (a 黑名单 that 催付 skips, 老客户)
  * and the membership tier (domain.md §7–8). Tagging a customer the bot has not met yet creates

@@ -70,7 +70,7 @@ function toCustomer(row: Selectable<CustomersTable>): Customer {
   };
 }
 
-/** Longest tag or tier name: a label staff read at a glance, not a note. */
+/** Longest tag or tier name: short labels staff read in rules (老客户, 黑名单, vip), not notes. */
 export const CUSTOMER_LABEL_MAX = 50;
 
 /** Adds and removes tags of one customer (read and written in the caller's transaction). */

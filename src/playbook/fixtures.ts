@@ -38,8 +38,7 @@ const stepSchema = z.union([
     /** The customer paid another order meanwhile (duplicate orders). */
     paidElsewhere: z.boolean().optional(),
   }),
-  /** The last step scheduled this follow-up / cancelled these. */
-  /** `in: 25m`: and it comes due that long after the step (beforeClose, at). */
+  /** The last step scheduled this follow-up (`in: 25m`: due that long after the step) / cancelled these. */
   z.strictObject({ scheduled: z.string().min(1), in: z.string().regex(/^\d+\s*(m|h|d)$/).optional() }),
   z.strictObject({ cancelled: z.string().min(1) }),
   z.strictObject({ handoff: z.literal(true) }),

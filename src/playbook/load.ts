@@ -26,7 +26,6 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-
 /** Reads, validates and compiles every playbook file of a directory. `playbook` is null if any error was found. */
 export function loadPlaybooks(dir: string, displayBase = process.cwd()): LoadResult {
   let files: string[];
