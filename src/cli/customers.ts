@@ -1,8 +1,12 @@
 import { parseArgs } from 'node:util';
+import type { Kysely } from 'kysely';
 import { readEnvOptions } from '../config/env.js';
 import { changeTags, CUSTOMER_LABEL_MAX as MAX_LABEL, customersWithTag, ensureCustomer, findCustomer, setTier } from '../db/customers.js';
 import type { Customer } from '../db/customers.js';
+import { forgetCustomer } from '../db/forget.js';
+import type { CustomerIdentity } from '../db/forget.js';
 import { migrateToLatest, openDb } from '../db/index.js';
+import type { Database } from '../db/schema.js';
 import { CHANNEL_NAMES } from '../playbook/schema.js';
 
 const USAGE = `usage: xiaoer customers list  --shop ID --tag TAG [--json]
@@ -10,6 +14,7 @@ const USAGE = `usage: xiaoer customers list  --shop ID --tag TAG [--json]
        xiaoer customers tag   --shop ID --channel CHANNEL --user USER_ID TAG...
        xiaoer customers untag --shop ID --channel CHANNEL --user USER_ID TAG...
        xiaoer customers tier  --shop ID --channel CHANNEL --user USER_ID (TIER | --clear)
+       xiaoer customers forget --shop ID --channel CHANNEL --user USER_ID [--yes]
   (channel: ${CHANNEL_NAMES.join(', ')}; the user id is the one alerts and xiaoer report show)
 `;
 /**
@@ -22,7 +27,7 @@ export async function runCustomers(args: string[]): Promise<number> {
     args, allowPositionals: true, strict: true,
     options: {
       shop: { type: 'string', short: 's' }, channel: { type: 'string' }, user: { type: 'string' }, tag: { type: 'string' },
-      clear: { type: 'boolean' }, json: { type: 'boolean' },
+      clear: { type: 'boolean' }, json: { type: 'boolean' }, yes: { type: 'boolean' },
     },
   });
   const [sub, ...labels] = positionals;
@@ -51,6 +56,7 @@ export async function runCustomers(args: string[]): Promise<number> {
       process.stdout.write(values.json ? `${JSON.stringify(c, null, 2)}\n` : describe(c));
       return 0;
     }
+    if (sub === 'forget') return await forget(handle.db, who, values.yes === true, values.json === true);
     const c = await ensureCustomer(handle.db, { ...who, name: null, at: Date.now() });
     if (sub === 'tier') {
       const tier = values.clear ? null : labels[0]!;
@@ -67,14 +73,42 @@ export async function runCustomers(args: string[]): Promise<number> {
 }
 
 function check(sub: string | undefined, v: { shop?: string; channel?: string; user?: string; tag?: string; clear?: boolean }, labels: string[]): string | null {
-  if (!['list', 'show', 'tag', 'untag', 'tier'].includes(sub ?? '')) return sub ? `unknown subcommand "${sub}"` : 'which subcommand?';
+  if (!['list', 'show', 'tag', 'untag', 'tier', 'forget'].includes(sub ?? '')) return sub ? `unknown subcommand "${sub}"` : 'which subcommand?';
   if (sub === 'list') return v.shop && v.tag ? null : '--shop and --tag are needed';
   if (!v.shop || !v.channel || !v.user) return '--shop, --channel and --user are all needed';
   if (!(CHANNEL_NAMES as readonly string[]).includes(v.channel)) return `--channel must be one of ${CHANNEL_NAMES.join(', ')} (got "${v.channel}")`;
   if ((sub === 'tag' || sub === 'untag') && labels.length === 0) return `name the tags to ${sub}`;
+  if (sub === 'forget' && labels.length > 0) return `forget takes no other arguments (got "${labels[0]}")`;
   if (sub === 'tier' && (v.clear ? labels.length > 0 : labels.length !== 1)) return 'give one tier, or --clear';
   const bad = labels.find((l) => l.trim() === '' || l.length > MAX_LABEL);
   return bad === undefined ? null : `"${bad}" is not a usable tag or tier (1–${MAX_LABEL} characters)`;
+}
+
+/**
+ * A customer's request to delete their data: without --yes, says what would go (the same deletes,
+ * rolled back) and changes nothing; with it, deletes for good.
+ */
+async function forget(db: Kysely<Database>, who: CustomerIdentity, yes: boolean, json: boolean): Promise<number> {
+  const f = await forgetCustomer(db, who, { dryRun: !yes });
+  const nothing = !f.customer && Object.values(f).every((v) => v === 0 || v === false);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ deleted: yes, ...f }, null, 2)}\n`);
+    return 0;
+  }
+  const subject = `${who.channel}:${who.platformUserId} in shop ${who.shopId}`;
+  if (nothing) {
+    process.stdout.write(`nothing is stored about ${subject}\n`);
+    return 0;
+  }
+  const parts = [
+    f.customer ? 'the customer record (tags, tier, 退订)' : null,
+    `${f.conversations} conversation(s)`, `${f.messages} message(s)`, `${f.replies} queued or sent repl(ies)`,
+    `${f.followUps} follow-up(s)`, `${f.orders} order(s) with ${f.orderEvents} order event(s)`, `${f.alerts} staff alert(s)`,
+  ].filter((p): p is string => p !== null).join(', ');
+  process.stdout.write(yes
+    ? `deleted everything about ${subject}: ${parts}.\nThe platform keeps its own copy of the chat; xiaoer holds nothing more.\n`
+    : `would delete everything about ${subject}: ${parts}.\nNothing was changed. Run again with --yes to delete it for good.\n`);
+  return 0;
 }
 
 function describe(c: Customer): string {
