@@ -12,6 +12,7 @@ export interface Metrics {
   messages: Counter<'shop' | 'outcome'>;
   desk: Counter<'shop' | 'action'>;
   withPerson: Gauge<'shop'>;
+  retained: Counter<'table'>;
 }
 
 /** Read at each scrape. */
@@ -54,6 +55,10 @@ export function createMetrics(sources: MetricSources): Metrics {
     desk: new Counter({
       name: 'xiaoer_desk_actions_total', help: 'What staff did at the desk, by shop: reply, take, release',
       labelNames: ['shop', 'action'], registers: [registry],
+    }),
+    retained: new Counter({
+      name: 'xiaoer_retention_deleted_total', help: 'Rows removed for being older than retention.days, by table (messages, replies, alerts, follow_ups)',
+      labelNames: ['table'], registers: [registry],
     }),
     withPerson: countGauge(registry, 'xiaoer_conversations_with_person',
       'Conversations handed to a person and not yet given back or timed out, by shop (customers waiting on staff)', 'shop', sources.withPersonCounts),

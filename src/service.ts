@@ -37,6 +37,8 @@ import { createJobRunner } from './scheduler/jobs-runner.js';
 import type { JobRunner } from './scheduler/jobs-runner.js';
 import { ingestOrderEvent } from './orders/ingest.js';
 import { createOutboxWorker } from './scheduler/outbox-worker.js';
+import { createRetention } from './scheduler/retention.js';
+import type { Retention } from './scheduler/retention.js';
 import type { OutboxWorker } from './scheduler/outbox-worker.js';
 import type { Channel, SendResult } from './types/index.js';
 
@@ -71,6 +73,7 @@ export interface Service {
   readonly kf: KfPuller;
   readonly jobs: JobRunner;
   readonly handoffs: HandoffReminder;
+  readonly retention: Retention;
   readonly playbooks: PlaybookStore;
   readonly metrics: Metrics;
   listen(port: number, host?: string): Promise<{ server: Server; port: number }>;
@@ -164,6 +167,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     db: db.db, batcher, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), random,
     onQueued: wake,
   });
+  const retention = createRetention({
+    db: db.db, dialect: db.dialect, days: config.retention?.days ?? null, log, metrics, now: () => now().getTime(),
+  });
   const handoffs = createHandoffReminder({
     db: db.db, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), onAlert: () => alerts.poke(),
   });
@@ -201,6 +207,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     task = cron.schedule(OUTBOX_TICK, () => {
       void jobs.tick();
       void handoffs.tick();
+      void retention.tick();
       wake();
     }, { noOverlap: true, name: 'xiaoer-tick' });
     worker.poke(); // a restart resumes whatever was pending
@@ -208,7 +215,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   let server: Server | null = null;
 
   return {
-    app, db, worker, alerts, kf, jobs, handoffs, playbooks, metrics,
+    app, db, worker, alerts, kf, jobs, handoffs, retention, playbooks, metrics,
     async listen(port, host) {
       server = app.listen(port, host);
       await once(server, 'listening');
@@ -224,6 +231,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       await kf.idle();
       await jobs.idle();
       await handoffs.idle();
+      await retention.idle();
       await batcher.drain();
       await worker.idle();
       await alerts.idle();

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ValidationError, XiaoerError } from '../errors.js';
 import { runAlerts } from './alerts.js';
+import { runBackup } from './backup.js';
 import { runCheck } from './check.js';
 import { runCustomers } from './customers.js';
 import { runExplain } from './explain.js';
@@ -48,6 +49,7 @@ Usage:
                                     send a follow-up rule to every customer with a tag (到货通知)
                                     or to the customers of these orders (发货延迟致歉)
   xiaoer migrate [--down]           apply database migrations (or revert the last one)
+  xiaoer backup FILE                a consistent copy of the SQLite database, while the service runs
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -78,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runAlerts(rest);
       case 'report':
         return await runReport(rest);
+      case 'backup':
+        return await runBackup(rest);
       case 'customers':
         return await runCustomers(rest);
       case undefined:

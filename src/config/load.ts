@@ -44,7 +44,7 @@ export function parseConfig(file: string, text: string, env: Readonly<Record<str
   if (!parsed.success) throw new ValidationError('CONFIG_INVALID', zodProblems(yaml, parsed.error));
   const base = dirname(file);
   const shops = parsed.data.shops.map((s) => deepFreeze({ ...s, playbooksDir: resolve(base, s.playbooks) }));
-  return deepFreeze({ file, shops, outbox: parsed.data.outbox });
+  return deepFreeze({ file, shops, outbox: parsed.data.outbox, retention: parsed.data.retention ?? null });
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -76,10 +76,22 @@ export const outboxSchema = z
   })
   .default({ maxAttempts: 8 });
 
+/**
+ * The shortest retention allowed: reports look back weeks (`xiaoer report --days 30`), and
+ * reviews come up to 15 days after the trade, so a shop always has its last month of chats.
+ */
+export const RETENTION_MIN_DAYS = 30;
+
+/** How long chats are kept (个人信息保护法: no longer than needed); absent: kept until deleted. */
+export const retentionSchema = z.strictObject({
+  days: z.number().int().min(RETENTION_MIN_DAYS, `keep at least ${RETENTION_MIN_DAYS} days: reports and review follow-ups look back that far`).max(3650),
+}).optional();
+
 export const configSchema = z
   .strictObject({
     shops: z.array(shopSchema).min(1, 'at least one shop is needed'),
     outbox: outboxSchema,
+    retention: retentionSchema,
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
@@ -95,4 +107,6 @@ export interface AppConfig {
   readonly file: string;
   readonly shops: readonly ShopConfig[];
   readonly outbox: { readonly maxAttempts: number };
+  /** Chats, alerts and finished follow-ups older than `days` are deleted; null keeps them. */
+  readonly retention: { readonly days: number } | null;
 }

@@ -58,6 +58,12 @@ export function tuneSqlite(sqlite: BetterSqlite3.Database): void {
 /** Postgres int8 (bigint/bigserial) arrives as a string by default; our values are epoch ms and ids, safe as numbers. */
 const PG_INT8_OID = 20;
 
+/** The absolute file an `sqlite:` DATABASE_URL names (relative to `cwd`), or ':memory:'. */
+export function sqliteFileOf(url: string, cwd = process.cwd()): string {
+  const file = url.slice('sqlite:'.length);
+  return file === ':memory:' || file === '' ? ':memory:' : resolve(cwd, file);
+}
+
 /**
  * `sqlite:<file>` (`sqlite::memory:` for tests) or `postgres://…`. Postgres connections may set
  * a schema with `?schema=name` so parallel test files do not share tables, and turn named
@@ -65,10 +71,9 @@ const PG_INT8_OID = 20;
  */
 export function openDb(url: string, cwd = process.cwd()): DbHandle {
   if (url.startsWith('sqlite:')) {
-    const file = url.slice('sqlite:'.length);
-    const memory = file === ':memory:' || file === '';
-    if (!memory) mkdirSync(dirname(resolve(cwd, file)), { recursive: true });
-    const sqlite = new BetterSqlite3(memory ? ':memory:' : resolve(cwd, file));
+    const file = sqliteFileOf(url, cwd);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const sqlite = new BetterSqlite3(file);
     tuneSqlite(sqlite);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', close: () => db.destroy() };

@@ -52,6 +52,14 @@ describe('config', () => {
     expect(ps.map((p) => [p.line, p.field])).toEqual([[2, 'shops.0.id'], [4, 'shops.0.timezone'], [5, 'shops.0.businessHours.to']]);
   });
 
+  it('takes retention in days, refusing fewer than a month at its line, and keeps everything without it', () => {
+    expect(parseConfig('/x.yml', GOOD, { ACME_FEISHU_SECRET: 's' }).retention).toBeNull();
+    expect(parseConfig('/x.yml', `${GOOD}retention: { days: 365 }\n`, { ACME_FEISHU_SECRET: 's' }).retention).toEqual({ days: 365 });
+    const [p] = problems(`${GOOD}retention:\n  days: 7\n`);
+    expect(p).toMatchObject({ line: 11, field: 'retention.days', message: expect.stringContaining('keep at least 30 days') });
+    expect(problems(`${GOOD}retention: { dayz: 90 }\n`)).toContainEqual(expect.objectContaining({ field: 'retention.dayz', message: expect.stringContaining('unknown field') }));
+  });
+
   it('refuses a staff desk password too short to guard every customer of the shop, at its line', () => {
     const [p] = problems(`${GOOD}    desk: { password: short }\n`);
     expect(p).toMatchObject({ line: 10, field: 'shops.0.desk.password', message: expect.stringContaining('at least 12 characters') });

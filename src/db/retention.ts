@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Rows looked at per delete transaction. SQLite has one writer and webhooks wait for it, so a
+ * chunk must hold it for a few milliseconds at most.
+ */
+export const RETENTION_CHUNK = 500;
+
+/** What one chunk removed, and whether older rows may remain behind it. */
+export interface Pruned {
+  deleted: number;
+  /** Replies (outbox rows) removed with their messages. */
+  replies?: number;
+  more: boolean;
+  /** Where the next chunk of this sweep starts (ids are handed out in time order). */
+  after: number;
+}
+
+const n = (r: { numDeletedRows: bigint } | undefined) => Number(r?.numDeletedRows ?? 0n);
+
+/**
+ * Walks a table from its oldest id: ids grow with time, so the first row younger than the
+ * cutoff ends the walk and a sweep with nothing to do reads one page — no created_at index on
+ * the webhook path's hottest table. Rows kept for a reason (a reply still queued, an alert not
+ * yet delivered) are stepped over and looked at again next sweep.
+ */
+function page<T extends { id: number; created_at: number }>(rows: T[], cutoff: number) {
+  const old = rows.filter((r) => Number(r.created_at) < cutoff);
+  const more = rows.length === RETENTION_CHUNK && old.length === rows.length;
+  return { old, more, after: rows.length ? Number(rows.at(-1)!.id) : 0 };
+}
+
+/** Messages older than the cutoff with their raw payloads, and their replies once those are done (sent, dead, skipped). */
+export async function pruneMessages(db: Kysely<Database>, cutoff: number, after: number): Promise<Pruned> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom('messages').select(['id', 'created_at']).where('id', '>', after).orderBy('id').limit(RETENTION_CHUNK).execute();
+    const p = page(rows, cutoff);
+    if (!p.old.length) return { deleted: 0, replies: 0, more: false, after: p.after };
+    const ids = p.old.map((r) => Number(r.id));
+    const replies = n(await trx.deleteFrom('outbox').where('message_id', 'in', ids).where('state', 'in', ['sent', 'dead', 'skipped']).executeTakeFirst());
+    const deleted = n(await trx.deleteFrom('messages').where('id', 'in', ids)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('outbox').select('outbox.id').whereRef('outbox.message_id', '=', 'messages.id'))))
+      .executeTakeFirst());
+    return { deleted, replies, more: p.more, after: p.after };
+  });
+}
+
+/** Staff alerts (their transcripts quote the chat) older than the cutoff, once delivered or given up on. */
+export async function pruneAlerts(db: Kysely<Database>, cutoff: number, after: number): Promise<Pruned> {
+  const rows = await db.selectFrom('alerts').select(['id', 'created_at']).where('id', '>', after).orderBy('id').limit(RETENTION_CHUNK).execute();
+  const p = page(rows, cutoff);
+  if (!p.old.length) return { deleted: 0, more: false, after: p.after };
+  const deleted = n(await db.deleteFrom('alerts').where('id', 'in', p.old.map((r) => Number(r.id))).where('state', '!=', 'pending').executeTakeFirst());
+  return { deleted, more: p.more, after: p.after };
+}
+
+/** Follow-ups that ended (done, cancelled, skipped) before the cutoff; pending ones are kept however old. */
+export async function pruneFollowUps(db: Kysely<Database>, cutoff: number, after: number): Promise<Pruned> {
+  const rows = await db.selectFrom('jobs').select(['id', 'created_at']).where('id', '>', after).orderBy('id').limit(RETENTION_CHUNK).execute();
+  const p = page(rows, cutoff);
+  if (!p.old.length) return { deleted: 0, more: false, after: p.after };
+  const deleted = n(await db.deleteFrom('jobs').where('id', 'in', p.old.map((r) => Number(r.id)))
+    .where('state', 'in', ['done', 'cancelled', 'skipped']).where('updated_at', '<', cutoff).executeTakeFirst());
+  return { deleted, more: p.more, after: p.after };
+}
