@@ -67,4 +67,10 @@ export interface Adapter<C> {
   parse(payload: unknown, ctx: { shopId: string; cfg: C; now: Date }): Parsed;
   ack(handled: readonly Handled[]): AckResponse;
   send(msg: OutboundMessage, cfg: C, ctx: SendContext): Promise<SendResult>;
+  /**
+   * `xiaoer check --live`: asks the platform whether these credentials work, without sending
+   * anything to anyone (fetches a fresh access token). Resolves with what was confirmed; throws
+   * with the platform's answer when refused. Absent where there is nothing to ask.
+   */
+  probe?(cfg: C, ctx: SendContext): Promise<string>;
 }

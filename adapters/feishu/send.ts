@@ -21,7 +21,7 @@ interface FeishuReply {
 }
 
 // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
-async function fetchTenantToken(cfg: FeishuConfig, ctx: SendContext): Promise<Token> {
+export async function fetchTenantToken(cfg: FeishuConfig, ctx: SendContext): Promise<Token> {
   const res = await ctx.http.post<FeishuReply>(`${ctx.apiBase}/open-apis/auth/v3/tenant_access_token/internal`, {
     app_id: cfg.appId,
     app_secret: cfg.appSecret,

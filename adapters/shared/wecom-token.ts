@@ -20,7 +20,7 @@ export interface WecomReply {
 }
 
 // https://developer.work.weixin.qq.com/document/path/91039
-async function fetchToken(corpId: string, secret: string, ctx: SendContext): Promise<Token> {
+export async function fetchToken(corpId: string, secret: string, ctx: SendContext): Promise<Token> {
   const res = await ctx.http.get<WecomReply>(`${ctx.apiBase}/cgi-bin/gettoken`, { params: { corpid: corpId, corpsecret: secret } });
   const body = res.data ?? {};
   if (res.status !== 200 || body.errcode !== 0 || !body.access_token || !body.expires_in) {

@@ -1,3 +1,4 @@
+import { fetchToken } from '../shared/wecom-token.js';
 import type { Adapter } from '../types.js';
 import type { WecomConfig } from './config.js';
 import { parseWecom } from './parse.js';
@@ -16,4 +17,8 @@ export const wecomAdapter: Adapter<WecomConfig> = {
   // At most 30 messages a minute to one member (protocols.md §2).
   limits: { perRecipient: { count: 30, windowMs: 60_000 } },
   send: sendWecom,
+  async probe(cfg, ctx) {
+    await fetchToken(cfg.corpId, cfg.secret, ctx);
+    return `corp ${cfg.corpId}: corpId and secret accepted (access_token issued); 微信客服 uses the same`;
+  },
 };

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { readEnvOptions } from '../config/env.js';
+import { adapters } from '../../adapters/index.js';
+import { createPlatformHttp } from '../../adapters/shared/http.js';
+import { createTokenCache } from '../../adapters/shared/token-cache.js';
+import { apiBaseOf, readEnvOptions } from '../config/env.js';
+import type { EnvOptions } from '../config/env.js';
+import type { AppConfig } from '../config/schema.js';
+import { createLogger } from '../log.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { formatProblem, ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
@@ -7,7 +13,9 @@ import { loadPlaybooks } from '../playbook/load.js';
 
 /** Validates the config and every shop's playbooks; prints each problem as file:line:col. */
 export async function runCheck(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, rules: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args, strict: true, options: { config: { type: 'string', short: 'c' }, rules: { type: 'boolean' }, live: { type: 'boolean' } },
+  });
   const env = readEnvOptions();
   const { path } = resolveConfigPath(values.config ?? env.configPath);
   let config;
@@ -33,7 +41,55 @@ export async function runCheck(args: string[]): Promise<number> {
   print(all);
   const errors = all.filter((p) => p.severity === 'error').length;
   process.stdout.write(errors ? `${errors} error(s) in ${path}\n` : `ok: ${path}\n`);
-  return errors ? 1 : 0;
+  if (errors) return 1;
+  return values.live ? ((await checkLive(config, env)) ? 0 : 1) : 0;
+}
+
+/** Channels with nothing to ask ahead of time, and why. */
+const NOTHING_TO_ASK: Partial<Record<string, string>> = {
+  wecomKf: "uses the WeCom app's corpId and secret (the wecom line)",
+  dingtalk: "nothing to ask ahead: replies go through each message's session webhook, and appSecret is checked on every callback's signature",
+};
+
+/**
+ * --live: each configured channel's platform is asked whether the credentials work (a fresh
+ * access token; nothing is sent to anyone), so a mistyped secret shows up now rather than as
+ * dead-lettered replies once customers write.
+ */
+async function checkLive(config: AppConfig, env: EnvOptions): Promise<boolean> {
+  const http = createPlatformHttp();
+  const tokens = createTokenCache(Date.now, 0);
+  const log = createLogger('silent');
+  let ok = true;
+  process.stdout.write('live check (asks each platform whether the credentials work; sends nothing):\n');
+  for (const shop of config.shops) {
+    for (const adapter of Object.values(adapters)) {
+      const cfg = adapter.configOf(shop.channels);
+      if (cfg === undefined || adapter.channel === 'local') continue;
+      const label = `  ${shop.id} ${adapter.channel.padEnd(9)}`;
+      if (!adapter.probe) {
+        process.stdout.write(`${label}—       ${NOTHING_TO_ASK[adapter.channel] ?? 'nothing to ask ahead'}\n`);
+        continue;
+      }
+      try {
+        const what = await adapter.probe(cfg, { http, tokens, log, apiBase: apiBaseOf(env, adapter.channel), now: Date.now });
+        process.stdout.write(`${label}ok      ${what}\n`);
+      } catch (err) {
+        ok = false;
+        process.stdout.write(`${label}FAILED  ${withoutSecrets(err instanceof Error ? err.message : String(err), cfg)}\n`);
+      }
+    }
+  }
+  return ok;
+}
+
+/** A platform or network error may quote the request; no credential of the channel is printed. */
+function withoutSecrets(message: string, cfg: unknown): string {
+  let out = message;
+  for (const [key, value] of Object.entries(cfg as Record<string, unknown>)) {
+    if (typeof value === 'string' && value.length >= 4 && /secret|key|token/i.test(key)) out = out.split(value).join('[redacted]');
+  }
+  return out;
 }
 
 function print(problems: readonly Problem[]): void {

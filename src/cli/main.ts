@@ -19,9 +19,10 @@ const USAGE = `xiaoer — 店小二, customer-service bot for online shops
 
 Usage:
   xiaoer serve                      start the service (PORT, DATABASE_URL, XIAOER_CONFIG)
-  xiaoer check [--config FILE] [--rules]
+  xiaoer check [--config FILE] [--rules] [--live]
                                     validate config and playbooks; exit 1 on errors
-                                    (--rules prints every shop's rules in firing order)
+                                    (--rules prints every shop's rules in firing order;
+                                    --live asks the platforms whether the credentials work)
   xiaoer test [--shop ID]           play the *.test.yml conversations against the playbooks
   xiaoer explain "<text>" [--shop ID]
                                     how the bot reads a message: normalized text, words, intents

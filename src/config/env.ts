@@ -3,6 +3,7 @@ import { DINGTALK_DEFAULT_API_BASE } from '../../adapters/dingtalk/config.js';
 import { FEISHU_DEFAULT_API_BASE } from '../../adapters/feishu/config.js';
 import { WECOM_DEFAULT_API_BASE } from '../../adapters/wecom/config.js';
 import { ValidationError } from '../errors.js';
+import type { Channel } from '../types/index.js';
 
 /** Process environment, read once (probot's readEnvOptions): pure, so tests pass their own. */
 const envSchema = z.object({
@@ -43,4 +44,10 @@ export function readEnvOptions(env: Readonly<Record<string, string | undefined>>
     }),
     logLevel: e.LOG_LEVEL,
   });
+}
+
+/** The API origin a channel's calls go to (微信客服 is part of WeCom; the local channel calls nothing). */
+export function apiBaseOf(env: EnvOptions, channel: Channel): string {
+  if (channel === 'local') return '';
+  return channel === 'wecomKf' ? env.apiBase.wecom : env.apiBase[channel];
 }

@@ -1,9 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
+import { DINGTALK } from '../helpers/dingtalk.js';
+import { FAKE_SECRETS, FakePlatforms } from '../helpers/fake-platforms.js';
+import { allChannels, DEFAULT_PLAYBOOKS, writeConfig } from '../helpers/service.js';
 
 function capture() {
   let out = '';
@@ -48,5 +50,59 @@ describe('xiaoer check', () => {
     const io = capture();
     expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(1);
     expect(io.err).toMatch(/xiaoer\.yml:4:5: error: shops\.0\.chanels: unknown field/);
+  });
+});
+
+/** --live asks each platform (here the fake one) whether the credentials work, and sends nothing. */
+describe('xiaoer check --live', () => {
+  let fake: FakePlatforms;
+  beforeAll(async () => {
+    fake = await new FakePlatforms().start();
+  });
+  afterAll(() => fake.stop());
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  function live(wecomSecret: string) {
+    vi.stubEnv('FEISHU_API_BASE', fake.base);
+    vi.stubEnv('WECOM_API_BASE', fake.base);
+    vi.stubEnv('ACME_FEISHU_SECRET', FAKE_SECRETS.feishu);
+    vi.stubEnv('ACME_WECOM_SECRET', wecomSecret);
+    vi.stubEnv('ACME_DINGTALK_SECRET', DINGTALK.appSecret);
+    return main(['check', '--live', '--config', writeConfig({ channels: allChannels() })]);
+  }
+
+  it('says each channel works when the platform issues a token', async () => {
+    const io = capture();
+    fake.reset();
+    expect(await live(FAKE_SECRETS.wecom)).toBe(0);
+    expect(io.out).toMatch(/acme feishu +ok +app cli_a1b2c3d4e5: appId and appSecret accepted/);
+    expect(io.out).toMatch(/acme wecom +ok +corp .*: corpId and secret accepted/);
+    expect(io.out).toMatch(/acme wecomKf +— +uses the WeCom app's corpId and secret/);
+    expect(io.out).toMatch(/acme dingtalk +— +nothing to ask ahead/);
+    expect(io.out).not.toMatch(/acme local/);
+    expect(fake.delivered).toEqual([]);
+    expect(fake.sent).toEqual([]);
+  });
+
+  it('names the channel the platform refused, with its answer and without the secret, and exits 1', async () => {
+    const io = capture();
+    expect(await live('wrong-wecom-secret-123')).toBe(1);
+    expect(io.out).toMatch(/acme feishu +ok/);
+    expect(io.out).toMatch(/acme wecom +FAILED +gettoken: HTTP 200 errcode 40001 invalid credential \(check corpId\/secret\)/);
+    expect(io.out).not.toContain('wrong-wecom-secret-123');
+  });
+
+  it('reports an unreachable platform as failed rather than hanging or crashing', async () => {
+    const io = capture();
+    vi.stubEnv('ACME_FEISHU_SECRET', FAKE_SECRETS.feishu);
+    vi.stubEnv('ACME_WECOM_SECRET', FAKE_SECRETS.wecom);
+    vi.stubEnv('ACME_DINGTALK_SECRET', DINGTALK.appSecret);
+    vi.stubEnv('FEISHU_API_BASE', 'http://127.0.0.1:9');
+    vi.stubEnv('WECOM_API_BASE', fake.base);
+    expect(await main(['check', '--live', '--config', writeConfig()])).toBe(1);
+    expect(io.out).toMatch(/acme feishu +FAILED +.*ECONNREFUSED/);
   });
 });
