@@ -41,3 +41,29 @@ export async function sendFeishuBot(http: AxiosInstance, url: string, secret: st
     return { ok: false, reason: `Feishu bot: ${(err as Error).message}` };
   }
 }
+
+export interface Robot {
+  /** Stored in alerts.delivered_to; a shop has at most one robot of each kind. */
+  name: 'wecom' | 'feishu';
+  /** Rate-limit key: the robot itself, which several shops may share. */
+  id: string;
+  /** Markdown as the WeCom robot takes it; the Feishu bot gets it as plain text. */
+  send(text: string): Promise<RobotResult>;
+}
+
+/** The staff-group robots a shop's `alerts:` configures, ready to send (the alert worker and `xiaoer alerts test`). */
+export function shopRobots(
+  alerts: { readonly wecomRobotKey?: string | undefined; readonly feishuBot?: { readonly url: string; readonly secret?: string | undefined } | undefined },
+  deps: { http: AxiosInstance; wecomBase: string; now: () => number },
+): Robot[] {
+  const robots: Robot[] = [];
+  if (alerts.wecomRobotKey) {
+    const key = alerts.wecomRobotKey;
+    robots.push({ name: 'wecom', id: `wecom:${key}`, send: (t) => sendWecomRobot(deps.http, deps.wecomBase, key, t) });
+  }
+  if (alerts.feishuBot) {
+    const bot = alerts.feishuBot;
+    robots.push({ name: 'feishu', id: `feishu:${bot.url}`, send: (t) => sendFeishuBot(deps.http, bot.url, bot.secret, t.replace(/\*\*|> /g, ''), deps.now()) });
+  }
+  return robots;
+}

@@ -3,9 +3,11 @@ import { readEnvOptions } from '../config/env.js';
 import { listAlerts, retryFailedAlerts } from '../db/alerts.js';
 import type { Alert } from '../db/alerts.js';
 import { migrateToLatest, openDb } from '../db/index.js';
+import { runAlertsTest } from './alerts-test.js';
 
 const USAGE = 'usage: xiaoer alerts list [--shop ID] [--state pending|sent|failed] [--limit N] [--json]\n'
-  + '       xiaoer alerts retry --shop ID [ALERT_ID ...]\n';
+  + '       xiaoer alerts retry --shop ID [ALERT_ID ...]\n'
+  + '       xiaoer alerts test --shop ID      (a test message to each of the shop\'s robots)\n';
 const STATES = ['pending', 'sent', 'failed'] as const;
 /** Alerts listed when --limit is not given. */
 const DEFAULT_LIMIT = 50;
@@ -32,6 +34,13 @@ export async function runAlerts(args: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) {
     process.stderr.write(`--limit must be a positive whole number (got "${values.limit}")\n`);
     return 1;
+  }
+  if (sub === 'test') {
+    if (!values.shop || rest.length) {
+      process.stderr.write(USAGE);
+      return 1;
+    }
+    return runAlertsTest(values.shop);
   }
   const ids = rest.map(Number);
   if (sub === 'retry' && (!values.shop || ids.some((n) => !Number.isInteger(n) || n < 1))) {

@@ -6,6 +6,7 @@ import { apiBaseOf, readEnvOptions } from '../config/env.js';
 import type { EnvOptions } from '../config/env.js';
 import type { AppConfig } from '../config/schema.js';
 import { createLogger } from '../log.js';
+import { secretValues, withoutSecrets } from './redact.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { formatProblem, ValidationError } from '../errors.js';
 import type { Problem } from '../errors.js';
@@ -76,20 +77,11 @@ async function checkLive(config: AppConfig, env: EnvOptions): Promise<boolean> {
         process.stdout.write(`${label}ok      ${what}\n`);
       } catch (err) {
         ok = false;
-        process.stdout.write(`${label}FAILED  ${withoutSecrets(err instanceof Error ? err.message : String(err), cfg)}\n`);
+        process.stdout.write(`${label}FAILED  ${withoutSecrets(err instanceof Error ? err.message : String(err), secretValues(cfg))}\n`);
       }
     }
   }
   return ok;
-}
-
-/** A platform or network error may quote the request; no credential of the channel is printed. */
-function withoutSecrets(message: string, cfg: unknown): string {
-  let out = message;
-  for (const [key, value] of Object.entries(cfg as Record<string, unknown>)) {
-    if (typeof value === 'string' && value.length >= 4 && /secret|key|token/i.test(key)) out = out.split(value).join('[redacted]');
-  }
-  return out;
 }
 
 function print(problems: readonly Problem[]): void {

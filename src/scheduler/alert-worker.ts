@@ -2,8 +2,7 @@ import type { AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import { createRateLimiter } from '../../adapters/shared/rate.js';
 import type { Rate } from '../../adapters/shared/rate.js';
-import { ROBOT_MESSAGES_PER_MINUTE, sendFeishuBot, sendWecomRobot, WECOM_ROBOT_MAX_BYTES } from '../../adapters/shared/robots.js';
-import type { RobotResult } from '../../adapters/shared/robots.js';
+import { ROBOT_MESSAGES_PER_MINUTE, shopRobots, WECOM_ROBOT_MAX_BYTES } from '../../adapters/shared/robots.js';
 import type { ShopConfig } from '../config/schema.js';
 import { markAlerts, markDelivered, pendingAlerts, recordAlertFailure } from '../db/alerts.js';
 import type { Alert, AlertKind } from '../db/alerts.js';
@@ -27,14 +26,6 @@ export const MAX_ALERT_ATTEMPTS = 12;
 const TRANSCRIPT_LINES = 8;
 const ROBOT_RATE: Rate = { count: ROBOT_MESSAGES_PER_MINUTE, windowMs: 60_000 };
 
-interface Robot {
-  /** Stored in alerts.delivered_to; a shop has at most one robot of each kind. */
-  name: 'wecom' | 'feishu';
-  /** Rate-limit key: the robot itself, which several shops may share. */
-  id: string;
-  send(text: string): Promise<RobotResult>;
-}
-
 const KIND_TITLE: Record<AlertKind, string> = {
   handoff: '转人工', handoff_waiting: '等待人工', dead_letter: '消息未送达', bad_review: '差评', playbook_rejected: '剧本错误', rule: '提醒',
 };
@@ -57,19 +48,7 @@ export function createAlertWorker(deps: {
   const limiter = createRateLimiter(deps.now);
   const random = deps.random ?? Math.random;
 
-  function robotsOf(shop: ShopConfig): Robot[] {
-    const robots: Robot[] = [];
-    const a = shop.alerts;
-    if (a.wecomRobotKey) {
-      const key = a.wecomRobotKey;
-      robots.push({ name: 'wecom', id: `wecom:${key}`, send: (t) => sendWecomRobot(deps.http, deps.wecomBase, key, t) });
-    }
-    if (a.feishuBot) {
-      const bot = a.feishuBot;
-      robots.push({ name: 'feishu', id: `feishu:${bot.url}`, send: (t) => sendFeishuBot(deps.http, bot.url, bot.secret, t.replace(/\*\*|> /g, ''), deps.now()) });
-    }
-    return robots;
-  }
+  const robotsOf = (shop: ShopConfig) => shopRobots(shop.alerts, deps);
 
   /**
    * Each robot gets the alerts it does not have yet, as few messages as fit. A robot over its
