@@ -7,7 +7,7 @@ import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
 import { postOrderEvent } from '../helpers/orders.js';
 import { receiveEvent, signedEncrypted } from '../helpers/feishu.js';
-import { FEISHU, LOCAL_TOKEN, startService, writeConfig } from '../helpers/service.js';
+import { FEISHU, LOCAL_TOKEN, localChat, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
 
 const PASSWORD = 'desk-password-0123';
@@ -246,9 +246,7 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     const second = await startService({ databaseUrl: db.url, feishuBase: fake.base, now: () => new Date(clock), random: () => 0, configFile });
     try {
       const users = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
-      const chat = (url: string, user: string, text: string) => fetch(`${url}/webhooks/local/acme`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
-      });
+      const chat = localChat;
       for (const u of users) expect((await chat(svc.url, u, '你好')).status).toBe(200);
       // Two questions no rule understands, each to another instance at the same moment: the
       // second to commit must see the first's miss (afterMisses: 2) and hand the customer over.
@@ -286,9 +284,7 @@ describe.each(DIALECTS)('local channel inbox (%s)', (dialect) => {
     await db.cleanup();
   });
   const bearer = { authorization: `Bearer ${LOCAL_TOKEN}` };
-  const chat = (text: string, user = 'web-1') => fetch(`${svc.url}/webhooks/local/acme`, {
-    method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
-  });
+  const chat = (text: string, user = 'web-1') => localChat(svc.url, user, text, bearer);
   const inbox = async (query: string, headers: Record<string, string> = bearer) => fetch(`${svc.url}/webhooks/local/acme/messages?${query}`, { headers });
 
   it('hands out staff replies once, after the cursor, and never the answers the chat already got', async () => {

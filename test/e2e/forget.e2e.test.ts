@@ -6,7 +6,7 @@ import { main } from '../../src/cli/main.js';
 import type { Database } from '../../src/db/schema.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { postOrderEvent } from '../helpers/orders.js';
-import { startService, writeConfig } from '../helpers/service.js';
+import { localChat, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
 
 const SECRET = 'order-webhook-secret-0123456789';
@@ -36,13 +36,7 @@ describe.each(DIALECTS)('forgetting a customer (%s)', (dialect) => {
     await db.cleanup();
   });
 
-  const chat = async (user: string, text: string) => {
-    const res = await fetch(`${svc.url}/webhooks/local/acme`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
-    });
-    expect(res.status).toBe(200);
-    return (await res.json() as { replies: { text: string }[] }).replies;
-  };
+  const chat = async (user: string, text: string) => expect((await localChat(svc.url, user, text)).status).toBe(200);
   const order = async (user: string, id: string, type: string) => {
     const res = await postOrderEvent(svc.url, SECRET, { id: `${id}-${type}`, type, at: clock, order: { id, customer: { channel: 'local', userId: user } } });
     expect(res.status).toBe(202);

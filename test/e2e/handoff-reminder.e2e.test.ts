@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
-import { DEFAULT_PLAYBOOKS, startService, writeConfig } from '../helpers/service.js';
+import { DEFAULT_PLAYBOOKS, localChat, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
 
 const PASSWORD = 'desk-password-0123';
@@ -29,9 +29,7 @@ describe.each(DIALECTS)('handoff reminders (%s)', (dialect) => {
     await db.cleanup();
   });
 
-  const chat = (user: string, text: string) => fetch(`${svc.url}/webhooks/local/acme`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
-  });
+  const chat = (user: string, text: string) => localChat(svc.url, user, text);
   const deskPost = async (user: string, action: string, body: unknown = {}) => {
     const c = await svc.service.db.db.selectFrom('conversations').select('id').where('key', '=', `local:${user}:${user}`).executeTakeFirstOrThrow();
     const res = await fetch(`${svc.url}/desk/acme/api/conversations/${c.id}/${action}`, {

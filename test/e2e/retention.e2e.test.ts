@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RETENTION_CHUNK } from '../../src/db/retention.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { postOrderEvent } from '../helpers/orders.js';
-import { startService, writeConfig } from '../helpers/service.js';
+import { localChat, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
 
 const SECRET = 'order-webhook-secret-0123456789';
@@ -31,12 +31,7 @@ describe.each(DIALECTS)('retention (%s)', (dialect) => {
     await db.cleanup();
   });
 
-  const chat = async (user: string, text: string) => {
-    const res = await fetch(`${svc.url}/webhooks/local/acme`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
-    });
-    expect(res.status).toBe(200);
-  };
+  const chat = async (user: string, text: string) => expect((await localChat(svc.url, user, text)).status).toBe(200);
   const settle = async () => {
     await svc.service.jobs.tick();
     await svc.service.worker.tick();

@@ -88,3 +88,10 @@ export async function startService(o: {
   const { port } = await service.listen(0, '127.0.0.1');
   return { service, url: `http://127.0.0.1:${port}`, logs, close: () => service.close() };
 }
+
+/** A customer's line on the local channel of shop "acme", as a web chat would post it. */
+export function localChat(baseUrl: string, user: string, text: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${baseUrl}/webhooks/local/acme`, {
+    method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
+  });
+}
