@@ -49,7 +49,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
   it('a member of staff signs in, opens the waiting customer, replies and gives the chat back to the bot', async () => {
     expect((await postOrderEvent(svc.url, ORDER_SECRET, {
       id: 'B1-created', type: 'order.created', at: Date.now(),
-      order: { id: 'B1', customer: { channel: 'feishu', userId: 'ou_page' }, items: [{ title: '保温杯', qty: 1, price: 59 }], total: 59 },
+      order: { id: 'B1', customer: { channel: 'feishu', userId: 'ou_page', name: '王女士' }, items: [{ title: '保温杯', qty: 1, price: 59 }], total: 59 },
     })).status).toBe(202);
     await says('转人工');
     await says('我的包裹破了');
@@ -57,7 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     const page = await context.newPage();
     await page.goto(`${svc.url}/desk/acme`);
     await expect.poll(() => page.textContent('#me')).toBe('店员：小王');
-    const item = page.locator('#list li', { hasText: 'ou_page' });
+    const item = page.locator('#list li', { hasText: '王女士' });
     await item.waitFor();
     expect(await item.textContent()).toContain('待回复');
     expect(await item.textContent()).toContain('顾客：我的包裹破了');
@@ -66,6 +66,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await item.click();
     await page.locator('.msg.in', { hasText: '我的包裹破了' }).waitFor();
     expect(await page.textContent('#title')).toContain('人工接待中');
+    expect(await page.textContent('#title')).toContain('王女士（飞书） · ID ou_page'); // the id xiaoer customers show/forget take
     await page.click('#take'); // 我来接待: colleagues see it is taken
     await expect.poll(() => page.textContent('#title')).toContain('人工接待中（小王）');
     expect(await page.isHidden('#take')).toBe(true);
@@ -94,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await expect.poll(() => page.textContent('#title')).toContain('机器人接待中');
     await page.locator('#empty', { hasText: '现在没有等待人工的会话' }).waitFor();
     await page.click('#recent'); // the latest chats, the bot's too
-    await page.locator('#list li', { hasText: 'ou_page' }).waitFor();
+    await page.locator('#list li', { hasText: '王女士' }).waitFor();
     expect(await page.textContent('#list-title')).toBe('最近有顾客留言的会话');
     await context.close();
   }, 60_000);
