@@ -47,10 +47,46 @@ export interface Period {
   to: number;
 }
 
+/**
+ * Rows are stamped with the writer's clock when written, so created_at follows id — except for
+ * small disorder (instances' clocks, a group commit's few milliseconds). Bounds are taken this
+ * much before the period; the created_at conditions still decide which rows count.
+ */
+export const ID_ORDER_SLACK_MS = 3_600_000;
+/**
+ * How long before its last change an outbox row may have been queued: tries end within hours
+ * (backoff is capped), but a service stopped for days sends what waited when it is back.
+ */
+export const OUTBOX_QUEUED_BEFORE_MS = 7 * 86_400_000;
+
+/**
+ * The id from which a table's rows are stamped at or after `at` (less the slack), found by
+ * bisecting the primary key: about 30 point reads instead of a scan of every row ever written —
+ * a year of a busy shop is tens of millions of messages, and a created_at index would tax every
+ * webhook for a weekly report. The reports' queries start their range scans there.
+ */
+export async function firstIdFrom(db: Kysely<Database>, table: 'messages' | 'alerts' | 'outbox', at: number): Promise<number> {
+  // Two queries: SQLite answers a lone min() or max() from the index end, but scans for both at once.
+  const first = await db.selectFrom(table).select('id').orderBy('id', 'asc').limit(1).executeTakeFirst();
+  const last = await db.selectFrom(table).select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!first || !last) return 0;
+  let lo = Number(first.id);
+  let hi = Number(last.id) + 1;
+  const since = at - ID_ORDER_SLACK_MS;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const row = await db.selectFrom(table).select(['id', 'created_at']).where('id', '>=', mid).orderBy('id').limit(1).executeTakeFirst();
+    if (row && Number(row.created_at) < since) lo = Number(row.id) + 1;
+    else hi = mid; // no row from mid on, or it is already in the period: the start is at or before mid
+  }
+  return lo;
+}
+
 export async function inboundMessages(db: Kysely<Database>, shopId: string, p: Period): Promise<InboundFact[]> {
   const rows = await db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .select(['m.conversation_id', 'c.customer_id', 'm.created_at', 'm.text'])
     .where('m.shop_id', '=', shopId).where('m.direction', '=', 'in').where('m.kind', '!=', 'event')
+    .where('m.id', '>=', await firstIdFrom(db, 'messages', p.from))
     .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
     .orderBy('m.created_at').execute();
   return rows.map((r) => ({ conversationId: Number(r.conversation_id), customerId: Number(r.customer_id), at: Number(r.created_at), text: r.text }));
@@ -61,6 +97,7 @@ export async function replies(db: Kysely<Database>, shopId: string, p: Period): 
     .select(['m.conversation_id', 'm.created_at', 'm.rule', 'o.state', 'o.updated_at'])
     .where('m.shop_id', '=', shopId).where('m.direction', '=', 'out').where('o.proactive', '=', 0)
     .where('m.rule', '!=', STAFF_RULE) // the bot's replies; a person's are counted apart (staffReplies)
+    .where('m.id', '>=', await firstIdFrom(db, 'messages', p.from))
     .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
     .execute();
   return rows.map((r) => ({
@@ -74,6 +111,7 @@ export async function proactiveSent(db: Kysely<Database>, shopId: string, p: Per
   const rows = await db.selectFrom('outbox as o').innerJoin('messages as m', 'm.id', 'o.message_id')
     .select(['o.order_id', 'm.rule', 'o.updated_at'])
     .where('o.shop_id', '=', shopId).where('o.proactive', '=', 1).where('o.state', '=', 'sent')
+    .where('o.id', '>=', await firstIdFrom(db, 'outbox', p.from - OUTBOX_QUEUED_BEFORE_MS))
     .where('o.updated_at', '>=', p.from).where('o.updated_at', '<', p.to)
     .execute();
   return rows.map((r) => ({ orderId: r.order_id, rule: r.rule, sentAt: Number(r.updated_at) }));
@@ -121,6 +159,7 @@ export interface StaffReplyFact {
 export async function staffReplies(db: Kysely<Database>, shopId: string, from: number, until: number): Promise<StaffReplyFact[]> {
   const rows = await db.selectFrom('messages').select(['conversation_id', 'created_at', 'response'])
     .where('shop_id', '=', shopId).where('direction', '=', 'out').where('rule', '=', STAFF_RULE)
+    .where('id', '>=', await firstIdFrom(db, 'messages', from))
     .where('created_at', '>=', from).where('created_at', '<', until)
     .orderBy('created_at').execute();
   return rows.map((r) => ({ conversationId: Number(r.conversation_id), at: Number(r.created_at), staff: r.response ?? '' }));
@@ -132,6 +171,7 @@ export async function handoffs(db: Kysely<Database>, shopId: string, p: Period):
     .innerJoin('conversations as c', (j) => j.onRef('c.shop_id', '=', 'a.shop_id').onRef('c.key', '=', 'a.conversation_key'))
     .select(['c.id', 'a.created_at'])
     .where('a.shop_id', '=', shopId).where('a.kind', '=', 'handoff')
+    .where('a.id', '>=', await firstIdFrom(db, 'alerts', p.from))
     .where('a.created_at', '>=', p.from).where('a.created_at', '<', p.to)
     .orderBy('a.created_at').execute();
   return rows.map((r) => ({ conversationId: Number(r.id), at: Number(r.created_at) }));
@@ -141,6 +181,7 @@ export async function handoffs(db: Kysely<Database>, shopId: string, p: Period):
 export async function undelivered(db: Kysely<Database>, shopId: string, p: Period): Promise<{ dead: number; skipped: number }> {
   const rows = await db.selectFrom('outbox').select(['state', (eb) => eb.fn.countAll<number>().as('n')])
     .where('shop_id', '=', shopId).where('state', 'in', ['dead', 'skipped'])
+    .where('id', '>=', await firstIdFrom(db, 'outbox', p.from - OUTBOX_QUEUED_BEFORE_MS))
     .where('updated_at', '>=', p.from).where('updated_at', '<', p.to)
     .groupBy('state').execute();
   const out = { dead: 0, skipped: 0 };
