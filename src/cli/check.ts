@@ -62,12 +62,14 @@ async function checkLive(config: AppConfig, env: EnvOptions): Promise<boolean> {
   const tokens = createTokenCache(Date.now, 0);
   const log = createLogger('silent');
   let ok = true;
+  let asked = 0;
   process.stdout.write('live check (asks each platform whether the credentials work; sends nothing):\n');
   for (const shop of config.shops) {
     for (const adapter of Object.values(adapters)) {
       const cfg = adapter.configOf(shop.channels);
       if (cfg === undefined || adapter.channel === 'local') continue;
       const label = `  ${shop.id} ${adapter.channel.padEnd(9)}`;
+      asked += 1;
       if (!adapter.probe) {
         process.stdout.write(`${label}—       ${NOTHING_TO_ASK[adapter.channel] ?? 'nothing to ask ahead'}\n`);
         continue;
@@ -81,6 +83,7 @@ async function checkLive(config: AppConfig, env: EnvOptions): Promise<boolean> {
       }
     }
   }
+  if (asked === 0) process.stdout.write('  no platform channel is configured (only local): nothing to ask\n');
   return ok;
 }
 

@@ -95,6 +95,12 @@ describe('xiaoer check --live', () => {
     expect(io.out).not.toContain('wrong-wecom-secret-123');
   });
 
+  it('says when there is nothing to ask (only the local channel)', async () => {
+    const io = capture();
+    expect(await main(['check', '--live', '--config', join(shopDir(), 'xiaoer.yml')])).toBe(0);
+    expect(io.out).toContain('no platform channel is configured (only local): nothing to ask');
+  });
+
   it('reports an unreachable platform as failed rather than hanging or crashing', async () => {
     const io = capture();
     vi.stubEnv('ACME_FEISHU_SECRET', FAKE_SECRETS.feishu);
