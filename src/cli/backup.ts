@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { readEnvOptions } from '../config/env.js';
@@ -36,6 +36,7 @@ export async function runBackup(args: string[]): Promise<number> {
     process.stderr.write(`${target} already exists; choose a new file name (a backup never overwrites)\n`);
     return 1;
   }
+  mkdirSync(dirname(target), { recursive: true });
   const db = new BetterSqlite3(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');

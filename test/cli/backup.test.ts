@@ -35,7 +35,7 @@ describe('xiaoer backup', () => {
 
   it('copies what is committed, including rows still only in the WAL, and never overwrites', async () => {
     await addCustomers(0, 300); // committed, not yet checkpointed into the main file
-    const target = join(dir, 'backup.db');
+    const target = join(dir, 'backups', 'nightly', 'backup.db'); // directories are made as needed
     expect(await main(['backup', target])).toBe(0);
     expect(out).toMatch(/backed up .*live\.db to .*backup\.db \(\d+\.\d MB\)/);
     await addCustomers(300, 5); // after the copy: not in it
