@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { readEnvOptions } from '../config/env.js';
 import { changeTags, CUSTOMER_LABEL_MAX as MAX_LABEL, customersWithTag, ensureCustomer, findCustomer, setTier } from '../db/customers.js';
 import type { Customer } from '../db/customers.js';
+import { exportCustomer } from '../db/export.js';
 import { forgetCustomer } from '../db/forget.js';
 import type { CustomerIdentity } from '../db/forget.js';
 import { migrateToLatest, openDb } from '../db/index.js';
@@ -14,6 +15,7 @@ const USAGE = `usage: xiaoer customers list  --shop ID --tag TAG [--json]
        xiaoer customers tag   --shop ID --channel CHANNEL --user USER_ID TAG...
        xiaoer customers untag --shop ID --channel CHANNEL --user USER_ID TAG...
        xiaoer customers tier  --shop ID --channel CHANNEL --user USER_ID (TIER | --clear)
+       xiaoer customers export --shop ID --channel CHANNEL --user USER_ID   (JSON on stdout)
        xiaoer customers forget --shop ID --channel CHANNEL --user USER_ID [--yes]
   (channel: ${CHANNEL_NAMES.join(', ')}; the user id is the one alerts and xiaoer report show)
 `;
@@ -57,6 +59,10 @@ export async function runCustomers(args: string[]): Promise<number> {
       return 0;
     }
     if (sub === 'forget') return await forget(handle.db, who, values.yes === true, values.json === true);
+    if (sub === 'export') {
+      process.stdout.write(`${JSON.stringify(await exportCustomer(handle.db, who, new Date()), null, 2)}\n`);
+      return 0;
+    }
     const c = await ensureCustomer(handle.db, { ...who, name: null, at: Date.now() });
     if (sub === 'tier') {
       const tier = values.clear ? null : labels[0]!;
@@ -73,12 +79,12 @@ export async function runCustomers(args: string[]): Promise<number> {
 }
 
 function check(sub: string | undefined, v: { shop?: string; channel?: string; user?: string; tag?: string; clear?: boolean }, labels: string[]): string | null {
-  if (!['list', 'show', 'tag', 'untag', 'tier', 'forget'].includes(sub ?? '')) return sub ? `unknown subcommand "${sub}"` : 'which subcommand?';
+  if (!['list', 'show', 'tag', 'untag', 'tier', 'export', 'forget'].includes(sub ?? '')) return sub ? `unknown subcommand "${sub}"` : 'which subcommand?';
   if (sub === 'list') return v.shop && v.tag ? null : '--shop and --tag are needed';
   if (!v.shop || !v.channel || !v.user) return '--shop, --channel and --user are all needed';
   if (!(CHANNEL_NAMES as readonly string[]).includes(v.channel)) return `--channel must be one of ${CHANNEL_NAMES.join(', ')} (got "${v.channel}")`;
   if ((sub === 'tag' || sub === 'untag') && labels.length === 0) return `name the tags to ${sub}`;
-  if (sub === 'forget' && labels.length > 0) return `forget takes no other arguments (got "${labels[0]}")`;
+  if ((sub === 'forget' || sub === 'export') && labels.length > 0) return `${sub} takes no other arguments (got "${labels[0]}")`;
   if (sub === 'tier' && (v.clear ? labels.length > 0 : labels.length !== 1)) return 'give one tier, or --clear';
   const bad = labels.find((l) => l.trim() === '' || l.length > MAX_LABEL);
   return bad === undefined ? null : `"${bad}" is not a usable tag or tier (1–${MAX_LABEL} characters)`;

@@ -33,9 +33,9 @@ Usage:
                                     give a conversation back to the bot
   xiaoer orders import FILE.jsonl --shop ID
                                     backfill orders from past events (no messages are sent)
-  xiaoer customers list --shop ID --tag TAG | show|tag|untag|tier|forget --shop ID --channel C --user U [...]
-                                    a customer's tags (黑名单, 老客户) and membership tier;
-                                    forget deletes all that is stored about them (--yes)
+  xiaoer customers list --shop ID --tag TAG | show|tag|untag|tier|export|forget --shop ID --channel C --user U [...]
+                                    a customer's tags (黑名单, 老客户) and membership tier; export
+                                    is a copy of all that is stored about them, forget deletes it (--yes)
   xiaoer alerts list [--shop ID] [--state pending|sent|failed] [--limit N] [--json]
                                     staff alerts and which robots got them
   xiaoer alerts retry --shop ID [ALERT_ID ...]

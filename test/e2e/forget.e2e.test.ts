@@ -101,6 +101,34 @@ describe.each(DIALECTS)('forgetting a customer (%s)', (dialect) => {
     expect(greeted.response).toBe('greet-new');
   });
 
+  it('exports a copy of what is stored about the customer, the same scope forget deletes, and nobody else\'s', async () => {
+    for (const user of ['anna_1', 'bob_2']) {
+      await chat(user, user === 'anna_1' ? '你好' : '在吗');
+      await chat(user, '转人工');
+      await order(user, `O-${user}`, 'order.created');
+    }
+    expect(await main(['customers', 'export', '--shop', 'acme', '--channel', 'local', '--user', 'anna_1'])).toBe(0);
+    const e = JSON.parse(out) as {
+      shop: string; userId: string; customer: { tags: string[]; firstSeen: string } | null;
+      conversations: { key: string; messages: { from: string; text: string | null; platformPayload?: { user?: string } }[] }[];
+      orders: { orderId: string; events: { type: string }[] }[]; followUps: { rule: string; state: string }[];
+    };
+    expect(e).toMatchObject({ shop: 'acme', userId: 'anna_1', customer: { tags: [], firstSeen: new Date(START).toISOString() } });
+    expect(e.conversations.map((c) => c.key)).toEqual(['local:anna_1:anna_1']);
+    const said = e.conversations[0]!.messages;
+    expect(said.filter((m) => m.from === 'customer').map((m) => m.text)).toEqual(['你好', '转人工']);
+    expect(said.filter((m) => m.from === 'bot').length).toBeGreaterThanOrEqual(2);
+    expect(said.find((m) => m.from === 'customer')!.platformPayload).toMatchObject({ user: 'anna_1', text: '你好' });
+    expect(e.orders).toMatchObject([{ orderId: 'O-anna_1', events: [{ type: 'order.created' }] }]);
+    expect(e.followUps.length).toBeGreaterThan(0);
+    expect(out).not.toContain('bob_2');
+    expect(out).not.toContain('在吗');
+
+    out = '';
+    expect(await main(['customers', 'export', '--shop', 'acme', '--channel', 'local', '--user', 'nobody'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ customer: null, conversations: [], orders: [], followUps: [] });
+  });
+
   it('names what is missing or wrong', async () => {
     let err = '';
     vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
