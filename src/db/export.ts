@@ -25,7 +25,7 @@ const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
  * A copy of one customer's personal information (个人信息保护法 §45: the right to a copy), read in
  * one transaction so it is consistent: their record, every conversation with its messages (and
  * the payload the platform delivered for each of theirs), orders with their events, follow-ups.
- * The same scope `forgetCustomer` deletes, so what a customer is shown is what would go.
+ * What `forgetCustomer` deletes, less the staff alerts: internal notes quoting the same chat.
  */
 export async function exportCustomer(db: Kysely<Database>, who: CustomerIdentity, now: Date): Promise<CustomerExport> {
   return db.transaction().execute(async (trx) => {
