@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { DINGTALK } from '../helpers/dingtalk.js';
-import { FAKE_SECRETS, FakePlatforms } from '../helpers/fake-platforms.js';
-import { allChannels, writeConfig } from '../helpers/service.js';
+import { FakePlatforms } from '../helpers/fake-platforms.js';
+import { allChannels, stubPlatformEnv, writeConfig } from '../helpers/service.js';
 
 /** `xiaoer alerts test`: whoever sets up alerts sees a message arrive in the staff group, or the robot's answer. */
 describe('xiaoer alerts test', () => {
@@ -23,10 +22,7 @@ describe('xiaoer alerts test', () => {
     err = '';
     fake.reset();
     vi.stubEnv('XIAOER_CONFIG', writeConfig({ channels }));
-    vi.stubEnv('WECOM_API_BASE', fake.base);
-    vi.stubEnv('ACME_FEISHU_SECRET', FAKE_SECRETS.feishu);
-    vi.stubEnv('ACME_WECOM_SECRET', FAKE_SECRETS.wecom);
-    vi.stubEnv('ACME_DINGTALK_SECRET', DINGTALK.appSecret);
+    stubPlatformEnv(fake.base);
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
     vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
   }

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { DINGTALK } from '../helpers/dingtalk.js';
 import { FAKE_SECRETS, FakePlatforms } from '../helpers/fake-platforms.js';
-import { allChannels, DEFAULT_PLAYBOOKS, writeConfig } from '../helpers/service.js';
+import { allChannels, DEFAULT_PLAYBOOKS, stubPlatformEnv, writeConfig } from '../helpers/service.js';
 
 function capture() {
   let out = '';
@@ -66,11 +65,7 @@ describe('xiaoer check --live', () => {
   });
 
   function live(wecomSecret: string) {
-    vi.stubEnv('FEISHU_API_BASE', fake.base);
-    vi.stubEnv('WECOM_API_BASE', fake.base);
-    vi.stubEnv('ACME_FEISHU_SECRET', FAKE_SECRETS.feishu);
-    vi.stubEnv('ACME_WECOM_SECRET', wecomSecret);
-    vi.stubEnv('ACME_DINGTALK_SECRET', DINGTALK.appSecret);
+    stubPlatformEnv(fake.base, { wecom: wecomSecret });
     return main(['check', '--live', '--config', writeConfig({ channels: allChannels() })]);
   }
 
@@ -103,11 +98,8 @@ describe('xiaoer check --live', () => {
 
   it('reports an unreachable platform as failed rather than hanging or crashing', async () => {
     const io = capture();
-    vi.stubEnv('ACME_FEISHU_SECRET', FAKE_SECRETS.feishu);
-    vi.stubEnv('ACME_WECOM_SECRET', FAKE_SECRETS.wecom);
-    vi.stubEnv('ACME_DINGTALK_SECRET', DINGTALK.appSecret);
+    stubPlatformEnv(fake.base);
     vi.stubEnv('FEISHU_API_BASE', 'http://127.0.0.1:9');
-    vi.stubEnv('WECOM_API_BASE', fake.base);
     expect(await main(['check', '--live', '--config', writeConfig()])).toBe(1);
     expect(io.out).toMatch(/acme feishu +FAILED +.*ECONNREFUSED/);
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { vi } from 'vitest';
 import { readEnvOptions } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
@@ -94,4 +95,16 @@ export function localChat(baseUrl: string, user: string, text: string, headers: 
   return fetch(`${baseUrl}/webhooks/local/acme`, {
     method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ user, text }),
   });
+}
+
+/**
+ * For CLI tests (which read process.env): the platform APIs at `base` and the secrets the
+ * writeConfig/allChannels configs name, each overridable (a wrong one to see a refusal).
+ */
+export function stubPlatformEnv(base: string, secrets: { feishu?: string; wecom?: string } = {}): void {
+  vi.stubEnv('FEISHU_API_BASE', base);
+  vi.stubEnv('WECOM_API_BASE', base);
+  vi.stubEnv('ACME_FEISHU_SECRET', secrets.feishu ?? FEISHU.appSecret);
+  vi.stubEnv('ACME_WECOM_SECRET', secrets.wecom ?? FAKE_SECRETS.wecom);
+  vi.stubEnv('ACME_DINGTALK_SECRET', DINGTALK.appSecret);
 }
