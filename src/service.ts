@@ -229,7 +229,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       await kf.idle();
       await jobs.idle();
       await handoffs.idle();
-      await retention.idle();
+      await retention.stop();
       await batcher.drain();
       await worker.idle();
       await alerts.idle();

@@ -3,9 +3,10 @@ import type { Database } from './schema.js';
 
 /**
  * Rows looked at per delete transaction. SQLite has one writer and webhooks wait for it, so a
- * chunk must hold it for a few milliseconds at most.
+ * chunk must hold it briefly: 200 old messages and their replies took ~15 ms here on a 3M-message
+ * database (each deleted row updates its indexes at random places).
  */
-export const RETENTION_CHUNK = 500;
+export const RETENTION_CHUNK = 200;
 
 /** What one chunk removed, and whether older rows may remain behind it. */
 export interface Pruned {
@@ -38,7 +39,12 @@ export async function pruneMessages(db: Kysely<Database>, cutoff: number, after:
     const p = page(rows, cutoff);
     if (!p.old.length) return { deleted: 0, replies: 0, more: false, after: p.after };
     const ids = p.old.map((r) => Number(r.id));
-    const replies = n(await trx.deleteFrom('outbox').where('message_id', 'in', ids).where('state', 'in', ['sent', 'dead', 'skipped']).executeTakeFirst());
+    // The state is checked here, not in SQL: with both conditions SQLite's planner (no table
+    // statistics) picks the state index for a short IN list and reads every sent row — 0.4 s
+    // a chunk on 1.5M rows, against 9 ms by message id.
+    const outbox = await trx.selectFrom('outbox').select(['id', 'state']).where('message_id', 'in', ids).execute();
+    const done = outbox.filter((o) => o.state === 'sent' || o.state === 'dead' || o.state === 'skipped').map((o) => Number(o.id));
+    const replies = done.length ? n(await trx.deleteFrom('outbox').where('id', 'in', done).executeTakeFirst()) : 0;
     const deleted = n(await trx.deleteFrom('messages').where('id', 'in', ids)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('outbox').select('outbox.id').whereRef('outbox.message_id', '=', 'messages.id'))))
       .executeTakeFirst());

@@ -113,6 +113,10 @@ describe.each(DIALECTS)('retention (%s)', (dialect) => {
     expect(await svc.service.retention.tick()).toBe(0); // half an hour later: not swept yet
     clock += 31 * 60_000;
     expect(await svc.service.retention.tick()).toBe(1); // an hour after the last sweep
+
+    await q().insertInto('messages').values({ ...old[0]!, platform_message_id: 'after-stop' }).execute();
+    await svc.service.retention.stop(); // shutting down: no sweep starts any more
+    expect(await svc.service.retention.tick(true)).toBe(0);
   });
 
   it('keeps everything when retention is not configured', async () => {
