@@ -6,6 +6,7 @@ import { loadPlaybooks } from '../playbook/load.js';
 import { buildReport, formatReport } from '../report/index.js';
 import { reportPeriod } from '../report/period.js';
 
+const DAY_MS = 86_400_000;
 const USAGE = 'usage: xiaoer report [--shop ID] [--days N | --from YYYY-MM-DD [--to YYYY-MM-DD]] [--json]   (no --shop: every shop)\n';
 
 /**
@@ -38,7 +39,9 @@ export async function runReport(args: string[], now = Date.now()): Promise<numbe
     await migrateToLatest(handle.db);
     const reports = [];
     for (const [i, shop] of shops.entries()) {
-      reports.push(await buildReport(handle.db, shop, loadPlaybooks(shop.playbooksDir).playbook, periods[i]!));
+      // Retention deleted what is older: the report says where its figures start to be whole.
+      const keptSince = config.retention ? now - config.retention.days * DAY_MS : null;
+      reports.push(await buildReport(handle.db, shop, loadPlaybooks(shop.playbooksDir).playbook, periods[i]!, keptSince));
     }
     process.stdout.write(values.json
       ? `${JSON.stringify(values.shop === undefined ? reports : reports[0], null, 2)}\n`

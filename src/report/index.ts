@@ -9,6 +9,7 @@ import {
   conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, topItems, topNotUnderstood,
 } from './kpis.js';
 import type { Conversion, Latency, PaymentReminders, Reception, StaffResponse } from './kpis.js';
+import { localTime } from '../engine/time.js';
 import type { ReportPeriod } from './period.js';
 
 /** Rules listed under "answered most". */
@@ -19,7 +20,8 @@ const UNUSED_RULES_AFTER = 50;
 /** The figures domain.md §10 says staff are judged by, and what to teach the bot next. */
 export interface ShopReport {
   shop: { id: string; name: string; timezone: string };
-  period: { from: string; to: string };
+  /** incompleteBefore: shop-local time ("YYYY-MM-DD HH:MM") before which retention has deleted the chats, when that falls in the period. */
+  period: { from: string; to: string; incompleteBefore?: string };
   reception: Reception & { handoffs: number };
   staff: StaffResponse;
   responseMs: { first: Latency; all: Latency };
@@ -50,7 +52,9 @@ function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: s
   return playbook.rules.filter((r) => r.enabled && (r.event === 'message' || r.event === 'first_message') && !fired.has(r.name)).map((r) => r.name);
 }
 
-export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod): Promise<ShopReport> {
+export async function buildReport(
+  db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod, keptSince: number | null = null,
+): Promise<ShopReport> {
   const [inbound, answered, proactive, orders, handedOver, lost, byStaff] = await Promise.all([
     inboundMessages(db, shop.id, p), replies(db, shop.id, p), proactiveSent(db, shop.id, p),
     orderEventsSince(db, shop.id, p.from), handoffFacts(db, shop.id, p), undelivered(db, shop.id, p),
@@ -62,7 +66,7 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
   const used = ruleUse(answered);
   return {
     shop: { id: shop.id, name: shop.name, timezone: shop.timezone },
-    period: { from: p.fromDay, to: p.toDay },
+    period: { from: p.fromDay, to: p.toDay, ...(keptSince !== null && keptSince > p.from ? { incompleteBefore: localStamp(keptSince, shop.timezone) } : {}) },
     reception: { ...counts, handoffs: handedOver.length },
     staff: staffResponse(handedOver, byStaff, p),
     responseMs: latency(inbound, answered),
@@ -75,6 +79,11 @@ export async function buildReport(db: Kysely<Database>, shop: ShopConfig, playbo
   };
 }
 
+function localStamp(ms: number, tz: string): string {
+  const t = localTime(ms, tz);
+  return `${t.day} ${String(Math.floor(t.minutes / 60)).padStart(2, '0')}:${String(t.minutes % 60).padStart(2, '0')}`;
+}
+
 export function formatReport(r: ShopReport): string {
   const pct = (n: number, of: number) => (of === 0 ? '—' : `${Math.round((n / of) * 100)}%`);
   const secs = (ms: number | null) => (ms === null ? '—' : ms < 100 ? 'under 0.1 s' : ms <= 120_000 ? `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
@@ -84,6 +93,7 @@ export function formatReport(r: ShopReport): string {
   const replied = rc.understood + rc.notUnderstood;
   const lines = [
     `${r.shop.name} (${r.shop.id}) — ${r.period.from} to ${r.period.to}, ${r.shop.timezone}`,
+    ...(r.period.incompleteBefore ? [`  (chats before ${r.period.incompleteBefore} are deleted under retention.days: figures before then are incomplete)`] : []),
     '',
     'Reception (接待)',
     `  customers who wrote (询单人数)        ${rc.customers}`,

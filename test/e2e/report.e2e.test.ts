@@ -143,6 +143,19 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(out).toMatch(/Not understood: no customer messages in this period/);
   });
 
+  it('says where its figures start to be whole when retention has deleted older chats', async () => {
+    await says('ou_old', '你好', '10:30:00');
+    vi.stubEnv('XIAOER_CONFIG', writeConfig({ extra: 'retention: { days: 30 }\n' }));
+    expect(await report(['--days', '7'])).toBe(0);
+    expect(out).not.toMatch(/deleted under retention/);
+    out = '';
+    expect(await report(['--days', '60'])).toBe(0);
+    expect(out).toMatch(/— 2026-09-29 to 2026-11-27, Asia\/Shanghai\n {2}\(chats before 2026-10-28 12:00 are deleted under retention\.days: figures before then are incomplete\)\n/);
+    out = '';
+    expect(await report(['--days', '60', '--json'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ period: { from: '2026-09-29', incompleteBefore: '2026-10-28 12:00' } });
+  });
+
   it('names the flag when the period is unusable', async () => {
     expect(await report(['--days', '0'])).toBe(1);
     expect(err).toMatch(/--days must be a whole number from 1 to 366 \(got "0"\)/);
