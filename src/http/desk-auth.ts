@@ -22,6 +22,17 @@ export const STAFF_NAME_MAX = 32;
 export function createDeskAuth(now: () => number) {
   // Keys: `ip <address>` and `shop <id>`; both forget failures older than the window.
   const failures = new Map<string, number[]>();
+  let lastPurge = now();
+  /**
+   * Addresses that failed and never came back would stay in the map for good (and a guesser
+   * varying X-Forwarded-For adds one per try): once a window, keys whose latest failure is out
+   * of the window go.
+   */
+  function purge(t: number): void {
+    if (t - lastPurge < DESK_FAILURE_WINDOW_MS) return;
+    lastPurge = t;
+    for (const [key, times] of failures) if (t - times.at(-1)! >= DESK_FAILURE_WINDOW_MS) failures.delete(key);
+  }
   const recent = (key: string, t: number) => (failures.get(key) ?? []).filter((x) => t - x < DESK_FAILURE_WINDOW_MS);
   const minutesLeft = (tries: number[], t: number) => Math.ceil((tries[0]! + DESK_FAILURE_WINDOW_MS - t) / 60_000);
 
@@ -30,7 +41,7 @@ export function createDeskAuth(now: () => number) {
   }
 
   /** The staff member's name, or a 401 (the browser asks again) / 429 (too many wrong passwords). */
-  return function staffOf(ctx: Context, shop: ShopConfig): string {
+  function staffOf(ctx: Context, shop: ShopConfig): string {
     if (!shop.desk) throw new RequestError(404, `shop "${shop.id}" has no staff desk (set desk.password in its config)`);
     const t = now();
     const ipKey = `ip ${ctx.ip}`;
@@ -50,6 +61,7 @@ export function createDeskAuth(now: () => number) {
     const name = colon < 0 ? '' : decoded.slice(0, colon).trim();
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
     if (!safeEqual(password, shop.desk.password)) {
+      purge(t);
       failures.set(ipKey, [...tries, t]);
       failures.set(shopKey, [...shopTries, t]);
       refuse(shop, 'wrong desk password');
@@ -59,5 +71,8 @@ export function createDeskAuth(now: () => number) {
     }
     failures.delete(ipKey);
     return name;
-  };
+  }
+  /** Addresses and shops with failures on record (for tests of the purge). */
+  staffOf.tracked = () => failures.size;
+  return staffOf;
 }
