@@ -112,7 +112,7 @@ async function forget(db: Kysely<Database>, who: CustomerIdentity, yes: boolean,
     `${f.followUps} follow-up(s)`, `${f.orders} order(s) with ${f.orderEvents} order event(s)`, `${f.alerts} staff alert(s)`,
   ].filter((p): p is string => p !== null).join(', ');
   process.stdout.write(yes
-    ? `deleted everything about ${subject}: ${parts}.\nThe platform keeps its own copy of the chat; xiaoer holds nothing more.\n`
+    ? `deleted everything about ${subject}: ${parts}.\nThe database holds nothing more about them; backups taken before still do, and the platform keeps its own copy of the chat.\n`
     : `would delete everything about ${subject}: ${parts}.\nNothing was changed. Run again with --yes to delete it for good.\n`);
   return 0;
 }
