@@ -39,8 +39,8 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await fake?.stop();
   });
 
-  async function says(text: string) {
-    const e = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, text, openId: 'ou_page', chatId: 'oc_page' }), FEISHU.encryptKey, Math.floor(Date.now() / 1000));
+  async function says(text: string, openId = 'ou_page', chatId = 'oc_page') {
+    const e = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, text, openId, chatId }), FEISHU.encryptKey, Math.floor(Date.now() / 1000));
     expect((await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(e.body), headers: e.headers })).status).toBe(200);
     await svc.service.worker.tick();
     await svc.service.worker.idle();
@@ -97,6 +97,33 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.click('#recent'); // the latest chats, the bot's too
     await page.locator('#list li', { hasText: '王女士' }).waitFor();
     expect(await page.textContent('#list-title')).toBe('最近有顾客留言的会话');
+    await context.close();
+  }, 60_000);
+
+  it('on a phone, shows the list or the conversation, with a way back, and nothing wider than the screen', async () => {
+    await says('转人工', 'ou_phone', 'oc_phone');
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, httpCredentials: { username: '小李', password: PASSWORD } });
+    const page = await context.newPage();
+    await page.goto(`${svc.url}/desk/acme`);
+    const item = page.locator('#list li', { hasText: 'ou_phone' });
+    await item.waitFor();
+    expect(await page.isVisible('#chat')).toBe(false); // the list has the whole screen
+    const wide = () => page.evaluate(() => document.documentElement.scrollWidth);
+    expect(await wide()).toBeLessThanOrEqual(390);
+
+    await item.click();
+    await page.locator('.msg.in', { hasText: '转人工' }).waitFor();
+    expect(await page.isVisible('#side')).toBe(false);
+    expect(await page.isVisible('#composer')).toBe(true);
+    expect(await page.isVisible('#back')).toBe(true);
+    expect(await wide()).toBeLessThanOrEqual(390);
+    await page.fill('#text', '亲，我在的，请说');
+    await page.click('#send');
+    await page.locator('.msg.staff', { hasText: '亲，我在的，请说' }).waitFor();
+
+    await page.click('#back');
+    await item.waitFor();
+    expect(await page.isVisible('#chat')).toBe(false);
     await context.close();
   }, 60_000);
 
