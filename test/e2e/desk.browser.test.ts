@@ -102,17 +102,20 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
 
   it('on a phone, shows the list or the conversation, with a way back, and nothing wider than the screen', async () => {
     await says('转人工', 'ou_phone', 'oc_phone');
+    await says('我的快递三天没动了', 'ou_phone', 'oc_phone'); // the customer wrote last: waiting for an answer
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, httpCredentials: { username: '小李', password: PASSWORD } });
     const page = await context.newPage();
+    await page.clock.setFixedTime(Date.now() + 7 * 60_000); // the page's clock: the customer has waited 7 minutes
     await page.goto(`${svc.url}/desk/acme`);
     const item = page.locator('#list li', { hasText: 'ou_phone' });
     await item.waitFor();
+    expect(await item.textContent()).toContain('待回复 · 已等 7 分钟');
     expect(await page.isVisible('#chat')).toBe(false); // the list has the whole screen
     const wide = () => page.evaluate(() => document.documentElement.scrollWidth);
     expect(await wide()).toBeLessThanOrEqual(390);
 
     await item.click();
-    await page.locator('.msg.in', { hasText: '转人工' }).waitFor();
+    await page.locator('.msg.in', { hasText: '我的快递三天没动了' }).waitFor();
     expect(await page.isVisible('#side')).toBe(false);
     expect(await page.isVisible('#composer')).toBe(true);
     expect(await page.isVisible('#back')).toBe(true);
