@@ -130,6 +130,49 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('with reminders on, a customer newly waiting sounds a tone and, when the desk is not in view, a desktop notification', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: '小王', password: PASSWORD } });
+    await context.addInitScript(() => {
+      // Stand-ins that record what the page asks of the browser's audio and notifications.
+      const w = window as unknown as { tones: number; notes: { title: string; body?: string }[] } & Record<string, unknown>;
+      w.tones = 0;
+      w.notes = [];
+      w.AudioContext = class {
+        currentTime = 0;
+        destination = {};
+        resume() { return Promise.resolve(); }
+        createOscillator() { return { frequency: { value: 0 }, connect() {}, start() { w.tones += 1; }, stop() {} }; }
+        createGain() { return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect() {} }; }
+      };
+      w.Notification = class {
+        static permission = 'default';
+        static requestPermission() { (w.Notification as { permission: string }).permission = 'granted'; return Promise.resolve('granted'); }
+        constructor(title: string, o?: { body?: string }) { w.notes.push({ title, body: o?.body }); }
+      };
+      Object.defineProperty(document, 'hidden', { get: () => true }); // the desk is in a background tab
+    });
+    const page = await context.newPage();
+    await page.goto(`${svc.url}/desk/acme`);
+    await expect.poll(() => page.textContent('#notify')).toBe('🔕 提醒：关');
+    const count = () => page.evaluate(() => (window as unknown as { tones: number }).tones);
+    const notes = () => page.evaluate(() => (window as unknown as { notes: { title: string; body?: string }[] }).notes);
+
+    await says('转人工', 'ou_quiet', 'oc_quiet');
+    await says('有人吗', 'ou_quiet', 'oc_quiet');
+    await page.locator('#list li', { hasText: 'ou_quiet' }).waitFor(); // reminders off: nothing
+    expect(await count()).toBe(0);
+
+    await page.click('#notify');
+    expect(await page.textContent('#notify')).toBe('🔔 提醒：开');
+    await says('转人工', 'ou_bell', 'oc_bell');
+    await says('我要退货', 'ou_bell', 'oc_bell');
+    await expect.poll(count, { timeout: 10_000 }).toBe(1);
+    expect(await notes()).toEqual([{ title: '有顾客等待人工 · 阿克米旗舰店', body: 'ou_bell（飞书）：我要退货' }]);
+    await page.waitForTimeout(3_500); // the next look: the same customer is not announced twice
+    expect(await count()).toBe(1);
+    await context.close();
+  }, 60_000);
+
   it('a wrong password gets no page', async () => {
     const context = await browser.newContext({ httpCredentials: { username: '小王', password: 'not-the-password' } });
     const page = await context.newPage();
