@@ -164,6 +164,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
 
     await page.click('#notify');
     expect(await page.textContent('#notify')).toBe('🔔 提醒：开');
+    await page.click('#recent'); // another view: reminders still come
     await says('转人工', 'ou_bell', 'oc_bell');
     await says('我要退货', 'ou_bell', 'oc_bell');
     await expect.poll(count, { timeout: 10_000 }).toBe(1);
