@@ -82,22 +82,34 @@ export async function firstIdFrom(db: Kysely<Database>, table: 'messages' | 'ale
   return lo;
 }
 
-export async function inboundMessages(db: Kysely<Database>, shopId: string, p: Period): Promise<InboundFact[]> {
+/** A period with the ids its rows start from in each table, found once for all of a report's queries. */
+export interface ScanPeriod extends Period {
+  startIds: { messages: number; alerts: number; outbox: number };
+}
+
+export async function scanPeriod(db: Kysely<Database>, p: Period): Promise<ScanPeriod> {
+  const [messages, alerts, outbox] = await Promise.all([
+    firstIdFrom(db, 'messages', p.from), firstIdFrom(db, 'alerts', p.from), firstIdFrom(db, 'outbox', p.from - OUTBOX_QUEUED_BEFORE_MS),
+  ]);
+  return { from: p.from, to: p.to, startIds: { messages, alerts, outbox } };
+}
+
+export async function inboundMessages(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<InboundFact[]> {
   const rows = await db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .select(['m.conversation_id', 'c.customer_id', 'm.created_at', 'm.text'])
     .where('m.shop_id', '=', shopId).where('m.direction', '=', 'in').where('m.kind', '!=', 'event')
-    .where('m.id', '>=', await firstIdFrom(db, 'messages', p.from))
+    .where('m.id', '>=', p.startIds.messages)
     .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
     .orderBy('m.created_at').execute();
   return rows.map((r) => ({ conversationId: Number(r.conversation_id), customerId: Number(r.customer_id), at: Number(r.created_at), text: r.text }));
 }
 
-export async function replies(db: Kysely<Database>, shopId: string, p: Period): Promise<ReplyFact[]> {
+export async function replies(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<ReplyFact[]> {
   const rows = await db.selectFrom('messages as m').innerJoin('outbox as o', 'o.message_id', 'm.id')
     .select(['m.conversation_id', 'm.created_at', 'm.rule', 'o.state', 'o.updated_at'])
     .where('m.shop_id', '=', shopId).where('m.direction', '=', 'out').where('o.proactive', '=', 0)
     .where('m.rule', '!=', STAFF_RULE) // the bot's replies; a person's are counted apart (staffReplies)
-    .where('m.id', '>=', await firstIdFrom(db, 'messages', p.from))
+    .where('m.id', '>=', p.startIds.messages)
     .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
     .execute();
   return rows.map((r) => ({
@@ -107,11 +119,11 @@ export async function replies(db: Kysely<Database>, shopId: string, p: Period): 
 }
 
 /** Proactive messages (follow-ups, order care) the platform took during the period. */
-export async function proactiveSent(db: Kysely<Database>, shopId: string, p: Period): Promise<ProactiveFact[]> {
+export async function proactiveSent(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<ProactiveFact[]> {
   const rows = await db.selectFrom('outbox as o').innerJoin('messages as m', 'm.id', 'o.message_id')
     .select(['o.order_id', 'm.rule', 'o.updated_at'])
     .where('o.shop_id', '=', shopId).where('o.proactive', '=', 1).where('o.state', '=', 'sent')
-    .where('o.id', '>=', await firstIdFrom(db, 'outbox', p.from - OUTBOX_QUEUED_BEFORE_MS))
+    .where('o.id', '>=', p.startIds.outbox)
     .where('o.updated_at', '>=', p.from).where('o.updated_at', '<', p.to)
     .execute();
   return rows.map((r) => ({ orderId: r.order_id, rule: r.rule, sentAt: Number(r.updated_at) }));
@@ -156,32 +168,32 @@ export interface StaffReplyFact {
 }
 
 /** Replies staff wrote at the desk from the period's start on (`until`: the report's end, plus time to answer its last handoffs). */
-export async function staffReplies(db: Kysely<Database>, shopId: string, from: number, until: number): Promise<StaffReplyFact[]> {
+export async function staffReplies(db: Kysely<Database>, shopId: string, p: ScanPeriod, until: number): Promise<StaffReplyFact[]> {
   const rows = await db.selectFrom('messages').select(['conversation_id', 'created_at', 'response'])
     .where('shop_id', '=', shopId).where('direction', '=', 'out').where('rule', '=', STAFF_RULE)
-    .where('id', '>=', await firstIdFrom(db, 'messages', from))
-    .where('created_at', '>=', from).where('created_at', '<', until)
+    .where('id', '>=', p.startIds.messages)
+    .where('created_at', '>=', p.from).where('created_at', '<', until)
     .orderBy('created_at').execute();
   return rows.map((r) => ({ conversationId: Number(r.conversation_id), at: Number(r.created_at), staff: r.response ?? '' }));
 }
 
 /** Each handoff to a person during the period (one per handoff alert: a conversation handed over twice counts twice). */
-export async function handoffs(db: Kysely<Database>, shopId: string, p: Period): Promise<{ conversationId: number; at: number }[]> {
+export async function handoffs(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<{ conversationId: number; at: number }[]> {
   const rows = await db.selectFrom('alerts as a')
     .innerJoin('conversations as c', (j) => j.onRef('c.shop_id', '=', 'a.shop_id').onRef('c.key', '=', 'a.conversation_key'))
     .select(['c.id', 'a.created_at'])
     .where('a.shop_id', '=', shopId).where('a.kind', '=', 'handoff')
-    .where('a.id', '>=', await firstIdFrom(db, 'alerts', p.from))
+    .where('a.id', '>=', p.startIds.alerts)
     .where('a.created_at', '>=', p.from).where('a.created_at', '<', p.to)
     .orderBy('a.created_at').execute();
   return rows.map((r) => ({ conversationId: Number(r.id), at: Number(r.created_at) }));
 }
 
 /** Replies and follow-ups that ended undelivered during the period, by state (dead, skipped). */
-export async function undelivered(db: Kysely<Database>, shopId: string, p: Period): Promise<{ dead: number; skipped: number }> {
+export async function undelivered(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<{ dead: number; skipped: number }> {
   const rows = await db.selectFrom('outbox').select(['state', (eb) => eb.fn.countAll<number>().as('n')])
     .where('shop_id', '=', shopId).where('state', 'in', ['dead', 'skipped'])
-    .where('id', '>=', await firstIdFrom(db, 'outbox', p.from - OUTBOX_QUEUED_BEFORE_MS))
+    .where('id', '>=', p.startIds.outbox)
     .where('updated_at', '>=', p.from).where('updated_at', '<', p.to)
     .groupBy('state').execute();
   const out = { dead: 0, skipped: 0 };

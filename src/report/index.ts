@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import {
-  customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, staffReplies, undelivered,
+  customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
@@ -55,10 +55,11 @@ function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: s
 export async function buildReport(
   db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod, keptSince: number | null = null,
 ): Promise<ShopReport> {
+  const scan = await scanPeriod(db, p);
   const [inbound, answered, proactive, orders, handedOver, lost, byStaff] = await Promise.all([
-    inboundMessages(db, shop.id, p), replies(db, shop.id, p), proactiveSent(db, shop.id, p),
-    orderEventsSince(db, shop.id, p.from), handoffFacts(db, shop.id, p), undelivered(db, shop.id, p),
-    staffReplies(db, shop.id, p.from, p.to + STAFF_ANSWER_WINDOW_MS),
+    inboundMessages(db, shop.id, scan), replies(db, shop.id, scan), proactiveSent(db, shop.id, scan),
+    orderEventsSince(db, shop.id, p.from), handoffFacts(db, shop.id, scan), undelivered(db, shop.id, scan),
+    staffReplies(db, shop.id, scan, p.to + STAFF_ANSWER_WINDOW_MS),
   ]);
   const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
