@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { findCustomer } from './customers.js';
 import { STAFF_RULE } from './desk.js';
 import type { CustomerIdentity } from './forget.js';
 import type { Database } from './schema.js';
@@ -29,8 +30,7 @@ const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
  */
 export async function exportCustomer(db: Kysely<Database>, who: CustomerIdentity, now: Date): Promise<CustomerExport> {
   return db.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('customers').selectAll()
-      .where('shop_id', '=', who.shopId).where('channel', '=', who.channel).where('platform_user_id', '=', who.platformUserId).executeTakeFirst();
+    const c = await findCustomer(trx, who.shopId, who.channel, who.platformUserId);
     const conversations = c ? await trx.selectFrom('conversations').select(['id', 'key', 'created_at'])
       .where('customer_id', '=', c.id).orderBy('id').execute() : [];
     const messages = conversations.length ? await trx.selectFrom('messages')
@@ -49,8 +49,8 @@ export async function exportCustomer(db: Kysely<Database>, who: CustomerIdentity
     return {
       exportedAt: now.toISOString(), shop: who.shopId, channel: who.channel, userId: who.platformUserId,
       customer: c ? {
-        name: c.name, tags: JSON.parse(c.tags) as string[], tier: c.tier, firstSeen: iso(c.first_seen_at), lastSeen: iso(c.last_seen_at),
-        optedOut: c.opted_out_at == null ? null : iso(c.opted_out_at),
+        name: c.name, tags: c.tags, tier: c.tier, firstSeen: iso(c.firstSeenAt), lastSeen: iso(c.lastSeenAt),
+        optedOut: c.optedOutAt === null ? null : iso(c.optedOutAt),
       } : null,
       conversations: conversations.map((conv) => ({
         key: conv.key, started: iso(conv.created_at),

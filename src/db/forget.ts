@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { findCustomer } from './customers.js';
 import type { Database } from './schema.js';
 
 export interface CustomerIdentity {
@@ -48,10 +49,8 @@ export async function forgetCustomer(db: Kysely<Database>, who: CustomerIdentity
 }
 
 async function deleteAll(trx: Transaction<Database>, who: CustomerIdentity): Promise<Forgotten> {
-  const customer = await trx.selectFrom('customers').select('id')
-    .where('shop_id', '=', who.shopId).where('channel', '=', who.channel).where('platform_user_id', '=', who.platformUserId)
-    .executeTakeFirst();
-  const customerId = customer ? Number(customer.id) : -1; // -1: no conversations, but orders and follow-ups may exist
+  const customer = await findCustomer(trx, who.shopId, who.channel, who.platformUserId);
+  const customerId = customer ? customer.id : -1; // -1: no conversations, but orders and follow-ups may exist
   const conversations = trx.selectFrom('conversations').select('id').where('customer_id', '=', customerId);
   const messages = trx.selectFrom('messages').select('id').where('conversation_id', 'in', conversations);
   const orders = trx.selectFrom('orders').select('order_id')
