@@ -7,7 +7,7 @@ import { withSharedTryLock } from '../db/locks.js';
 import { alertTranscript } from '../db/messages.js';
 import type { Logger } from '../log.js';
 import type { PlaybookStore } from '../playbook/store.js';
-import { createTicker } from './ticker.js';
+import { createTicker, throttled } from './ticker.js';
 
 /** How often handed-over conversations are checked; reminders are due in minutes, not seconds. */
 export const HANDOFF_SWEEP_EVERY_MS = 30_000;
@@ -33,8 +33,6 @@ export interface HandoffReminderDeps {
  * handoff is looked at once — across restarts, and across instances (one sweeps at a time).
  */
 export function createHandoffReminder(deps: HandoffReminderDeps) {
-  let lastSweep = -Infinity;
-
   async function sweepShop(shop: ShopConfig, now: number): Promise<number> {
     const minutes = deps.playbooks.get(shop.id).settings.handoff.remindStaffAfterMinutes;
     const upTo = now - minutes * 60_000;
@@ -74,12 +72,7 @@ export function createHandoffReminder(deps: HandoffReminderDeps) {
 
   return {
     /** Sweeps when HANDOFF_SWEEP_EVERY_MS have passed since the last sweep (`force`: now). */
-    async tick(force = false): Promise<number> {
-      const now = deps.now();
-      if (!force && now - lastSweep < HANDOFF_SWEEP_EVERY_MS) return 0;
-      lastSweep = now;
-      return ticker.tick();
-    },
+    tick: throttled(ticker, HANDOFF_SWEEP_EVERY_MS, deps.now),
     idle: () => ticker.idle(),
   };
 }

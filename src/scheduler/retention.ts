@@ -4,7 +4,7 @@ import { pruneAlerts, pruneFollowUps, pruneMessages } from '../db/retention.js';
 import type { Pruned } from '../db/retention.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { createTicker } from './ticker.js';
+import { createTicker, throttled } from './ticker.js';
 
 /** How often old rows are looked for. A sweep with nothing to remove reads one page per table. */
 export const RETENTION_SWEEP_EVERY_MS = 3_600_000;
@@ -37,7 +37,6 @@ const TABLES: readonly [string, Prune][] = [['messages', pruneMessages], ['alert
  * opt-out must outlive the chat it was given in. `xiaoer customers forget` removes one customer's.
  */
 export function createRetention(deps: RetentionDeps) {
-  let lastSweep = -Infinity;
   let stopping = false;
 
   async function sweep(): Promise<Record<string, number>> {
@@ -68,13 +67,12 @@ export function createRetention(deps: RetentionDeps) {
     return { handled: total, more: false };
   }, (err) => deps.log.error({ err }, 'retention sweep failed; the next one tries again'));
 
+  const sweepEvery = throttled(ticker, RETENTION_SWEEP_EVERY_MS, deps.now);
+
   return {
     /** Sweeps when RETENTION_SWEEP_EVERY_MS have passed since the last one (`force`: now). Returns rows removed. */
     async tick(force = false): Promise<number> {
-      const now = deps.now();
-      if (stopping || deps.days === null || (!force && now - lastSweep < RETENTION_SWEEP_EVERY_MS)) return 0;
-      lastSweep = now;
-      return ticker.tick();
+      return stopping || deps.days === null ? 0 : sweepEvery(force);
     },
     /** Ends a running sweep after its current chunk (shutdown); what is left goes next time. */
     async stop(): Promise<void> {

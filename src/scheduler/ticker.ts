@@ -42,3 +42,17 @@ export function createTicker(once: () => Promise<{ handled: number; more: boolea
     },
   };
 }
+
+/**
+ * A ticker run at most once per `everyMs` of the clock: node-cron ticks every second, sweeps
+ * (handoff reminders, retention) need far less. `force` runs it now (tests, start-up).
+ */
+export function throttled(ticker: Ticker, everyMs: number, now: () => number): (force?: boolean) => Promise<number> {
+  let last = -Infinity;
+  return (force = false) => {
+    const t = now();
+    if (!force && t - last < everyMs) return Promise.resolve(0);
+    last = t;
+    return ticker.tick();
+  };
+}
