@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { safeEqual } from '../../adapters/shared/crypto.js';
+import { localTokenRefusal } from '../../adapters/local/verify.js';
 import type { ShopConfig } from '../config/schema.js';
 import { laterMessagesForLocal, latestMessageIdForLocal, STAFF_RULE } from '../db/desk.js';
 import type { Db } from '../db/index.js';
@@ -23,12 +23,8 @@ export function mountLocalInbox(router: Router, deps: { db: Db; shops: ReadonlyM
       const shop = deps.shops.get(String(ctx.params.shop));
       const cfg = shop?.channels.local;
       if (!shop || !cfg) throw new RequestError(404, `unknown shop "${String(ctx.params.shop)}" or it has no local channel`);
-      if (cfg.token !== undefined) {
-        const auth = ctx.get('authorization');
-        if (!safeEqual(auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '', cfg.token)) {
-          throw new RequestError(401, 'missing or wrong Authorization: Bearer token');
-        }
-      }
+      const refused = localTokenRefusal(ctx.get('authorization'), cfg);
+      if (refused) throw new RequestError(401, refused);
       const user = typeof ctx.query.user === 'string' ? ctx.query.user.trim() : '';
       if (!user) throw new RequestError(400, 'user: the customer id the chat posts as (?user=u1)');
       const afterRaw = ctx.query.after;
