@@ -15,6 +15,8 @@ export interface ConversationState {
   misses: number;
   /** while now < handoffUntil (epoch ms) a person has the conversation and the bot is silent */
   handoffUntil: number | null;
+  /** What the bot's last answer asked the customer for (an `expect` action); lives for their next message only. */
+  expecting?: string;
   /** The member of staff who took or answered the conversation at the desk (while handoffUntil runs). */
   handoffBy?: string;
 }

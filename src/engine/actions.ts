@@ -19,6 +19,7 @@ export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, st
       if ('reply' in action) pushReply(d, playbook, action.reply, rule, { ...vars, ...slotVars(ctx.state) }, random);
       else if ('set' in action) for (const [k, v] of Object.entries(action.set)) ctx.state.slots[k] = String(v);
       else if ('clear' in action) for (const k of action.clear) delete ctx.state.slots[k];
+      else if ('expect' in action) ctx.state.expecting = action.expect;
       else if ('tag' in action) for (const t of action.tag) addTag(d, ctx, t);
       else if ('untag' in action) for (const t of action.untag) removeTag(d, ctx, t);
       else if ('handoff' in action) startHandoff(d, ctx, rule.name, action.handoff === true ? 'asked for a person' : action.handoff.reason);

@@ -110,18 +110,24 @@ export function decide(input: DecideInput): Decision {
   const proactive = input.message.event !== undefined && input.message.event !== 'session_start';
   if (!proactive && state.handoffUntil !== null && now.getTime() < state.handoffUntil) {
     d.silenced = true;
+    delete state.expecting; // a person answers now; the bot's question is not pending when it is back
     return d;
   }
   if (!proactive) {
     state.handoffUntil = null;
     delete state.handoffBy;
   }
+  // What the bot asked for is answered by the customer's next message or not at all: a number
+  // sent an hour later about something else must not be taken for the order number asked for.
+  const expecting = input.message.event === undefined ? state.expecting ?? null : null;
+  if (input.message.event === undefined) delete state.expecting;
 
   const ctx: MatchContext = {
     input, understood, text,
     folded: input.message.text === null ? null : foldText(input.message.text),
     // Seen before today began (shop time); one formatToParts per customer would cost ~5 µs a message.
     returning: input.customer.firstSeenAt < localDayStart(now.getTime(), local),
+    expecting,
     open: isWithinHours(local.minutes, shop.businessHours.from, shop.businessHours.to),
     today: local.day, state, tags: new Set(input.customer.tags),
   };

@@ -18,6 +18,8 @@ export interface MatchContext {
   folded: string | null;
   returning: boolean;
   open: boolean;
+  /** What the bot asked for in its last answer, for the customer's message that follows it (else null). */
+  expecting: string | null;
   today: string;
   state: ConversationState;
   tags: Set<string>;
@@ -56,6 +58,7 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   if (rule.tiers && !(input.customer.tier !== null && rule.tiers.has(input.customer.tier))) return false;
   if (!rule.tags.every((t) => ctx.tags.has(t)) || rule.notTags.some((t) => ctx.tags.has(t))) return false;
   for (const [k, v] of rule.slots) if ((state.slots[k] ?? null) !== v) return false;
+  if (rule.expecting && !(ctx.expecting !== null && rule.expecting.has(ctx.expecting))) return false;
   if (rule.giftAvailable !== undefined && (availableGift(ctx) !== undefined) !== rule.giftAvailable) return false;
   if (rule.limit) {
     const f = state.fired[rule.name];

@@ -51,6 +51,7 @@ export interface CompiledRule {
   readonly notTags: readonly string[];
   readonly tiers: ReadonlySet<string> | undefined;
   readonly slots: readonly (readonly [string, string | null])[];
+  readonly expecting: ReadonlySet<string> | undefined;
   readonly fired: { readonly rule: string; readonly lessThan: number | undefined; readonly atLeast: number | undefined } | undefined;
   readonly giftAvailable: boolean | undefined;
   readonly limit: { readonly times: number; readonly per: 'conversation' | 'day' } | undefined;

@@ -64,6 +64,8 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
   const slotsSet = new Set<string>(['gift']);
   for (const { data } of parsed) for (const r of data.rules) for (const a of r.then) if ('set' in a) for (const k of Object.keys(a.set)) slotsSet.add(k);
   const responses = compileResponses(parsed, slotsSet, forbidden, problems);
+  const expected = new Set<string>();
+  for (const { data } of parsed) for (const r of data.rules) for (const a of r.then) if ('expect' in a) expected.add(a.expect);
 
   const rules: CompiledRule[] = [];
   const ruleAt = new Map<string, string>();
@@ -97,6 +99,14 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         }
       });
       for (const name of list(r.when.intent)) checkName(yaml, ['rules', i, 'when', 'intent'], name, 'intent', intents.map((x) => x.name), problems);
+      list(r.when.expecting).forEach((name, j) => {
+        const path = Array.isArray(r.when.expecting) ? ['rules', i, 'when', 'expecting', j] : ['rules', i, 'when', 'expecting'];
+        checkName(yaml, path, name, 'expecting (no rule asks for it with an expect action)', [...expected], problems);
+        if (r.when.event !== 'message' && r.when.event !== 'first_message') {
+          const pos = locate(yaml, path);
+          problems.push(problem(yaml.file, pos.line, pos.col, path.join('.'), `expecting reads the customer's next message, but event ${r.when.event} is not a message; drop one of them`));
+        }
+      });
       if (r.when.fired?.rule) {
         const target = r.when.fired.rule;
         laterChecks.push(() => checkName(yaml, ['rules', i, 'when', 'fired', 'rule'], target, 'rule', [...ruleAt.keys()], problems));
@@ -138,6 +148,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         tags: w.tags ?? [], notTags: w.notTags ?? [],
         tiers: w.tier ? new Set(list(w.tier)) : undefined,
         slots: Object.entries(w.slots ?? {}).map(([k, v]) => [k, v === null ? null : String(v)] as const),
+        expecting: w.expecting ? new Set(list(w.expecting)) : undefined,
         fired: w.fired ? { rule: w.fired.rule ?? r.name, lessThan: w.fired.lessThan, atLeast: w.fired.atLeast } : undefined,
         giftAvailable: w.giftAvailable,
         limit: r.limit, continue: r.continue, actions: r.then,

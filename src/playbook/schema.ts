@@ -54,6 +54,11 @@ export const whenSchema = z.strictObject({
   tier: oneOrMany(nonEmpty).optional(),
   /** Conversation slots: a value must equal it; ~ (null) means "not set". */
   slots: z.record(nonEmpty, z.union([z.string(), z.number(), z.null()])).optional(),
+  /**
+   * The bot's last answer asked the customer for this (an `expect` action) and this message is
+   * the customer's next one: a rule for the answer (an order number, a new address) after a question.
+   */
+  expecting: oneOrMany(nonEmpty).optional(),
   /** How many times a rule (default: this one) already fired in this conversation. */
   fired: z.strictObject({ rule: nonEmpty.optional(), lessThan: z.number().int().min(1).optional(), atLeast: z.number().int().min(0).optional() }).optional(),
   /** Whether the shop has a gift this customer can be offered (see gifts in xiaoer.yml). */
@@ -76,6 +81,8 @@ const actionShapes = {
   reply: nonEmpty,
   set: z.record(nonEmpty, z.union([z.string(), z.number()])),
   clear: nameList,
+  /** The reply asks the customer for something: rules with `expecting: <it>` may take their next message. */
+  expect: nonEmpty,
   tag: nameList,
   untag: nameList,
   handoff: z.union([z.literal(true), z.strictObject({ reason: nonEmpty })]),

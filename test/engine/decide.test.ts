@@ -52,6 +52,33 @@ describe('decide with the default playbooks', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toBe(seen[i - 1]);
   });
 
+  it('takes the answer to its own question from the next message only', () => {
+    const asked = say('我的快递到哪了');
+    expect(asked.state.expecting).toBe('订单号');
+    const answered = say('单号 4012345678901234', { state: asked.state });
+    expect(answered.replies.map((r) => r.rule)).toEqual(['查询物流-收到单号']);
+    expect(answered.handoff).toMatchObject({ rule: '查询物流-收到单号', reason: '查物流：顾客发来了订单号' });
+    expect(answered.state.expecting).toBeUndefined();
+    // Another question in between: the number that comes after it is not taken for the order number.
+    const between = say('什么时候发货', { state: asked.state });
+    expect(between.state.expecting).toBeUndefined();
+    expect(say('4012345678901234', { state: between.state }).replies.map((r) => r.rule)).toEqual([FALLBACK_RULE]);
+  });
+
+  it('keeps the question pending across order events, and drops it while a person has the chat', () => {
+    const asked = say('我的快递到哪了');
+    const event = decide({
+      shop, playbook, message: { text: null, kind: 'other', channel: 'local', event: 'order.paid' },
+      order: { id: 'T1', state: 'paid', total: 199, items: [], signedAt: null },
+      customer: { name: null, firstSeenAt: OPEN.getTime(), tags: [], tier: null },
+      conversation: { isNew: false }, state: asked.state, now: OPEN, random: () => 0,
+    });
+    expect(event.state.expecting).toBe('订单号');
+    const silenced = say('4012345678901234', { state: { ...asked.state, handoffUntil: OPEN.getTime() + 60_000 } });
+    expect(silenced.silenced).toBe(true);
+    expect(silenced.state.expecting).toBeUndefined();
+  });
+
   it('falls back when nothing matches, and answers attachments', () => {
     expect(say('这个颜色和图片一样吗').replies.map((r) => r.rule)).toEqual([FALLBACK_RULE]);
     expect(say(null).replies.map((r) => r.rule)).toEqual(['收到图片或文件']);

@@ -64,6 +64,30 @@ describe('playbook loading', () => {
     })]);
   });
 
+  it('refuses expecting what no rule asks for, or on an event that is not a message', () => {
+    const rules = `rules:
+  - name: 问物流
+    when: { keywords: [物流] }
+    then: [{ reply: hello }, { expect: 订单号 }]
+  - name: 收到单号
+    when: { expecting: 定单号 }
+    then: [{ reply: hello }]
+  - name: 事件
+    when: { event: schedule, expecting: 订单号 }
+    then: [{ reply: hello }]
+responses:
+  hello: [亲，您好]
+fallback: { reply: hello }
+`;
+    const dir = dirWith({ 'a.yml': rules });
+    const { playbook, problems } = loadPlaybooks(dir, dir);
+    expect(playbook).toBeNull();
+    expect(problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`)).toEqual([
+      expect.stringMatching(/^a\.yml:6:24 unknown expecting \(no rule asks for it with an expect action\) "定单号"; defined: 订单号$/),
+      expect.stringMatching(/^a\.yml:9:41 expecting reads the customer's next message, but event schedule is not a message/),
+    ]);
+  });
+
   it('skips conversation fixtures (*.test.yml) and warns when there is no fallback', () => {
     const dir = dirWith({ 'a.yml': BASE.replace(/fallback:\n {2}reply: hello\n/, ''), 'a.test.yml': 'not: [a playbook' });
     const { playbook, problems } = loadPlaybooks(dir, dir);
@@ -103,7 +127,7 @@ fallback: { reply: hello }
     const dir = dirWith({ 'a.yml': BASE.replace('      - reply: hello', '      - handof: true').replace('keywords: [你好]', 'keywords: [你好]\n      hours: night') });
     const { problems } = loadPlaybooks(dir, dir);
     expect(problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^7:9 unknown field "handof"; allowed actions: reply, set, clear, tag, untag, handoff/),
+      expect.stringMatching(/^7:9 unknown field "handof"; allowed actions: reply, set, clear, expect, tag, untag, handoff/),
       expect.stringMatching(/^5:14 .*"open"\|"closed"/),
     ]));
   });
