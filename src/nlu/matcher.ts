@@ -1,5 +1,5 @@
 import type { Normalized } from './normalize.js';
-import { addWords, insideLongerWord, normalizePhrase } from './normalize.js';
+import { addWords, insideLongerWord, normalizePhrase, splitsWord } from './normalize.js';
 import { charSyllables, contextSyllables } from './pinyin.js';
 
 /**
@@ -162,7 +162,7 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
         if (exactAt.has(`${e.intent}:${e.type}:${e.phrase}`) || !joined.startsWith(e.syllables!, pos)) continue;
         if (e.length < 3 && chars.length > SHORT_MESSAGE_CHARS) continue;
         const start = chars.slice(0, i).join('').length;
-        if (insideLongerWord(n.tokens, start, start + e.phrase.length)) continue;
+        if (splitsWord(n.tokens, start, start + e.phrase.length)) continue;
         if (e.negatable && negated(text.slice(0, start))) continue;
         hits.push({ entry: e, at: i, via: 'homophone', score: e.length * FUZZY_WEIGHT });
       }

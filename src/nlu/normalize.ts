@@ -94,3 +94,12 @@ export function insideLongerWord(tokens: readonly Token[], start: number, end: n
   }
   return false;
 }
+
+/**
+ * True when `start` or `end` falls inside a word: 面有 in 桌面|有 begins in the middle of 桌面.
+ * Homophone matches must line up with words: a sound-alike that borrows half a word is a
+ * coincidence (桌面有划痕 is not 免邮), while a typo replaces whole words (在码 for 在吗).
+ */
+export function splitsWord(tokens: readonly Token[], start: number, end: number): boolean {
+  return tokens.some((t) => (t.start < start && start < t.end) || (t.start < end && end < t.end));
+}
