@@ -1,5 +1,5 @@
 import type { ConversationState } from '../db/conversations.js';
-import type { CompiledPlaybook } from '../playbook/compiled.js';
+import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
 import { durationMs } from '../playbook/compiled.js';
 import type { Decision, OrderView } from './decide.js';
 import { availableGift, matches, recordFiring } from './match.js';
@@ -9,10 +9,10 @@ import type { Template, TemplateVars } from './template.js';
 import { hhmmToMinutes, localDayStart, localTime } from './time.js';
 
 /** Fires matching rules in order; true when a rule that stops the search (an answer) fired. */
-export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, string | null>): boolean {
+export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, string | null>, only?: (rule: CompiledRule) => boolean): boolean {
   const { playbook, now, random } = ctx.input;
   for (const rule of playbook.rules) {
-    if (!matches(rule, ctx)) continue;
+    if ((only && !only(rule)) || !matches(rule, ctx)) continue;
     d.fired.push(rule.name);
     recordFiring(ctx.state, rule.name, now.getTime(), ctx.today);
     for (const action of rule.actions) {

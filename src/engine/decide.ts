@@ -147,10 +147,44 @@ export function decide(input: DecideInput): Decision {
       else if (answered) startHandoff(d, ctx, FALLBACK_RULE, MISSES_REASON);
     }
   }
+  if (answered && !d.handoff) answerOtherQuestions(d, ctx, vars);
   if (!answered && playbook.fallback) {
     d.fired.push(FALLBACK_RULE);
     pushReply(d, playbook, playbook.fallback.reply, { name: FALLBACK_RULE, category: 'care' }, vars, input.random);
   }
   if (answered || d.handoff) state.misses = 0;
   return d;
+}
+
+/** Besides the main answer, how many other questions of one message get their own answer. */
+export const MAX_OTHER_ANSWERS = 1;
+
+/**
+ * 包邮吗？什么时候发货 — a second question in its own clause gets its own answer, by the rules
+ * written for its intent only (no out-of-hours note or greeting twice), placed where the customer
+ * asked it. Not after a handoff: a person answers everything then.
+ */
+function answerOtherQuestions(d: Decision, ctx: MatchContext, vars: Record<string, string | null>): void {
+  for (const q of ctx.understood.also.slice(0, MAX_OTHER_ANSWERS)) {
+    const from = d.replies.length;
+    const understood = { intent: q.intent, type: null, candidates: [], also: [] };
+    runRules(d, { ...ctx, understood }, vars, (rule) => rule.intents?.has(q.intent) === true);
+    if (!q.before || d.replies.length === from) continue;
+    // Asked first: its answer goes before the main answer, after notes no intent asked for.
+    const added = d.replies.splice(from);
+    const asked = intentRules(ctx.input.playbook);
+    const mainAt = d.replies.findIndex((r) => asked.has(r.rule));
+    d.replies.splice(mainAt < 0 ? from : mainAt, 0, ...added);
+  }
+}
+
+/** Names of the rules that answer an intent, per playbook (built once: a playbook may have thousands of rules). */
+const intentRuleNames = new WeakMap<CompiledPlaybook, ReadonlySet<string>>();
+function intentRules(playbook: CompiledPlaybook): ReadonlySet<string> {
+  let names = intentRuleNames.get(playbook);
+  if (!names) {
+    names = new Set(playbook.rules.filter((r) => r.intents !== undefined).map((r) => r.name));
+    intentRuleNames.set(playbook, names);
+  }
+  return names;
 }

@@ -16,9 +16,15 @@ export interface Understood {
   /** The recognised sub-type (for bargain: the bargainer type), or null. */
   type: string | null;
   candidates: Candidate[];
+  /**
+   * Other questions asked in their own clauses of the same message (包邮吗？什么时候发货),
+   * in the order asked; `before`: asked before the main one. Only the customer's own words
+   * count here (no sound-alikes), and never an intent marked `alone`.
+   */
+  also: { intent: string; before: boolean }[];
 }
 
-export const NOTHING: Understood = { intent: null, type: null, candidates: [] };
+export const NOTHING: Understood = { intent: null, type: null, candidates: [], also: [] };
 
 /**
  * What the customer wants, by the shop's intent phrases. A message with several wishes
@@ -67,5 +73,47 @@ export function understandNormalized(n: Normalized | null, playbook: Pick<Compil
     intent: winner.def.name,
     type,
     candidates: ranked.map((r) => ({ intent: r.def.name, score: r.score, phrases: r.hits.map((h) => ({ phrase: h.entry.phrase, via: h.via })) })),
+    also: otherQuestions(n.text, ranked),
   };
+}
+
+type Ranked = { def: { name: string; alone: boolean }; exact: boolean; hits: Hit[] };
+
+/** The best intent of each clause the winner (ranked[0]) is not in, in clause order. */
+function otherQuestions(text: string, ranked: readonly Ranked[]): Understood['also'] {
+  if (ranked.length < 2) return [];
+  const starts = clauseStarts(text);
+  if (starts.length < 2) return [];
+  const clauseOf = (at: number) => {
+    let c = 0;
+    while (c + 1 < starts.length && starts[c + 1]! <= at) c++;
+    return c;
+  };
+  const winnerClauses = new Set(ranked[0]!.hits.map((h) => clauseOf(h.at)));
+  const firstOfWinner = Math.min(...winnerClauses);
+  const also: Understood['also'] = [];
+  for (let c = 0; c < starts.length; c++) {
+    // A statement beside the request (这款没货了，有货了告诉我) is context, not a second question.
+    if (winnerClauses.has(c) || !QUESTION.test(text.slice(starts[c]!, starts[c + 1] ?? text.length))) continue;
+    const best = ranked.slice(1).find((r) => r.exact && !r.def.alone
+      && r.hits.some((h) => (h.via === 'exact' || h.via === 'english') && clauseOf(h.at) === c));
+    if (best && !also.some((a) => a.intent === best.def.name)) also.push({ intent: best.def.name, before: c < firstOfWinner });
+  }
+  return also;
+}
+
+const HAN_CHAR = /\p{Script=Han}/u;
+/** Words that make a clause a question (its ？ is gone after normalizing). */
+const QUESTION = /吗|么|嘛|什么|多少|几|怎么|怎样|如何|哪|啥|为什么|多久|是不是|能不能|可不可以|有没有|要不要|会不会|行不行|\?/u;
+
+/**
+ * Where the clauses of a normalized message start: after a space (punctuation became spaces)
+ * next to a Chinese character. Spaces between Latin words are not clause breaks: "too expensive".
+ */
+function clauseStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 1; i < text.length - 1; i++) {
+    if (text[i] === ' ' && (HAN_CHAR.test(text[i - 1]!) || HAN_CHAR.test(text[i + 1]!))) starts.push(i + 1);
+  }
+  return starts;
 }

@@ -16,6 +16,8 @@ export interface CompiledIntent {
   readonly priority: number;
   readonly order: number;
   readonly negatable: boolean;
+  /** Never answered as a message's second question (see intentSchema). */
+  readonly alone: boolean;
   /** normalized, synonyms expanded */
   readonly phrases: readonly string[];
   readonly types: readonly { readonly name: string; readonly phrases: readonly string[] }[];

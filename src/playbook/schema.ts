@@ -163,6 +163,11 @@ export const intentSchema = z.strictObject({
   priority: z.number().int().min(-1000).max(1000).default(0),
   /** A phrase right after 不/别/没/不用/不要 does not count ("不用转人工" is not a handoff request). */
   negatable: z.boolean().default(false),
+  /**
+   * Answered only as what a message is mainly about, never as its second question: a farewell
+   * (好的谢谢，那什么时候发货) or a greeting must not get its own reply beside the real answer.
+   */
+  alone: z.boolean().default(false),
   /** Sub-types with their own cue phrases (bargain → the six bargainer types). */
   types: z.record(nonEmpty, phraseList).optional(),
 });

@@ -79,6 +79,28 @@ describe('decide with the default playbooks', () => {
     expect(silenced.state.expecting).toBeUndefined();
   });
 
+  it('answers a second question asked in its own clause, where it was asked', () => {
+    const rules = (text: string, o: { now?: Date } = {}) => say(text, o).replies.map((r) => r.rule);
+    expect(rules('什么时候发货？包邮吗')).toEqual(['发货时间', '包邮运费']);
+    expect(rules('能便宜点吗，发什么快递')).toEqual(['议价-第一轮', '快递公司']);
+    // Asked first, answered first: 包邮 (priority 15) is the main wish, the material question came before it.
+    expect(rules('这个什么材质，包邮吗')).toEqual(['商品咨询转人工', '包邮运费']);
+    // The out-of-hours note stays first; one other question at most; one clause is one question.
+    expect(rules('包邮吗？什么时候发货？发什么快递', { now: CLOSED })).toEqual(['下班时间提醒', '包邮运费', '发货时间']);
+    expect(rules('什么时候发货包邮吗')).toEqual(['发货时间']);
+    // A statement beside the request is context, not a second question.
+    expect(rules('这款没货了，有货了告诉我')).toEqual(['到货登记']);
+  });
+
+  it('answers no second question after a handoff, nor a greeting or farewell beside the real answer', () => {
+    const handoff = say('转人工，包邮吗');
+    expect(handoff.replies.map((r) => r.rule)).toEqual(['转人工-工作时间']);
+    expect(say('好的谢谢，那什么时候发货').replies.map((r) => r.rule)).toEqual(['发货时间']);
+    expect(say('你好，包邮吗').replies.map((r) => r.rule)).toEqual(['包邮运费']);
+    expect(say('你好，包邮吗').understood.also).toEqual([]);
+    expect(say('什么时候发货？包邮吗').understood.also).toEqual([{ intent: 'faq.free_shipping', before: false }]);
+  });
+
   it('falls back when nothing matches, and answers attachments', () => {
     expect(say('看了半天拿不定主意').replies.map((r) => r.rule)).toEqual([FALLBACK_RULE]);
     expect(say(null).replies.map((r) => r.rule)).toEqual(['收到图片或文件']);
