@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { formatProblem } from '../errors.js';
+import { MAX_OTHER_ANSWERS } from '../engine/decide.js';
 import { understandNormalized } from '../engine/understand.js';
 import { matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
@@ -43,5 +44,7 @@ export async function runExplain(args: string[]): Promise<number> {
   const types = matchPhrases(playbook.nlu, n).filter((h) => h.entry.type !== null);
   if (types.length) out.write(`type cues:   ${types.map((h) => `${h.entry.type}: "${h.entry.phrase}"`).join(', ')}\n`);
   out.write(`winner:      ${u.intent ?? '(none) — the fallback answers; two misses in a row hand off'}${u.type ? ` (${u.type})` : ''}\n`);
+  const also = u.also.slice(0, MAX_OTHER_ANSWERS);
+  if (also.length) out.write(`also asked:  ${also.map((a) => `${a.intent} (${a.before ? 'before' : 'after'} it, answered too)`).join(', ')}\n`);
   return 0;
 }

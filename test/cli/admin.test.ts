@@ -65,6 +65,16 @@ describe('xiaoer orders / jobs / handoff', () => {
     }
   });
 
+  it('explains how the bot reads a message, the second question included', async () => {
+    expect(await main(['explain', '包邮吗？什么时候发货', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/normalized: {2}包邮吗 什么时候发货\n/);
+    expect(out).toMatch(/winner: {6}faq\.shipping_time\n/);
+    expect(out).toMatch(/also asked: {2}faq\.free_shipping \(before it, answered too\)\n/);
+    out = '';
+    expect(await main(['explain', '好的谢谢，那什么时候发货', '--shop', 'acme'])).toBe(0);
+    expect(out).not.toMatch(/also asked/);
+  });
+
   it('lists and releases conversations a person has', async () => {
     expect(await main(['handoff', 'list'])).toBe(0);
     expect(out).toMatch(/no conversation is with a person/);
