@@ -36,6 +36,7 @@ export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, st
         }
       } else if ('optOut' in action) d.optOut = 'out';
       else if ('optIn' in action) d.optOut = 'in';
+      else if ('silent' in action) continue; // answered by saying nothing
       else if ('offerGift' in action) {
         const gift = availableGift(ctx);
         if (gift) {

@@ -1,5 +1,5 @@
 import type { ConversationState } from '../db/conversations.js';
-import type { CompiledPlaybook } from '../playbook/compiled.js';
+import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
 import { foldText } from '../playbook/compiled.js';
 import { normalize } from '../nlu/normalize.js';
 import type { Channel, MessageKind } from '../types/index.js';
@@ -152,7 +152,11 @@ export function decide(input: DecideInput): Decision {
     d.fired.push(FALLBACK_RULE);
     pushReply(d, playbook, playbook.fallback.reply, { name: FALLBACK_RULE, category: 'care' }, vars, input.random);
   }
-  if (answered || d.handoff) state.misses = 0;
+  // A nod (好的, 👍) between two misses leaves the customer as stuck as before: it does not reset them.
+  const nodded = answered && d.replies.length === 0 && d.fired.length > 0 && silentRules(playbook).has(d.fired.at(-1)!);
+  if ((answered && !nodded) || d.handoff) state.misses = 0;
+  // 麻烦发一下订单号 → 好的 → 4012…: the nod is not the answer, the question stays open for it.
+  if (nodded && expecting !== null && state.expecting === undefined) state.expecting = expecting;
   return d;
 }
 
@@ -178,13 +182,19 @@ function answerOtherQuestions(d: Decision, ctx: MatchContext, vars: Record<strin
   }
 }
 
-/** Names of the rules that answer an intent, per playbook (built once: a playbook may have thousands of rules). */
-const intentRuleNames = new WeakMap<CompiledPlaybook, ReadonlySet<string>>();
-function intentRules(playbook: CompiledPlaybook): ReadonlySet<string> {
-  let names = intentRuleNames.get(playbook);
-  if (!names) {
-    names = new Set(playbook.rules.filter((r) => r.intents !== undefined).map((r) => r.name));
-    intentRuleNames.set(playbook, names);
-  }
-  return names;
+/** Rule names with a property, per playbook (built once: a playbook may have thousands of rules). */
+function ruleNames(test: (r: CompiledRule) => boolean): (playbook: CompiledPlaybook) => ReadonlySet<string> {
+  const cache = new WeakMap<CompiledPlaybook, ReadonlySet<string>>();
+  return (playbook) => {
+    let names = cache.get(playbook);
+    if (!names) {
+      names = new Set(playbook.rules.filter(test).map((r) => r.name));
+      cache.set(playbook, names);
+    }
+    return names;
+  };
 }
+/** The rules that answer an intent. */
+const intentRules = ruleNames((r) => r.intents !== undefined);
+/** The rules that answer by saying nothing (好的, 👍). */
+const silentRules = ruleNames((r) => r.actions.some((a) => 'silent' in a));

@@ -89,6 +89,8 @@ const actionShapes = {
   release: z.literal(true),
   alert: nonEmpty,
   offerGift: z.literal(true),
+  /** Say nothing: the message needs no answer (好的, 嗯嗯, a sticker), and it is no miss either. */
+  silent: z.literal(true),
   /**
    * Run another rule later: `after: 30m`, or `at: "10:00"` (the next one; `days: 1` = tomorrow);
    * `beforeClose: 5m` — no later than that before the order closes unpaid (alone: exactly then;
