@@ -17,6 +17,8 @@ export interface ConversationState {
   handoffUntil: number | null;
   /** What the bot's last answer asked the customer for (an `expect` action); lives for their next message only. */
   expecting?: string;
+  /** Why the bot handed the conversation over (the rule's reason), shown at the desk while a person has it. */
+  handoffReason?: string;
   /** The member of staff who took or answered the conversation at the desk (while handoffUntil runs). */
   handoffBy?: string;
 }

@@ -23,6 +23,8 @@ export interface DeskConversation {
   handoffUntil: number | null;
   /** Who at the desk has it (took it or answered last), while a person has it. */
   staff: string | null;
+  /** Why the bot handed it over (查物流：顾客发来了订单号 …), while a person has it; null when staff took it themselves. */
+  reason: string | null;
   updatedAt: number;
   last: { direction: 'in' | 'out'; text: string | null; at: number } | null;
 }
@@ -63,12 +65,15 @@ async function withLast(q: Q, rows: BaseRow[], now: number): Promise<DeskConvers
   for (const r of rows) {
     const last = lastOf.get(Number(r.id));
     const until = r.handoff_until == null ? null : Number(r.handoff_until);
+    const held = until !== null && until > now;
+    const state = held ? (JSON.parse(r.state) as Partial<ConversationState>) : {};
     out.push({
       id: Number(r.id), key: r.key, channel: r.channel,
       customer: { id: Number(r.customer_id), userId: r.platform_user_id, name: r.name, tags: JSON.parse(r.tags) as string[], tier: r.tier },
       handedOffAt: r.handed_off_at == null ? null : Number(r.handed_off_at),
-      handoffUntil: until !== null && until > now ? until : null,
-      staff: until !== null && until > now ? ((JSON.parse(r.state) as Partial<ConversationState>).handoffBy ?? null) : null,
+      handoffUntil: held ? until : null,
+      staff: state.handoffBy ?? null,
+      reason: state.handoffReason ?? null,
       updatedAt: Number(r.updated_at),
       last: last ? { direction: last.direction, text: last.text, at: Number(last.created_at) } : null,
     });
@@ -151,11 +156,13 @@ export async function setHandoff(q: Q, id: number, until: number | null, at: num
   const row = await q.selectFrom('conversations').select(['state', 'handoff_until']).where('id', '=', id)
     .$if(isPostgres(q), (qb) => qb.forUpdate()).executeTakeFirstOrThrow(); // read and written back: see conversations.ts selectByKey
   const state: ConversationState = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: until };
+  const already = row.handoff_until != null && Number(row.handoff_until) > at;
   if (until === null) {
     state.misses = 0;
     delete state.handoffBy;
   } else if (staff !== undefined) state.handoffBy = staff;
-  const already = row.handoff_until != null && Number(row.handoff_until) > at;
+  // The bot's reason belongs to its handoff: gone when given back, and not carried into staff taking a chat the bot had.
+  if (until === null || !already) delete state.handoffReason;
   await q.updateTable('conversations')
     .set({ state: JSON.stringify(state), handoff_until: until, updated_at: at, ...(until !== null && !already ? { handed_off_at: at } : {}) })
     .where('id', '=', id).execute();

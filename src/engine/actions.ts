@@ -22,10 +22,11 @@ export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, st
       else if ('expect' in action) ctx.state.expecting = action.expect;
       else if ('tag' in action) for (const t of action.tag) addTag(d, ctx, t);
       else if ('untag' in action) for (const t of action.untag) removeTag(d, ctx, t);
-      else if ('handoff' in action) startHandoff(d, ctx, rule.name, action.handoff === true ? 'asked for a person' : action.handoff.reason);
+      else if ('handoff' in action) startHandoff(d, ctx, rule.name, action.handoff === true ? ASKED_REASON : action.handoff.reason);
       else if ('release' in action) {
         ctx.state.handoffUntil = null;
         delete ctx.state.handoffBy;
+        delete ctx.state.handoffReason;
       }
       else if ('alert' in action) d.alerts.push({ rule: rule.name, text: render(parseAlert(action.alert), { ...vars, ...slotVars(ctx.state) }) ?? action.alert });
       else if ('schedule' in action) planFollowUp(d, ctx, action.schedule);
@@ -56,10 +57,14 @@ export function withTags(tags: readonly string[], change: Decision['tags']): str
   return [...tags.filter((t) => !change.remove.includes(t)), ...change.add];
 }
 
+/** The reason recorded when a rule hands off without giving one (`handoff: true`: the customer asked). */
+export const ASKED_REASON = '顾客要求人工';
+
 export function startHandoff(d: Decision, ctx: MatchContext, rule: string, reason: string): void {
   const minutes = ctx.input.playbook.settings.handoff.silenceMinutes;
   ctx.state.handoffUntil = ctx.input.now.getTime() + minutes * 60_000;
   delete ctx.state.handoffBy; // the bot handed it over: no one at the desk has it yet
+  ctx.state.handoffReason = reason;
   d.handoff = { rule, reason };
 }
 

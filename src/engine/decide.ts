@@ -95,7 +95,7 @@ export function shopAndCustomerVars(
 /** The rule name stamped on replies chosen by the fallback. */
 export const FALLBACK_RULE = '(fallback)';
 /** The reason recorded when the bot hands off because it failed to understand. */
-export const MISSES_REASON = 'not understood repeatedly';
+export const MISSES_REASON = '连续两次没听懂';
 
 export function decide(input: DecideInput): Decision {
   const { shop, playbook, now } = input;
@@ -116,6 +116,7 @@ export function decide(input: DecideInput): Decision {
   if (!proactive) {
     state.handoffUntil = null;
     delete state.handoffBy;
+    delete state.handoffReason;
   }
   // What the bot asked for is answered by the customer's next message or not at all: a number
   // sent an hour later about something else must not be taken for the order number asked for.
@@ -143,7 +144,7 @@ export function decide(input: DecideInput): Decision {
       // Failing twice in a row is when customers give up (domain.md §11): go to a person,
       // through the shop's own handoff rules so the wording and business hours are theirs.
       answered = runRules(d, { ...ctx, understood: { ...understood, intent: 'handoff' } }, vars);
-      if (d.handoff) d.handoff.reason = MISSES_REASON;
+      if (d.handoff) d.handoff.reason = state.handoffReason = MISSES_REASON;
       else if (answered) startHandoff(d, ctx, FALLBACK_RULE, MISSES_REASON);
     }
   }

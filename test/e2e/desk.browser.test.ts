@@ -61,6 +61,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await item.waitFor();
     expect(await item.textContent()).toContain('待回复');
     expect(await item.textContent()).toContain('顾客：我的包裹破了');
+    expect(await item.textContent()).toContain('转人工原因：顾客要求人工');
     await expect.poll(() => page.title()).toBe('(1) 人工接待台 · 阿克米旗舰店'); // one customer waiting for an answer
 
     await item.click();

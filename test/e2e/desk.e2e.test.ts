@@ -15,7 +15,7 @@ const ORDER_SECRET = 'order-webhook-secret-0123456789';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
 const basic = (name: string, password = PASSWORD) => `Basic ${Buffer.from(`${name}:${password}`, 'utf8').toString('base64')}`;
 
-interface Conv { id: number; key: string; handoffUntil: number | null; staff: string | null; customer: { userId: string; tags?: string[] }; last: { direction: string; text: string } | null }
+interface Conv { id: number; key: string; handoffUntil: number | null; staff: string | null; reason: string | null; customer: { userId: string; tags?: string[] }; last: { direction: string; text: string } | null }
 interface Msg { direction: string; text: string; rule: string | null; response: string | null; delivery: string | null; error: string | null }
 
 /** The staff desk against the real service: a Feishu customer handed to a person, who answers from the desk. */
@@ -72,6 +72,7 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(c).toMatchObject({ key: 'feishu:oc_group_7:ou_buyer', customer: { userId: 'ou_buyer' } });
     expect(c!.handoffUntil).toBeGreaterThan(clock);
     expect(c!.staff).toBeNull(); // the bot handed it over; nobody at the desk has it yet
+    expect(c!.reason).toBe('顾客要求人工'); // why: staff know what to do first
 
     clock += 60_000;
     await says('我买的杯子颜色不对');
@@ -104,6 +105,12 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(fake.delivered).toHaveLength(4); // the bot answers again
     await says('还是转人工吧');
     expect((await waiting()).map((x) => [x.id, x.staff])).toEqual([[c!.id, null]]); // a new handoff: nobody has it yet
+    await desk(`/api/conversations/${c!.id}/release`, { ...asStaff, body: {} });
+    await says('我的快递到哪了');
+    await says('4012345678901234'); // the order number the bot asked for: a person looks it up
+    expect((await waiting()).map((x) => x.reason)).toEqual(['查物流：顾客发来了订单号']);
+    const recent = ((await (await desk('/api/conversations?recent=1', asStaff)).json()) as { conversations: Conv[] }).conversations;
+    expect(recent[0]!.reason).toBe('查物流：顾客发来了订单号');
     const alerts = await svc.service.db.db.selectFrom('alerts').select('transcript').where('kind', '=', 'handoff').orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(JSON.parse(alerts.transcript)).toContainEqual({ who: 'staff', name: '小王', text: '亲，我是客服小王，麻烦发一张杯子的照片给我～' }); // staff see who said what
   });

@@ -135,7 +135,8 @@ describe('handoff', () => {
     const miss2 = say('蓝色偏绿吗', { state: hit.state });
     expect(miss2.handoff).toBeNull();
     const miss3 = say('到底偏不偏', { state: miss2.state });
-    expect(miss3.handoff).toMatchObject({ reason: 'not understood repeatedly' });
+    expect(miss3.handoff).toMatchObject({ reason: '连续两次没听懂' });
+    expect(miss3.state.handoffReason).toBe('连续两次没听懂'); // shown at the desk
   });
 });
 
