@@ -104,7 +104,7 @@ function otherQuestions(text: string, ranked: readonly Ranked[]): Understood['al
 
 const HAN_CHAR = /\p{Script=Han}/u;
 /** Words that make a clause a question (its ？ is gone after normalizing). */
-const QUESTION = /吗|么|嘛|什么|多少|几|怎么|怎样|如何|哪|啥|为什么|多久|是不是|能不能|可不可以|有没有|要不要|会不会|行不行|\?/u;
+const QUESTION = /吗|么|嘛|什么|多少|几|怎么|怎样|如何|哪|啥|为什么|多久|是不是|能不能|可不可以|有没有|要不要|会不会|行不行/u;
 
 /**
  * Where the clauses of a normalized message start: after a space (punctuation became spaces)
