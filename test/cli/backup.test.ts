@@ -6,20 +6,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { migrateToLatest, openDb } from '../../src/db/index.js';
 import type { DbHandle } from '../../src/db/index.js';
+import { captureOutput } from '../helpers/cli.js';
 
 /** xiaoer backup: a consistent copy of the SQLite file while the service (another connection) keeps writing. */
 describe('xiaoer backup', () => {
-  let out = '';
-  let err = '';
+  let io: ReturnType<typeof captureOutput>;
   let dir = '';
   let live: DbHandle;
   beforeEach(async () => {
-    out = '';
-    err = '';
     dir = mkdtempSync(join(tmpdir(), 'xiaoer-backup-'));
     vi.stubEnv('DATABASE_URL', `sqlite:${join(dir, 'live.db')}`);
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    io = captureOutput();
     live = openDb(`sqlite:${join(dir, 'live.db')}`);
     await migrateToLatest(live.db);
   });
@@ -37,7 +34,7 @@ describe('xiaoer backup', () => {
     await addCustomers(0, 300); // committed, not yet checkpointed into the main file
     const target = join(dir, 'backups', 'nightly', 'backup.db'); // directories are made as needed
     expect(await main(['backup', target])).toBe(0);
-    expect(out).toMatch(/backed up .*live\.db to .*backup\.db \(\d+\.\d MB\)/);
+    expect(io.out).toMatch(/backed up .*live\.db to .*backup\.db \(\d+\.\d MB\)/);
     await addCustomers(300, 5); // after the copy: not in it
 
     const copy = new BetterSqlite3(target, { readonly: true });
@@ -49,19 +46,19 @@ describe('xiaoer backup', () => {
       copy.close();
     }
     expect(await main(['backup', target])).toBe(1);
-    expect(err).toContain('already exists; choose a new file name');
+    expect(io.err).toContain('already exists; choose a new file name');
   });
 
   it('explains what it cannot do', async () => {
     expect(await main(['backup'])).toBe(1);
-    expect(err).toContain('name one file');
+    expect(io.err).toContain('name one file');
     vi.stubEnv('DATABASE_URL', 'postgres://xiaoer:s3cret@db.internal:5432/shop');
     expect(await main(['backup', 'x.dump'])).toBe(1);
-    expect(err).toContain("pg_dump --format=custom --file=x.dump 'postgres://xiaoer@db.internal:5432/shop'");
-    expect(err).not.toContain('s3cret');
+    expect(io.err).toContain("pg_dump --format=custom --file=x.dump 'postgres://xiaoer@db.internal:5432/shop'");
+    expect(io.err).not.toContain('s3cret');
     vi.stubEnv('DATABASE_URL', `sqlite:${join(dir, 'nothing-here.db')}`);
     expect(await main(['backup', join(dir, 'b.db')])).toBe(1);
-    expect(err).toContain('there is no database file to back up');
+    expect(io.err).toContain('there is no database file to back up');
     expect(existsSync(join(dir, 'nothing-here.db'))).toBe(false);
   });
 });

@@ -3,16 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureOutput } from '../helpers/cli.js';
 import { FAKE_SECRETS, FakePlatforms } from '../helpers/fake-platforms.js';
 import { allChannels, DEFAULT_PLAYBOOKS, stubPlatformEnv, writeConfig } from '../helpers/service.js';
-
-function capture() {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  return { get out() { return out; }, get err() { return err; } };
-}
 
 function shopDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'xiaoer-check-'));
@@ -26,7 +19,7 @@ describe('xiaoer check', () => {
 
   it('passes the default playbooks', async () => {
     const dir = shopDir();
-    const io = capture();
+    const io = captureOutput();
     expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(0);
     expect(io.out).toMatch(/shop acme: \d+ rules/);
     expect(io.err).toBe('');
@@ -38,7 +31,7 @@ describe('xiaoer check', () => {
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.replace('      - reply: greet-returning', '      - replly: greet-returning'));
     const line = text.split('\n').findIndex((l) => l.includes('- reply: greet-returning')) + 1;
-    const io = capture();
+    const io = captureOutput();
     expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(1);
     expect(io.err).toMatch(new RegExp(`greeting\\.yml:${line}:9: error: rules\\.\\d+\\.then\\.0\\.replly: unknown field "replly"; allowed actions: reply, set`));
   });
@@ -46,7 +39,7 @@ describe('xiaoer check', () => {
   it('reports a config problem with its position', async () => {
     const dir = shopDir();
     writeFileSync(join(dir, 'xiaoer.yml'), 'shops:\n  - id: acme\n    name: 阿克米\n    chanels:\n      local: {}\n');
-    const io = capture();
+    const io = captureOutput();
     expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(1);
     expect(io.err).toMatch(/xiaoer\.yml:4:5: error: shops\.0\.chanels: unknown field/);
   });
@@ -70,7 +63,7 @@ describe('xiaoer check --live', () => {
   }
 
   it('says each channel works when the platform issues a token', async () => {
-    const io = capture();
+    const io = captureOutput();
     fake.reset();
     expect(await live(FAKE_SECRETS.wecom)).toBe(0);
     expect(io.out).toMatch(/acme feishu +ok +app cli_a1b2c3d4e5: appId and appSecret accepted/);
@@ -83,7 +76,7 @@ describe('xiaoer check --live', () => {
   });
 
   it('names the channel the platform refused, with its answer and without the secret, and exits 1', async () => {
-    const io = capture();
+    const io = captureOutput();
     expect(await live('wrong-wecom-secret-123')).toBe(1);
     expect(io.out).toMatch(/acme feishu +ok/);
     expect(io.out).toMatch(/acme wecom +FAILED +gettoken: HTTP 200 errcode 40001 invalid credential \(check corpId\/secret\)/);
@@ -91,13 +84,13 @@ describe('xiaoer check --live', () => {
   });
 
   it('says when there is nothing to ask (only the local channel)', async () => {
-    const io = capture();
+    const io = captureOutput();
     expect(await main(['check', '--live', '--config', join(shopDir(), 'xiaoer.yml')])).toBe(0);
     expect(io.out).toContain('no platform channel is configured (only local): nothing to ask');
   });
 
   it('reports an unreachable platform as failed rather than hanging or crashing', async () => {
-    const io = capture();
+    const io = captureOutput();
     stubPlatformEnv(fake.base);
     vi.stubEnv('FEISHU_API_BASE', 'http://127.0.0.1:9');
     expect(await main(['check', '--live', '--config', writeConfig()])).toBe(1);
