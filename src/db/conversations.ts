@@ -35,6 +35,13 @@ export interface Conversation {
   handoffUntil: number | null;
 }
 
+/** The bot has the conversation again: no person, no one at the desk, no handoff reason. */
+export function endHandoff(state: ConversationState): void {
+  state.handoffUntil = null;
+  delete state.handoffBy;
+  delete state.handoffReason;
+}
+
 export function emptyState(): ConversationState {
   return { slots: {}, fired: {}, lastVariation: {}, misses: 0, handoffUntil: null };
 }

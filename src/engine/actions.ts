@@ -1,4 +1,5 @@
 import type { ConversationState } from '../db/conversations.js';
+import { endHandoff } from '../db/conversations.js';
 import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
 import { durationMs } from '../playbook/compiled.js';
 import type { Decision, OrderView } from './decide.js';
@@ -23,11 +24,7 @@ export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, st
       else if ('tag' in action) for (const t of action.tag) addTag(d, ctx, t);
       else if ('untag' in action) for (const t of action.untag) removeTag(d, ctx, t);
       else if ('handoff' in action) startHandoff(d, ctx, rule.name, action.handoff === true ? ASKED_REASON : action.handoff.reason);
-      else if ('release' in action) {
-        ctx.state.handoffUntil = null;
-        delete ctx.state.handoffBy;
-        delete ctx.state.handoffReason;
-      }
+      else if ('release' in action) endHandoff(ctx.state);
       else if ('alert' in action) d.alerts.push({ rule: rule.name, text: render(parseAlert(action.alert), { ...vars, ...slotVars(ctx.state) }) ?? action.alert });
       else if ('schedule' in action) planFollowUp(d, ctx, action.schedule);
       else if ('cancel' in action) {

@@ -1,4 +1,5 @@
 import type { ConversationState } from '../db/conversations.js';
+import { endHandoff } from '../db/conversations.js';
 import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
 import { foldText } from '../playbook/compiled.js';
 import { normalize } from '../nlu/normalize.js';
@@ -113,11 +114,7 @@ export function decide(input: DecideInput): Decision {
     delete state.expecting; // a person answers now; the bot's question is not pending when it is back
     return d;
   }
-  if (!proactive) {
-    state.handoffUntil = null;
-    delete state.handoffBy;
-    delete state.handoffReason;
-  }
+  if (!proactive) endHandoff(state);
   // What the bot asked for is answered by the customer's next message or not at all: a number
   // sent an hour later about something else must not be taken for the order number asked for.
   const expecting = input.message.event === undefined ? state.expecting ?? null : null;
