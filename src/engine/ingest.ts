@@ -6,6 +6,7 @@ import { alertTranscript, insertMessage, isDuplicateInbound } from '../db/messag
 import { enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
+import { orderInView } from '../orders/in-view.js';
 import type { InboundMessage } from '../types/index.js';
 import { withTags } from './actions.js';
 import { decide } from './decide.js';
@@ -51,8 +52,10 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     rule: null, response: null, raw: msg.raw, at,
   });
 
+  // A chat opening reads no order; a message may (查物流 answered from the order itself).
+  const order = msg.event ? undefined : await orderInView(trx, deps.playbook, msg);
   const d = decide({
-    shop: deps.shop, playbook: deps.playbook,
+    shop: deps.shop, playbook: deps.playbook, ...(order ? { order } : {}),
     message: { text: msg.text, kind: msg.kind, channel: msg.channel, ...(msg.event ? { event: msg.event } : {}) },
     customer: { name: customer.name, firstSeenAt: customer.firstSeenAt, tags: customer.tags, tier: customer.tier },
     conversation: { isNew: conversation.isNew }, state: conversation.state, now: msg.receivedAt, random: deps.random,

@@ -47,7 +47,9 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
     if (stars === undefined || (rule.rating.atLeast !== undefined && stars < rule.rating.atLeast) || (rule.rating.atMost !== undefined && stars > rule.rating.atMost)) return false;
   }
   if (rule.reviewWindow) {
-    const signed = input.order?.signedAt ?? null;
+    // No order, no window either way: a message from a customer without orders is neither.
+    if (!input.order) return false;
+    const signed = input.order.signedAt;
     const open = signed !== null && input.now.getTime() < signed + REVIEW_WINDOW_MS;
     if ((rule.reviewWindow === 'open') !== open) return false;
   }

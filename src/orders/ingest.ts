@@ -9,8 +9,9 @@ import type { OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import { withTags } from '../engine/actions.js';
 import { decide } from '../engine/decide.js';
-import type { Decision, OrderView } from '../engine/decide.js';
+import type { Decision } from '../engine/decide.js';
 import { deliverProactive } from '../engine/proactive.js';
+import { orderView } from './in-view.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { Channel } from '../types/index.js';
 import { doesNotFit, stateAfter } from './event.js';
@@ -66,13 +67,6 @@ export async function ingestOrderEvent(
   if (applied.status !== 'applied') return applied;
   const r = await runProactive(trx, shop, playbook, forOrder(applied.order), { event: e.type }, `evt:${shop.id}:${e.id}`, now, random);
   return { status: 'applied', fired: r.fired, outboxIds: r.queued };
-}
-
-export function orderView(o: OrderRow): OrderView {
-  return {
-    id: o.orderId, state: o.state, total: o.data.total, items: o.data.items, courier: o.data.courier, trackingNo: o.data.trackingNo,
-    review: o.data.review, exception: o.data.exception, closesAt: o.data.closesAt, signedAt: o.signedAt,
-  };
 }
 
 /** Who a proactive decision is about: a customer, and the order when there is one. */

@@ -8,6 +8,7 @@ import { withTags } from '../engine/actions.js';
 import { decide, FALLBACK_RULE } from '../engine/decide.js';
 import type { DecideInput, Decision, OrderView } from '../engine/decide.js';
 import { hhmmToMinutes } from '../engine/time.js';
+import { orderNumbersIn } from '../orders/in-view.js';
 import { durationMs } from './compiled.js';
 import type { CompiledPlaybook } from './compiled.js';
 import { EXCEPTION_KINDS, ORDER_EVENTS } from './schema.js';
@@ -41,7 +42,8 @@ const stepSchema = z.union([
   /** The last step scheduled this follow-up (`in: 25m`: due that long after the step) / cancelled these. */
   z.strictObject({ scheduled: z.string().min(1), in: z.string().regex(/^\d+\s*(m|h|d)$/).optional() }),
   z.strictObject({ cancelled: z.string().min(1) }),
-  z.strictObject({ handoff: z.literal(true) }),
+  /** The last step handed the conversation to a person (`false`: the bot kept it). */
+  z.strictObject({ handoff: z.boolean() }),
   /** The last step alerted staff with a text like this (a rule's `alert:`); `false`: no alert. */
   z.strictObject({ alert: z.union([z.string().min(1), z.literal(false)]) }),
 ]);
@@ -130,6 +132,8 @@ function playOne(
     id: base.id, state: 'created', total: base.total, items: base.items, courier: base.courier, trackingNo: base.trackingNo, signedAt: null,
     ...('closesIn' in base && base.closesIn ? { closesAt: now.getTime() + durationMs(base.closesIn) } : {}),
   };
+  // The customer's messages read the order once the order system has reported it (as in the service).
+  let orderReported = false;
   const at = () => new Date(now.getTime() + turns * 60_000 + clockOffset);
   let decidedAt = 0;
   const record = (d: Decision): Decision => {
@@ -144,6 +148,7 @@ function playOne(
   const customer = () => ({ name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null });
   for (const [j, step] of fx.conversation.entries()) {
     if ('order' in step || 'due' in step) {
+      if ('order' in step) orderReported = true;
       if ('order' in step && step.order === 'order.exception') {
         if (!step.exception) return `${where(j)}: an order.exception step needs exception: (${EXCEPTION_KINDS.join(', ')})`;
         order.exception = { kind: step.exception, ...(step.note ? { note: step.note } : {}) };
@@ -166,7 +171,7 @@ function playOne(
     }
     if ('user' in step || 'image' in step || 'open' in step) {
       last = record(decide({
-        shop: shopWithGifts, playbook,
+        shop: shopWithGifts, playbook, ...(orderReported && namesNoOtherOrder('user' in step ? step.user : null, order.id) ? { order: { ...order } } : {}),
         message: 'user' in step ? { text: step.user, kind: 'text', channel: 'local' }
           : 'image' in step ? { text: null, kind: 'image', channel: 'local' }
           : { text: null, kind: 'event', channel: 'local', event: 'session_start' },
@@ -189,7 +194,8 @@ function playOne(
     } else if ('replies' in step) {
       if (last.replies.length !== step.replies) return `${where(j)}: expected ${step.replies} replies, got ${last.replies.length}: ${last.replies.map((r) => r.rule).join(', ')}`;
     } else if ('handoff' in step) {
-      if (!last.handoff) return `${where(j)}: expected a handoff to a person; rules fired: ${last.fired.join(', ') || '(none)'}`;
+      if (step.handoff && !last.handoff) return `${where(j)}: expected a handoff to a person; rules fired: ${last.fired.join(', ') || '(none)'}`;
+      if (!step.handoff && last.handoff) return `${where(j)}: expected the bot to keep the conversation, rule ${last.handoff.rule} handed it to a person`;
     } else if ('alert' in step) {
       const texts = last.alerts.map((a) => a.text);
       if (step.alert === false && texts.length) return `${where(j)}: expected no staff alert, got "${texts[0]}"`;
@@ -204,6 +210,12 @@ function playOne(
     }
   }
   return null;
+}
+
+/** As orderInView: a message naming a number that is not the fixture's order reads no order. */
+function namesNoOtherOrder(text: string | null, id: string): boolean {
+  const named = orderNumbersIn(text);
+  return named.length === 0 || named.includes(id);
 }
 
 /** `/regex/` or a plain substring. */

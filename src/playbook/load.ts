@@ -121,13 +121,16 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         }
       });
       const w = r.when;
-      // Customer messages and chat openings carry no order: such a condition would make the rule never fire, silently.
+      // A customer's message reads their latest order (orderInView); a chat opening reads none, and
+      // no message carries a review or a second order: such a condition would never fire, silently.
       if (!w.event.startsWith('order.') && w.event !== 'schedule') {
+        const isMessage = w.event === 'message' || w.event === 'first_message';
         for (const key of ORDER_CONDITIONS) {
-          if (w[key] === undefined) continue;
+          if (w[key] === undefined || (isMessage && MESSAGE_ORDER_CONDITIONS.has(key))) continue;
           const pos = locate(yaml, ['rules', i, 'when', key]);
-          problems.push(problem(yaml.file, pos.line, pos.col, `rules[${i}].when.${key}`,
-            `${key} is about an order, but event ${w.event} carries none, so this rule could never fire; use an order.* event or schedule`));
+          problems.push(problem(yaml.file, pos.line, pos.col, `rules[${i}].when.${key}`, isMessage
+            ? `${key} is about an order event, but event ${w.event} carries none (a message reads only ${[...MESSAGE_ORDER_CONDITIONS].join(', ')} of the customer's latest order), so this rule could never fire; use an order.* event or schedule`
+            : `${key} is about an order, but event ${w.event} carries none, so this rule could never fire; use an order.* event or schedule`));
         }
       }
       rules.push({
@@ -195,5 +198,7 @@ function list<T>(v: T | T[] | undefined): T[] {
 
 /** Conditions that read the order an event or follow-up is about. */
 const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception', 'paidElsewhere'] as const;
+/** The ones a customer's message can be checked against, read from their latest order (src/engine/order-in-view.ts). */
+const MESSAGE_ORDER_CONDITIONS: ReadonlySet<string> = new Set(['orderState', 'exception', 'reviewWindow']);
 
 

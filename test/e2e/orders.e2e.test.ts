@@ -132,6 +132,41 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     expect(late.body).toMatchObject({ status: 'ignored', reason: 'order is already closed' });
   });
 
+  /** A customer's message through the Feishu webhook, as Feishu sends it. */
+  async function say(text: string, openId: string, chatId: string) {
+    const m = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, text, openId, chatId }), FEISHU.encryptKey, Math.floor(clock / 1000));
+    expect((await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(m.body), headers: m.headers })).status).toBe(200);
+    await settle();
+  }
+
+  it('查物流 is answered from the customer\'s own order: the one they name, else their latest; never from another customer\'s', async () => {
+    await event('order.shipped', '4012345678', 'ou_m', { courier: '中通快递', trackingNo: 'ZT20' });
+    await at(clock + 60_000);
+    await event('order.paid', '4012349999', 'ou_m');
+    await event('order.shipped', '4087654321', 'ou_n', { courier: '顺丰速运', trackingNo: 'SF21' });
+    newlySent();
+    await say('我的快递到哪了', 'ou_m', 'oc_m');
+    expect(newlySent()).toEqual([['oc_m', expect.stringMatching(/^亲，订单 4012349999 已经付款成功/)]]); // the latest
+    await say('4012345678 发货了吗', 'ou_m', 'oc_m');
+    expect(newlySent()).toEqual([['oc_m', expect.stringMatching(/订单 4012345678 已经发货啦，中通快递运单号 ZT20/)]]);
+    await say('4087654321 到哪了', 'ou_m', 'oc_m'); // ou_n's order
+    const [[to, text]] = newlySent() as [[string, string]];
+    expect([to, text]).toEqual(['oc_m', expect.stringContaining('单号已经转给客服')]);
+    expect(text).not.toMatch(/SF21|顺丰/);
+    const [alert] = await listAlerts(svc.service.db.db, 'acme');
+    expect(alert).toMatchObject({ kind: 'handoff', rule: '查询物流-带单号', customerId: 'ou_m' });
+  });
+
+  it('查物流 does not answer from an order untouched for 30 days: the bot asks which order', async () => {
+    await event('order.shipped', '4012340000', 'ou_p', { courier: '中通快递', trackingNo: 'ZT30' });
+    await at(clock + 31 * 86_400_000);
+    newlySent();
+    await say('我的快递到哪了', 'ou_p', 'oc_p');
+    const sent = newlySent().filter(([to]) => to === 'oc_p');
+    expect(sent).toEqual([['oc_p', expect.stringMatching(/订单号/)]]);
+    expect(sent[0]![1]).not.toContain('ZT30');
+  });
+
   it('a 1★ review apologises, hands the conversation to a person and alerts staff with the review', async () => {
     await event('order.signed', 'O2', 'ou_b');
     newlySent();

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/db/conversations.js';
 import type { ConversationState } from '../../src/db/conversations.js';
@@ -164,5 +167,34 @@ describe('shop-local time', () => {
     expect(isWithinHours(23 * 60, '20:00', '02:00')).toBe(true);
     expect(isWithinHours(3 * 60, '20:00', '02:00')).toBe(false);
     expect(isWithinHours(12 * 60, '09:00', '23:00')).toBe(true);
+  });
+});
+
+describe('order conditions on customer messages', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-order-msg-'));
+  writeFileSync(join(dir, 'a.yml'), `rules:
+  - name: 评价返现-还能评
+    when: { keywords: [评价], reviewWindow: open }
+    then: [{ reply: open }]
+  - name: 评价返现-过期
+    when: { keywords: [评价], reviewWindow: closed }
+    then: [{ reply: closed }]
+responses:
+  open: [还能评价]
+  closed: [已经过了评价期]
+fallback: { reply: open }
+`);
+  const pb = loadPlaybooks(dir).playbook!;
+  const ask = (order?: { signedAt: number | null }) => decide({
+    shop, playbook: pb, message: { text: '评价还来得及吗', kind: 'text', channel: 'local' },
+    ...(order ? { order: { id: 'O1', state: 'signed', total: 99, items: [], ...order } } : {}),
+    customer: { name: null, firstSeenAt: OPEN.getTime(), tags: [], tier: null },
+    conversation: { isNew: false }, state: emptyState(), now: OPEN, random: () => 0,
+  }).fired;
+
+  it('reads the review window of the order in view, and no window at all without an order', () => {
+    expect(ask({ signedAt: OPEN.getTime() - 3 * 86_400_000 })).toEqual(['评价返现-还能评']);
+    expect(ask({ signedAt: OPEN.getTime() - 20 * 86_400_000 })).toEqual(['评价返现-过期']);
+    expect(ask()).toEqual([FALLBACK_RULE]); // not "closed": this customer has no order to review
   });
 });

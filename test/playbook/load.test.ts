@@ -54,13 +54,20 @@ describe('playbook loading', () => {
     ]));
   });
 
-  it('refuses order conditions on customer-message rules, which could never fire', () => {
-    const dir = dirWith({ 'a.yml': BASE.replace('      keywords: [你好]', '      keywords: [你好]\n      orderState: paid') });
-    const { playbook, problems } = loadPlaybooks(dir, dir);
-    expect(playbook).toBeNull();
-    expect(problems).toEqual([expect.objectContaining({
-      file: 'a.yml', line: 5, col: 19, field: 'rules[0].when.orderState', severity: 'error',
-      message: expect.stringMatching(/^orderState is about an order, but event message carries none/),
+  it('lets a message rule read the customer\'s order state, refuses review and second-order conditions no message carries', () => {
+    const withWhen = (extra: string, event = '') => dirWith({ 'a.yml': BASE.replace('      keywords: [你好]', `      keywords: [你好]${event}\n      ${extra}`) });
+    expect(loadPlaybooks(withWhen('orderState: shipped')).problems).toEqual([]);
+    expect(loadPlaybooks(withWhen('exception: stalled')).problems).toEqual([]);
+    const rating = withWhen('rating: { atMost: 2 }');
+    const refused = loadPlaybooks(rating, rating);
+    expect(refused.playbook).toBeNull();
+    expect(refused.problems).toEqual([expect.objectContaining({
+      file: 'a.yml', line: 5, col: 15, field: 'rules[0].when.rating', severity: 'error',
+      message: expect.stringMatching(/^rating is about an order event, but event message carries none \(a message reads only orderState, exception, reviewWindow of the customer's latest order\)/),
+    })]);
+    const opening = withWhen('orderState: paid', '\n      event: session_start');
+    expect(loadPlaybooks(opening, opening).problems).toEqual([expect.objectContaining({
+      field: 'rules[0].when.orderState', message: expect.stringMatching(/^orderState is about an order, but event session_start carries none/),
     })]);
   });
 
