@@ -2,6 +2,7 @@ import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { parseArgs } from 'node:util';
 import axios from 'axios';
 import { readEnvOptions } from '../config/env.js';
+import { ORDER_HELP, orderPlayer } from './simulate-orders.js';
 
 interface Reply {
   text: string;
@@ -31,6 +32,7 @@ export async function runSimulate(args: string[]): Promise<number> {
       user: { type: 'string', short: 'u' },
       url: { type: 'string' },
       token: { type: 'string' },
+      'order-secret': { type: 'string' },
       'no-why': { type: 'boolean' },
     },
     strict: true,
@@ -45,7 +47,8 @@ export async function runSimulate(args: string[]): Promise<number> {
   const why = !values['no-why'];
   const endpoint = `${base}/webhooks/local/${encodeURIComponent(values.shop)}`;
   const interactive = process.stdin.isTTY === true;
-  if (interactive) process.stdout.write(`Chatting with shop "${values.shop}" as ${user} via ${endpoint}. Ctrl-D to quit.\n`);
+  if (interactive) process.stdout.write(`Chatting with shop "${values.shop}" as ${user} via ${endpoint}. /help for order events, Ctrl-D to quit.\n`);
+  const orders = orderPlayer({ base, shop: values.shop, user, ...(values['order-secret'] ? { secret: values['order-secret'] } : {}) });
 
   const inbox = `${endpoint}/messages?user=${encodeURIComponent(user)}`;
   let cursor = (await poll(inbox, undefined, values.token))?.cursor;
@@ -76,7 +79,11 @@ export async function runSimulate(args: string[]): Promise<number> {
   if (interactive) rl.prompt();
   for await (const line of rl) {
     const text = line.trim();
-    if (text) {
+    if (text === '/help') process.stdout.write(`${ORDER_HELP}\n`);
+    else if (/^\/order(\s|$)/.test(text)) {
+      process.stdout.write(`${await orders.play(text)}\n`);
+      await collect();
+    } else if (text) {
       const outcome = await say(endpoint, user, text, values.token);
       if (!outcome.ok) {
         process.stderr.write(`${outcome.error}\n`);

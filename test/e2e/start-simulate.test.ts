@@ -84,6 +84,20 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
     expect(out).toContain('小二: (no reply)'); // the bot stays quiet while a person has the chat
   });
 
+  it('simulate plays the order system too: /order lines are signed events, and 查物流 answers from that order', async () => {
+    const r = await run(['simulate', '--shop', 'demo', '--user', 'e2e-orders'], { PORT: String(port), CWD: cwd },
+      '/order created\n/order shipped\n我的快递到哪了\n/order reviewed six\n');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/订单系统: 订单 40\d{8} order\.created accepted · rules: 催付-安排/);
+    const [, id, tracking] = /订单 (40\d{8}) order\.shipped（中通快递 (ZT\d{10})） accepted · rules: 发货提醒/.exec(r.out) ?? [];
+    expect(id).toBeDefined();
+    expect(r.out).toMatch(new RegExp(`小二: 亲，.*订单 ${id} 已经发(货啦|出了).*中通快递.*运单号 ${tracking}`)); // either variation
+    expect(r.out).toMatch(/rule: 查询物流-已发货/);
+    expect(r.out).toContain('usage: /order reviewed 1-5 [text]');
+    const forged = await run(['simulate', '--shop', 'demo', '--user', 'e2e-forged', '--order-secret', 'not-the-demo-secret'], { PORT: String(port), CWD: cwd }, '/order paid\n');
+    expect(forged.out).toMatch(/order\.paid refused: HTTP 401: X-Xiaoer-Signature does not match/);
+  });
+
   it('simulate says what to do when the service is not running or the shop is unknown', async () => {
     const closed = await run(['simulate', '--shop', 'demo'], { PORT: String(await freePort()), CWD: cwd }, '你好\n');
     expect(closed.code).toBe(1);
