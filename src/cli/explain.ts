@@ -3,6 +3,8 @@ import { readEnvOptions } from '../config/env.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { formatProblem } from '../errors.js';
 import { MAX_OTHER_ANSWERS } from '../engine/decide.js';
+import { ORDER_STATES } from '../playbook/schema.js';
+import { HHMM, writeAnswer } from './explain-answer.js';
 import { understandNormalized } from '../engine/understand.js';
 import { matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
@@ -10,10 +12,21 @@ import { loadPlaybooks } from '../playbook/load.js';
 
 /** `xiaoer explain "<text>" --shop ID`: how the bot reads a message, step by step, for staff. */
 export async function runExplain(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { shop: { type: 'string', short: 's' }, config: { type: 'string', short: 'c' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true,
+    options: { shop: { type: 'string', short: 's' }, config: { type: 'string', short: 'c' }, time: { type: 'string' }, order: { type: 'string' } },
+  });
   const text = positionals.join(' ');
   if (!text) {
-    process.stderr.write('usage: xiaoer explain "<customer text>" [--shop ID]\n');
+    process.stderr.write(`usage: xiaoer explain "<customer text>" [--shop ID] [--time HH:MM] [--order ${ORDER_STATES.join('|')}]\n`);
+    return 1;
+  }
+  if (values.time !== undefined && !HHMM.test(values.time)) {
+    process.stderr.write(`explain: --time ${values.time}: use 24-hour HH:MM, e.g. --time 23:30\n`);
+    return 1;
+  }
+  if (values.order !== undefined && !(ORDER_STATES as readonly string[]).includes(values.order)) {
+    process.stderr.write(`explain: --order ${values.order}: one of ${ORDER_STATES.join(', ')}\n`);
     return 1;
   }
   const env = readEnvOptions();
@@ -46,5 +59,6 @@ export async function runExplain(args: string[]): Promise<number> {
   out.write(`winner:      ${u.intent ?? '(none) — the fallback answers; two misses in a row hand off'}${u.type ? ` (${u.type})` : ''}\n`);
   const also = u.also.slice(0, MAX_OTHER_ANSWERS);
   if (also.length) out.write(`also asked:  ${also.map((a) => `${a.intent} (${a.before ? 'before' : 'after'} it, answered too)`).join(', ')}\n`);
+  writeAnswer(out, shop, playbook, text, { time: values.time, order: values.order });
   return 0;
 }

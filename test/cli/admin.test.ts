@@ -70,9 +70,28 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(out).toMatch(/normalized: {2}包邮吗 什么时候发货\n/);
     expect(out).toMatch(/winner: {6}faq\.shipping_time\n/);
     expect(out).toMatch(/also asked: {2}faq\.free_shipping \(before it, answered too\)\n/);
+    expect(out).toMatch(/\n {2}包邮运费 \(.*quick-replies\.yml:\d+\) → free-shipping: 亲，运费.*\n {2}发货时间 \(.*quick-replies\.yml:\d+\) → shipping-time: /);
     out = '';
     expect(await main(['explain', '好的谢谢，那什么时候发货', '--shop', 'acme'])).toBe(0);
     expect(out).not.toMatch(/also asked/);
+  });
+
+  it('explains what the bot would answer: at a time of day, with an order, a handoff', async () => {
+    expect(await main(['explain', '我的快递到哪了', '--shop', 'acme', '--order', 'shipped', '--time', '23:30'])).toBe(0);
+    expect(out).toMatch(/answer: {6}\(a customer first seen today, mid-chat, at 23:30, latest order shipped\)\n {2}查询物流-已发货 \(.*\) → order-shipped: .*中通快递运单号 ZT1234567890/);
+    out = '';
+    expect(await main(['explain', '我的快递到哪了', '--shop', 'acme', '--time', '10:00'])).toBe(0);
+    expect(out).toMatch(/at 10:00, no known order\)\n {2}查询物流 \(.*\) → order-status: /);
+    out = '';
+    expect(await main(['explain', '这个什么材质', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/hands off to a person: 商品咨询：顾客问到商品细节 \(rule 商品咨询转人工\)/);
+    out = '';
+    expect(await main(['explain', '嗯嗯', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/顾客点头 \(.*greeting\.yml:\d+\): no reply/);
+    expect(await main(['explain', '你好', '--order', 'sent'])).toBe(1);
+    expect(err).toMatch(/--order sent: one of created, paid, shipped/);
+    expect(await main(['explain', '你好', '--time', '7pm'])).toBe(1);
+    expect(err).toMatch(/--time 7pm: use 24-hour HH:MM/);
   });
 
   it('lists and releases conversations a person has', async () => {
