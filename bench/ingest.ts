@@ -90,7 +90,7 @@ console.log(`${MESSAGES.toLocaleString()} messages in commits of ${BATCH}: ${per
 let sqliteTotal = 0;
 for (const [sql, [ns, calls]] of [...spent].sort((a, b) => b[1][0] - a[1][0])) {
   sqliteTotal += ns;
-  console.log(`${(ns / MESSAGES / 1000).toFixed(1).padStart(6)} µs/msg ${(ns / calls / 1000).toFixed(1).padStart(7)} µs/call ${String(calls).padStart(7)}×  ${sql.slice(0, 80)}`);
+  console.log(`${(ns / MESSAGES / 1000).toFixed(1).padStart(6)} µs/msg ${(ns / calls / 1000).toFixed(1).padStart(7)} µs/call ${String(calls).padStart(7)}×  ${process.env.BENCH_FULL_SQL ? sql : sql.slice(0, 80)}`);
 }
 console.log(`SQLite ${(sqliteTotal / MESSAGES / 1000).toFixed(1)} µs per message; the rest (${(perMessage - sqliteTotal / MESSAGES / 1000).toFixed(1)} µs) is JavaScript: decide, kysely, JSON`);
 await db.destroy();

@@ -8,6 +8,7 @@ import * as leanIndexes from './2026-11-27T05-lean-write-indexes.js';
 import * as alertDeliveries from './2026-11-28T00-alert-deliveries.js';
 import * as orderLookups from './2026-11-28T01-order-lookups.js';
 import * as outboxMessageIndex from './2026-11-28T02-outbox-message-index.js';
+import * as ordersCustomerRecent from './2026-11-28T03-orders-customer-recent.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T00-alert-deliveries': alertDeliveries,
   '2026-11-28T01-order-lookups': orderLookups,
   '2026-11-28T02-outbox-message-index': outboxMessageIndex,
+  '2026-11-28T03-orders-customer-recent': ordersCustomerRecent,
 };

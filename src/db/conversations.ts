@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { isPostgres, prepared } from './prepared.js';
 import type { ConversationsTable, Database } from './schema.js';
@@ -123,7 +124,7 @@ export async function releaseHandoff(q: Q, shopId: string, key: string, at: numb
 }
 
 const selectLatestOfCustomer = prepared<{ shopId: string; customerId: number }, Row>((q, a) => q.selectFrom('conversations').selectAll()
-  .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId')).orderBy('updated_at', 'desc').limit(1)
+  .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId')).orderBy('updated_at', 'desc').limit(sql.lit(1))
   .$if(isPostgres(q), (qb) => qb.forUpdate())); // read, decided on and written back: see selectByKey
 /** Where a proactive message to this customer goes: their latest conversation, else a new direct one. */
 export async function conversationForCustomer(q: Q, c: { shopId: string; customerId: number; channel: string; userId: string; at: number }): Promise<Conversation> {

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { prepared } from './prepared.js';
 import type { Database, OrdersTable } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -37,6 +39,16 @@ export async function recentOrdersOf(q: Q, shopId: string, channel: string, user
     .where('shop_id', '=', shopId).where('customer_channel', '=', channel).where('customer_user_id', '=', userId)
     .orderBy('updated_at', 'desc').limit(limit).execute();
   return rows.map((r) => ({ ...toOrder(r), updatedAt: Number(r.updated_at) }));
+}
+
+const selectLatestOf = prepared<{ shopId: string; channel: string; userId: string }, Selectable<OrdersTable>>((q, a) => q
+  .selectFrom('orders').selectAll()
+  .where('shop_id', '=', a('shopId')).where('customer_channel', '=', a('channel')).where('customer_user_id', '=', a('userId'))
+  .orderBy('updated_at', 'desc').limit(sql.lit(1))); // a literal: see LIMIT in prepared.ts
+/** A customer's most recently changed order; read for every message when the playbook asks (查物流). */
+export async function latestOrderOf(q: Q, shopId: string, channel: string, userId: string): Promise<(OrderRow & { updatedAt: number }) | undefined> {
+  const r = (await selectLatestOf(q, { shopId, channel, userId })).rows[0];
+  return r && { ...toOrder(r), updatedAt: Number(r.updated_at) };
 }
 
 function toOrder(r: Selectable<OrdersTable>): OrderRow {

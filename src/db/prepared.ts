@@ -24,7 +24,11 @@ export const statementNames = new Map<string, string>();
  * SQLite and Postgres keep passing the same tests.
  *
  * Slots are plain values in the built query: use them where kysely takes a value (values,
- * set, where right-hand sides, limit), never for identifiers or lists.
+ * set, where right-hand sides), never for identifiers or lists.
+ *
+ * LIMIT: write a constant as `.limit(sql.lit(1))`. A bound LIMIT (`limit ?`, what `.limit(1)`
+ * compiles to) makes SQLite prepare the statement again each time it is bound (its planner
+ * reads the value): ~22 µs a call here against ~5 µs with the literal, on an empty table.
  */
 export function prepared<A extends object, R>(build: (q: Kysely<Database>, slot: SlotFn<A>) => Compilable<R>) {
   // Keyed by the dialect adapter's class: a transaction shares its database's dialect.

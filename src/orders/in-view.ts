@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { getOrder, recentOrdersOf } from '../db/orders.js';
+import { getOrder, latestOrderOf } from '../db/orders.js';
 import type { OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import type { OrderView } from '../engine/decide.js';
@@ -58,6 +58,6 @@ export async function orderInView(
     }
     return undefined;
   }
-  const [latest] = await recentOrdersOf(q, msg.shopId, msg.channel, msg.customerId, 1);
+  const latest = await latestOrderOf(q, msg.shopId, msg.channel, msg.customerId);
   return latest && latest.updatedAt >= msg.receivedAt.getTime() - ORDER_IN_VIEW_MS ? orderView(latest) : undefined;
 }
