@@ -71,7 +71,7 @@ export async function claimDue(db: Kysely<Database>, dialect: Dialect, now: numb
     .where('state', '=', 'sending').where('locked_until', '<=', now).execute();
   let due = db.selectFrom('outbox').select('id')
     .where('state', '=', 'pending').where('next_attempt_at', '<=', now)
-    .orderBy('next_attempt_at').limit(limit);
+    .orderBy('next_attempt_at').limit(sql.lit(Math.trunc(limit))); // a literal: see LIMIT in prepared.ts
   if (dialect === 'postgres') due = due.forUpdate().skipLocked();
   const rows = await db.updateTable('outbox')
     .set((eb) => ({ state: 'sending', locked_until: now + leaseMs, attempts: eb('attempts', '+', 1), updated_at: now }))
