@@ -23,7 +23,10 @@ export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, st
       else if ('expect' in action) ctx.state.expecting = action.expect;
       else if ('tag' in action) for (const t of action.tag) addTag(d, ctx, t);
       else if ('untag' in action) for (const t of action.untag) removeTag(d, ctx, t);
-      else if ('handoff' in action) startHandoff(d, ctx, rule.name, action.handoff === true ? ASKED_REASON : action.handoff.reason);
+      else if ('handoff' in action) {
+        const reason = action.handoff === true ? ASKED_REASON : action.handoff.reason;
+        startHandoff(d, ctx, rule.name, render(parseAlert(reason), { ...vars, ...slotVars(ctx.state) }) ?? reason);
+      }
       else if ('release' in action) endHandoff(ctx.state);
       else if ('alert' in action) d.alerts.push({ rule: rule.name, text: render(parseAlert(action.alert), { ...vars, ...slotVars(ctx.state) }) ?? action.alert });
       else if ('schedule' in action) planFollowUp(d, ctx, action.schedule);
@@ -82,7 +85,7 @@ function slotVars(state: ConversationState): Record<string, string> {
   for (const [k, v] of Object.entries(state.slots)) out[`slots.${k}`] = v;
   return out;
 }
-/** Alert texts are few and fixed per playbook: parse each once. */
+/** Alert texts and handoff reasons (staff read both) are few and fixed per playbook: parse each once. */
 const alertTemplates = new Map<string, Template>();
 function parseAlert(text: string): Template {
   let t = alertTemplates.get(text);

@@ -81,6 +81,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         const path = ['rules', i, 'then', j];
         if ('reply' in a) checkName(yaml, [...path, 'reply'], a.reply, 'response', [...responses.keys()], problems);
         if ('alert' in a) checkText(yaml, [...path, 'alert'], a.alert, slotsSet, forbidden, problems);
+        if ('handoff' in a && a.handoff !== true) checkText(yaml, [...path, 'handoff', 'reason'], a.handoff.reason, slotsSet, forbidden, problems);
         if ('schedule' in a) {
           laterChecks.push(() => {
             checkName(yaml, [...path, 'schedule', 'rule'], a.schedule.rule, 'rule', [...ruleAt.keys()], problems);

@@ -197,4 +197,20 @@ fallback: { reply: open }
     expect(ask({ signedAt: OPEN.getTime() - 20 * 86_400_000 })).toEqual(['评价返现-过期']);
     expect(ask()).toEqual([FALLBACK_RULE]); // not "closed": this customer has no order to review
   });
+
+  it('names the order in the handoff reason staff see (templates in reasons), and checks them at load', () => {
+    const d = decide({
+      shop, playbook, message: { text: '怎么还没收到', kind: 'text', channel: 'local' },
+      order: { id: '4012345678', state: 'signed', total: 99, items: [], signedAt: OPEN.getTime() - 86_400_000 },
+      customer: { name: null, firstSeenAt: OPEN.getTime(), tags: [], tier: null },
+      conversation: { isNew: false }, state: emptyState(), now: OPEN, random: () => 0,
+    });
+    expect(d.handoff).toEqual({ rule: '查询物流-已签收', reason: '查物流：订单 4012345678 显示已签收，顾客说还没收到' });
+    expect(d.state.handoffReason).toBe('查物流：订单 4012345678 显示已签收，顾客说还没收到');
+    const bad = mkdtempSync(join(tmpdir(), 'xiaoer-reason-'));
+    writeFileSync(join(bad, 'a.yml'), 'rules:\n  - name: 转\n    when: { keywords: [人工] }\n    then: [{ handoff: { reason: "订单 {{order.idd}}" } }]\n');
+    expect(loadPlaybooks(bad, bad).problems.filter((p) => p.severity === 'error')).toEqual([expect.objectContaining({
+      file: 'a.yml', line: 4, field: 'rules.0.then.0.handoff.reason', message: expect.stringMatching(/^unknown template variable \{\{order\.idd\}\}/),
+    })]);
+  });
 });
