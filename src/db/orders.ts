@@ -41,14 +41,15 @@ export async function recentOrdersOf(q: Q, shopId: string, channel: string, user
   return rows.map((r) => ({ ...toOrder(r), updatedAt: Number(r.updated_at) }));
 }
 
+/** How many of a customer's latest orders a message is matched against (see orderInView). */
+export const LATEST_ORDERS_READ = 5;
 const selectLatestOf = prepared<{ shopId: string; channel: string; userId: string }, Selectable<OrdersTable>>((q, a) => q
   .selectFrom('orders').selectAll()
   .where('shop_id', '=', a('shopId')).where('customer_channel', '=', a('channel')).where('customer_user_id', '=', a('userId'))
-  .orderBy('updated_at', 'desc').limit(sql.lit(1))); // a literal: see LIMIT in prepared.ts
-/** A customer's most recently changed order; read for every message when the playbook asks (查物流). */
-export async function latestOrderOf(q: Q, shopId: string, channel: string, userId: string): Promise<(OrderRow & { updatedAt: number }) | undefined> {
-  const r = (await selectLatestOf(q, { shopId, channel, userId })).rows[0];
-  return r && { ...toOrder(r), updatedAt: Number(r.updated_at) };
+  .orderBy('updated_at', 'desc').limit(sql.lit(LATEST_ORDERS_READ))); // a literal: see LIMIT in prepared.ts
+/** A customer's most recently changed orders, latest first; read for every message when the playbook asks (查物流). */
+export async function latestOrdersOf(q: Q, shopId: string, channel: string, userId: string): Promise<(OrderRow & { updatedAt: number })[]> {
+  return (await selectLatestOf(q, { shopId, channel, userId })).rows.map((r) => ({ ...toOrder(r), updatedAt: Number(r.updated_at) }));
 }
 
 function toOrder(r: Selectable<OrdersTable>): OrderRow {

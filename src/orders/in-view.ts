@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { getOrder, latestOrderOf } from '../db/orders.js';
+import { getOrder, latestOrdersOf } from '../db/orders.js';
 import type { OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import type { OrderView } from '../engine/decide.js';
@@ -11,6 +11,8 @@ import type { InboundMessage } from '../types/index.js';
  * past the journey and the 15-day review window (domain.md §5), the bot asks instead of guessing.
  */
 export const ORDER_IN_VIEW_MS = 30 * 86_400_000;
+/** Orders still on their way to the customer: what 我的快递到哪了 is most likely about. */
+const UNDER_WAY: ReadonlySet<string> = new Set(['created', 'paid', 'shipped', 'arrived']);
 /** What a customer types as an order number (the demo's and most platforms' ids: digits, maybe a short prefix). */
 const ORDER_NUMBER = /[a-z]{0,4}\d{6,}/gi;
 /** More numbers in one message than this are not looked up one by one (a pasted list goes to a person). */
@@ -42,7 +44,8 @@ export function messagesReadOrders(playbook: CompiledPlaybook): boolean {
 
 /**
  * The order a customer's message is about, for rules like 查物流 that answer from it: the order
- * the message names when it is this customer's, else their most recently changed one. A number
+ * the message names when it is this customer's, else their most recently changed one still under
+ * way (else their most recently changed one), changed in the last 30 days. A number
  * that is not one of their orders means none: answering it with another order's parcel would
  * be wrong, and showing someone else's order would be worse.
  */
@@ -58,6 +61,10 @@ export async function orderInView(
     }
     return undefined;
   }
-  const latest = await latestOrderOf(q, msg.shopId, msg.channel, msg.customerId);
-  return latest && latest.updatedAt >= msg.receivedAt.getTime() - ORDER_IN_VIEW_MS ? orderView(latest) : undefined;
+  const since = msg.receivedAt.getTime() - ORDER_IN_VIEW_MS;
+  const recent = (await latestOrdersOf(q, msg.shopId, msg.channel, msg.customerId)).filter((o) => o.updatedAt >= since);
+  // An order signed for, cancelled or refunded yesterday is not the parcel a customer asks after
+  // when another is still on its way.
+  const chosen = recent.find((o) => UNDER_WAY.has(o.state)) ?? recent[0];
+  return chosen && orderView(chosen);
 }

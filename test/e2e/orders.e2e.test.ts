@@ -139,7 +139,7 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     await settle();
   }
 
-  it('查物流 is answered from the customer\'s own order: the one they name, else their latest; never from another customer\'s', async () => {
+  it('查物流 is answered from the customer\'s own order: the one they name, else their latest under way; never from another customer\'s', async () => {
     await event('order.shipped', '4012345678', 'ou_m', { courier: '中通快递', trackingNo: 'ZT20' });
     await at(clock + 60_000);
     await event('order.paid', '4012349999', 'ou_m');
@@ -147,6 +147,12 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     newlySent();
     await say('我的快递到哪了', 'ou_m', 'oc_m');
     expect(newlySent()).toEqual([['oc_m', expect.stringMatching(/^亲，订单 4012349999 已经付款成功/)]]); // the latest
+    await at(clock + 60_000);
+    await event('order.created', '4012340001', 'ou_m');
+    await event('order.closed', '4012340001', 'ou_m'); // changed last, but no parcel is coming for it
+    newlySent();
+    await say('发货了吗', 'ou_m', 'oc_m');
+    expect(newlySent()).toEqual([['oc_m', expect.stringMatching(/^亲，订单 4012349999 已经付款成功/)]]); // the latest under way
     await say('4012345678 发货了吗', 'ou_m', 'oc_m');
     expect(newlySent()).toEqual([['oc_m', expect.stringMatching(/订单 4012345678 已经发货啦，中通快递运单号 ZT20/)]]);
     await say('4087654321 到哪了', 'ou_m', 'oc_m'); // ou_n's order
