@@ -131,11 +131,17 @@ export function decide(input: DecideInput): Decision {
   };
   const vars: Record<string, string | null> = { ...shopAndCustomerVars(shop, input.customer), ...orderVars(input.order) };
 
-  let answered = runRules(d, ctx, vars);
+  // 你好，这个适合送男朋友吗: a greeting or thanks beside a question no intent knows. The question
+  // is a miss all the same, never silently dropped: in a new conversation the greeting is
+  // answered and the fallback follows it; later on (谢谢，那这个适合送人吗) the fallback alone.
+  const unheard = understood.unheard === true && playbook.fallback !== null;
+  const greetFirst = unheard && input.conversation.isNew;
+  let answered = runRules(d, unheard && !greetFirst ? { ...ctx, understood: { ...understood, intent: null } } : ctx, vars);
   // An event (the customer opened the chat, an order update, a follow-up) is not a message the
   // bot failed to understand: no fallback, no miss.
   if (input.message.event) return d;
-  if (!answered) {
+  const missedToo = answered && greetFirst && !d.handoff;
+  if (!answered || missedToo) {
     state.misses += 1;
     if (state.misses >= playbook.settings.handoff.afterMisses && understood.intent !== 'handoff') {
       // Failing twice in a row is when customers give up (domain.md §11): go to a person,
@@ -146,13 +152,13 @@ export function decide(input: DecideInput): Decision {
     }
   }
   if (answered && !d.handoff) answerOtherQuestions(d, ctx, vars);
-  if (!answered && playbook.fallback) {
+  if ((!answered || missedToo) && !d.handoff && playbook.fallback) {
     d.fired.push(FALLBACK_RULE);
     pushReply(d, playbook, playbook.fallback.reply, { name: FALLBACK_RULE, category: 'care' }, vars, input.random);
   }
   // A nod (好的, 👍) between two misses leaves the customer as stuck as before: it does not reset them.
   const nodded = answered && d.replies.length === 0 && d.fired.length > 0 && silentRules(playbook).has(d.fired.at(-1)!);
-  if ((answered && !nodded) || d.handoff) state.misses = 0;
+  if ((answered && !nodded && !missedToo) || d.handoff) state.misses = 0;
   // 麻烦发一下订单号 → 好的 → 4012…: the nod is not the answer, the question stays open for it.
   if (nodded && expecting !== null && state.expecting === undefined) state.expecting = expecting;
   return d;

@@ -22,6 +22,11 @@ export interface Understood {
    * count here (no sound-alikes), and never an intent marked `alone`.
    */
   also: { intent: string; before: boolean }[];
+  /**
+   * Besides a greeting or farewell (an `alone` intent), the message asks something no intent
+   * knows (你好，这个适合送男朋友吗): answering the greeting alone would leave it unheard.
+   */
+  unheard?: boolean;
 }
 
 export const NOTHING: Understood = { intent: null, type: null, candidates: [], also: [] };
@@ -74,7 +79,25 @@ export function understandNormalized(n: Normalized | null, playbook: Pick<Compil
     type,
     candidates: ranked.map((r) => ({ intent: r.def.name, score: r.score, phrases: r.hits.map((h) => ({ phrase: h.entry.phrase, via: h.via })) })),
     also: otherQuestions(n.text, ranked),
+    ...(winner.def.alone && ranked.length === 1 && asksMore(n.text, hits) ? { unheard: true } : {}),
   };
+}
+
+/** Han characters a question beside a greeting needs to count (你好 在吗 is one greeting, not two). */
+const MIN_UNHEARD_HAN = 4;
+
+/**
+ * Whether the words outside the phrases found ask a question of their own. Only for plain
+ * phrases matched as written: a gap, pattern or sound-alike match has no exact span to cut out.
+ */
+function asksMore(text: string, hits: readonly Hit[]): boolean {
+  const covered = new Array<boolean>(text.length).fill(false);
+  for (const h of hits) {
+    if (h.via !== 'exact' || h.entry.parts !== null || h.entry.phrase.startsWith('/')) return false;
+    for (let i = h.at; i < h.at + h.entry.length && i < text.length; i++) covered[i] = true;
+  }
+  const rest = text.split('').filter((_, i) => !covered[i]).join(''); // UTF-16 units, as hit offsets are
+  return QUESTION.test(rest) && [...rest].filter((c) => HAN_CHAR.test(c)).length >= MIN_UNHEARD_HAN;
 }
 
 type Ranked = { def: { name: string; alone: boolean }; exact: boolean; hits: Hit[] };

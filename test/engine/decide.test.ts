@@ -55,6 +55,20 @@ describe('decide with the default playbooks', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toBe(seen[i - 1]);
   });
 
+  it('a greeting beside a question it does not know is answered, and the question counted as a miss, not dropped', () => {
+    const first = say('你好，这个适合送男朋友吗', { isNew: true });
+    expect(first.replies.map((r) => r.rule)).toEqual(['新客户问候', FALLBACK_RULE]);
+    expect(first.state.misses).toBe(1);
+    const later = say('谢谢，那这个适合送人吗', { state: first.state });
+    expect(later.replies.map((r) => r.rule)).not.toContain('礼貌告别'); // no goodbye to a customer still asking
+    expect(later.handoff).toMatchObject({ reason: '连续两次没听懂' });
+    for (const plain of ['你好 在吗', '您好请问有人吗', '你好，请问一下']) {
+      const d = say(plain, { isNew: true });
+      expect([plain, d.replies.map((r) => r.rule), d.state.misses]).toEqual([plain, ['新客户问候'], 0]);
+    }
+    expect(say('谢谢，那这个适合送人吗').replies.map((r) => r.rule)).toEqual([FALLBACK_RULE]);
+  });
+
   it('takes the answer to its own question from the next message only', () => {
     const asked = say('我的快递到哪了');
     expect(asked.state.expecting).toBe('订单号');
