@@ -37,7 +37,7 @@ export async function getOrder(q: Q, shopId: string, orderId: string): Promise<O
 export async function recentOrdersOf(q: Q, shopId: string, channel: string, userId: string, limit: number): Promise<(OrderRow & { updatedAt: number })[]> {
   const rows = await q.selectFrom('orders').selectAll()
     .where('shop_id', '=', shopId).where('customer_channel', '=', channel).where('customer_user_id', '=', userId)
-    .orderBy('updated_at', 'desc').limit(limit).execute();
+    .orderBy('updated_at', 'desc').limit(sql.lit(Math.trunc(limit))).execute(); // a literal: see LIMIT in prepared.ts
   return rows.map((r) => ({ ...toOrder(r), updatedAt: Number(r.updated_at) }));
 }
 

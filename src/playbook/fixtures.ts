@@ -8,7 +8,7 @@ import { withTags } from '../engine/actions.js';
 import { decide, FALLBACK_RULE } from '../engine/decide.js';
 import type { DecideInput, Decision, OrderView } from '../engine/decide.js';
 import { hhmmToMinutes } from '../engine/time.js';
-import { orderNumbersIn } from '../orders/in-view.js';
+import { ORDER_IN_VIEW_MS, orderNumbersIn } from '../orders/in-view.js';
 import { durationMs } from './compiled.js';
 import type { CompiledPlaybook } from './compiled.js';
 import { EXCEPTION_KINDS, ORDER_EVENTS } from './schema.js';
@@ -132,8 +132,14 @@ function playOne(
     id: base.id, state: 'created', total: base.total, items: base.items, courier: base.courier, trackingNo: base.trackingNo, signedAt: null,
     ...('closesIn' in base && base.closesIn ? { closesAt: now.getTime() + durationMs(base.closesIn) } : {}),
   };
-  // The customer's messages read the order once the order system has reported it (as in the service).
-  let orderReported = false;
+  // The customer's messages read the order once the order system has reported it, for 30 days
+  // after its last event unless they name it (as orderInView does in the service).
+  let orderChangedAt: number | null = null;
+  const orderInView = (text: string | null): boolean => {
+    if (orderChangedAt === null) return false;
+    const named = orderNumbersIn(text);
+    return named.length > 0 ? named.includes(order.id) : at().getTime() - orderChangedAt <= ORDER_IN_VIEW_MS;
+  };
   const at = () => new Date(now.getTime() + turns * 60_000 + clockOffset);
   let decidedAt = 0;
   const record = (d: Decision): Decision => {
@@ -148,7 +154,7 @@ function playOne(
   const customer = () => ({ name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null });
   for (const [j, step] of fx.conversation.entries()) {
     if ('order' in step || 'due' in step) {
-      if ('order' in step) orderReported = true;
+      if ('order' in step) orderChangedAt = at().getTime();
       if ('order' in step && step.order === 'order.exception') {
         if (!step.exception) return `${where(j)}: an order.exception step needs exception: (${EXCEPTION_KINDS.join(', ')})`;
         order.exception = { kind: step.exception, ...(step.note ? { note: step.note } : {}) };
@@ -171,7 +177,7 @@ function playOne(
     }
     if ('user' in step || 'image' in step || 'open' in step) {
       last = record(decide({
-        shop: shopWithGifts, playbook, ...(orderReported && namesNoOtherOrder('user' in step ? step.user : null, order.id) ? { order: { ...order } } : {}),
+        shop: shopWithGifts, playbook, ...(orderInView('user' in step ? step.user : null) ? { order: { ...order } } : {}),
         message: 'user' in step ? { text: step.user, kind: 'text', channel: 'local' }
           : 'image' in step ? { text: null, kind: 'image', channel: 'local' }
           : { text: null, kind: 'event', channel: 'local', event: 'session_start' },
@@ -210,12 +216,6 @@ function playOne(
     }
   }
   return null;
-}
-
-/** As orderInView: a message naming a number that is not the fixture's order reads no order. */
-function namesNoOtherOrder(text: string | null, id: string): boolean {
-  const named = orderNumbersIn(text);
-  return named.length === 0 || named.includes(id);
 }
 
 /** `/regex/` or a plain substring. */

@@ -199,7 +199,7 @@ function list<T>(v: T | T[] | undefined): T[] {
 
 /** Conditions that read the order an event or follow-up is about. */
 const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception', 'paidElsewhere'] as const;
-/** The ones a customer's message can be checked against, read from their latest order (src/engine/order-in-view.ts). */
+/** The ones a customer's message can be checked against, read from their latest order (src/orders/in-view.ts). */
 const MESSAGE_ORDER_CONDITIONS: ReadonlySet<string> = new Set(['orderState', 'exception', 'reviewWindow']);
 
 
