@@ -12,6 +12,8 @@ interface Reply {
 
 /** How often an open chat asks for messages sent to it later (staff replies from the desk, follow-ups). */
 export const SIMULATE_POLL_MS = 2_000;
+/** Piped input that played order events: how long to wait at the end for the care messages they queued. */
+export const SIMULATE_LAST_LOOK_MS = 1_000;
 
 interface Later {
   text: string | null;
@@ -77,11 +79,13 @@ export async function runSimulate(args: string[]): Promise<number> {
   const timer = interactive ? setInterval(() => void collect(), SIMULATE_POLL_MS) : null;
   rl.on('close', () => timer && clearInterval(timer));
   if (interactive) rl.prompt();
+  let playedOrders = false;
   for await (const line of rl) {
     const text = line.trim();
     if (text === '/help') process.stdout.write(`${ORDER_HELP}\n`);
     else if (/^\/order(\s|$)/.test(text)) {
       process.stdout.write(`${await orders.play(text)}\n`);
+      playedOrders = true;
       await collect();
     } else if (text) {
       const outcome = await say(endpoint, user, text, values.token);
@@ -98,6 +102,11 @@ export async function runSimulate(args: string[]): Promise<number> {
       await collect();
     }
     if (interactive) rl.prompt();
+  }
+  if (!interactive && playedOrders) {
+    // The outbox sends care messages a moment after the event: a script would otherwise end before them.
+    await new Promise((r) => setTimeout(r, SIMULATE_LAST_LOOK_MS));
+    await collect();
   }
   return 0;
 }

@@ -94,6 +94,12 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
     expect(r.out).toMatch(new RegExp(`小二: 亲，.*订单 ${id} 已经发(货啦|出了).*中通快递.*运单号 ${tracking}`)); // either variation
     expect(r.out).toMatch(/rule: 查询物流-已发货/);
     expect(r.out).toContain('usage: /order reviewed 1-5 [text]');
+    // The shipping care the event queued reaches the chat before simulate ends — except in the
+    // demo shop's quiet hours (22:00–08:00 Shanghai), when it waits for the morning.
+    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
+    const care = new RegExp(`小二（跟进）: .*${tracking}`);
+    if (hour >= 8 && hour < 22) expect(r.out).toMatch(care);
+    else expect(r.out).not.toMatch(care);
     const forged = await run(['simulate', '--shop', 'demo', '--user', 'e2e-forged', '--order-secret', 'not-the-demo-secret'], { PORT: String(port), CWD: cwd }, '/order paid\n');
     expect(forged.out).toMatch(/order\.paid refused: HTTP 401: X-Xiaoer-Signature does not match/);
   });
