@@ -123,6 +123,7 @@ export function findPhrases(set: PhraseSet, n: Normalized, negatable: boolean): 
     }
   }
   for (const { phrase, re } of set.latin) {
+    if (!text.includes(phrase)) continue; // cheap necessary condition before the whole-word regex
     const m = re.exec(text);
     if (m && (!negatable || !negatedEnglish(text.slice(0, m.index)))) found.push(phrase);
   }
