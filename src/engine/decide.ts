@@ -127,7 +127,7 @@ export function decide(input: DecideInput): Decision {
     returning: input.customer.firstSeenAt < localDayStart(now.getTime(), local),
     expecting,
     open: isWithinHours(local.minutes, shop.businessHours.from, shop.businessHours.to),
-    today: local.day, state, tags: new Set(input.customer.tags),
+    today: local.day, state, tags: new Set(input.customer.tags), keywordRules: { set: null },
   };
   const vars: Record<string, string | null> = { ...shopAndCustomerVars(shop, input.customer), ...orderVars(input.order) };
 

@@ -1,8 +1,8 @@
 import type { ConversationState } from '../db/conversations.js';
 import type { CompiledRule } from '../playbook/compiled.js';
-import { findPhrases } from '../playbook/compiled.js';
 import type { Normalized } from '../nlu/normalize.js';
 import type { DecideInput, Gift } from './decide.js';
+import { keywordsMatch, rulesWithKeywordsIn } from './keywords.js';
 import type { Understood } from './understand.js';
 
 /** Reviews can be left for 15 days after the goods are signed for (domain.md §5). */
@@ -23,6 +23,8 @@ export interface MatchContext {
   today: string;
   state: ConversationState;
   tags: Set<string>;
+  /** The rules whose Chinese keywords the message contains, found once per message on first need (shared by copies of the context). */
+  keywordRules: { set: ReadonlySet<CompiledRule> | null };
 }
 
 export function availableGift(ctx: MatchContext): Gift | undefined {
@@ -77,7 +79,11 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   if (!rule.keywords && rule.regex.length === 0) return true;
   const { text, folded } = ctx;
   if (text === null || folded === null) return false;
-  return (rule.keywords !== undefined && findPhrases(rule.keywords, text, false).length > 0) || rule.regex.some((r) => r.test(folded));
+  if (rule.keywords !== undefined) {
+    ctx.keywordRules.set ??= rulesWithKeywordsIn(input.playbook, text);
+    if (keywordsMatch(rule, text, ctx.keywordRules.set)) return true;
+  }
+  return rule.regex.some((r) => r.test(folded));
 }
 
 export function recordFiring(state: ConversationState, rule: string, at: number, day: string): void {
