@@ -104,6 +104,16 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
     expect(forged.out).toMatch(/order\.paid refused: HTTP 401: X-Xiaoer-Signature does not match/);
   });
 
+  it('a reader closing the pipe early (xiaoer test | head -1) ends the CLI quietly, not with an EPIPE crash', async () => {
+    const child = spawn(process.execPath, [BIN, 'test'], { cwd, env: { ...process.env, XIAOER_CONFIG: '' } });
+    let err = '';
+    child.stderr.on('data', (d) => (err += String(d)));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.once('close', r));
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+  });
+
   it('simulate says what to do when the service is not running or the shop is unknown', async () => {
     const closed = await run(['simulate', '--shop', 'demo'], { PORT: String(await freePort()), CWD: cwd }, '你好\n');
     expect(closed.code).toBe(1);
