@@ -2,6 +2,7 @@ import type { ConversationState } from '../db/conversations.js';
 import { endHandoff } from '../db/conversations.js';
 import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
 import { foldText } from '../playbook/compiled.js';
+import { perPlaybook } from '../playbook/derived.js';
 import { normalize } from '../nlu/normalize.js';
 import type { Channel, MessageKind } from '../types/index.js';
 import { orderVars, pushReply, runRules, startHandoff } from './actions.js';
@@ -186,17 +187,9 @@ function answerOtherQuestions(d: Decision, ctx: MatchContext, vars: Record<strin
   }
 }
 
-/** Rule names with a property, per playbook (built once: a playbook may have thousands of rules). */
+/** Rule names with a property, per playbook (a playbook may have thousands of rules). */
 function ruleNames(test: (r: CompiledRule) => boolean): (playbook: CompiledPlaybook) => ReadonlySet<string> {
-  const cache = new WeakMap<CompiledPlaybook, ReadonlySet<string>>();
-  return (playbook) => {
-    let names = cache.get(playbook);
-    if (!names) {
-      names = new Set(playbook.rules.filter(test).map((r) => r.name));
-      cache.set(playbook, names);
-    }
-    return names;
-  };
+  return perPlaybook((playbook) => new Set(playbook.rules.filter(test).map((r) => r.name)));
 }
 /** The rules that answer an intent. */
 const intentRules = ruleNames((r) => r.intents !== undefined);

@@ -2,33 +2,28 @@ import type { Normalized } from '../nlu/normalize.js';
 import { insideLongerWord } from '../nlu/normalize.js';
 import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
 import { findPhrases } from '../playbook/compiled.js';
+import { perPlaybook } from '../playbook/derived.js';
 
 /** Chinese keyword phrases of all rules, by first character: phrase → the rules that list it. */
 type KeywordIndex = Map<string, { phrase: string; rules: CompiledRule[] }[]>;
 
-const indexes = new WeakMap<CompiledPlaybook, KeywordIndex>();
-
-function keywordIndex(playbook: CompiledPlaybook): KeywordIndex {
-  let index = indexes.get(playbook);
-  if (!index) {
-    const byPhrase = new Map<string, CompiledRule[]>();
-    for (const rule of playbook.rules) {
-      for (const phrase of rule.keywords?.cjk ?? []) {
-        const rules = byPhrase.get(phrase) ?? [];
-        rules.push(rule);
-        byPhrase.set(phrase, rules);
-      }
+const keywordIndex = perPlaybook((playbook): KeywordIndex => {
+  const byPhrase = new Map<string, CompiledRule[]>();
+  for (const rule of playbook.rules) {
+    for (const phrase of rule.keywords?.cjk ?? []) {
+      const rules = byPhrase.get(phrase) ?? [];
+      rules.push(rule);
+      byPhrase.set(phrase, rules);
     }
-    index = new Map();
-    for (const [phrase, rules] of byPhrase) {
-      const list = index.get(phrase[0]!) ?? [];
-      list.push({ phrase, rules });
-      index.set(phrase[0]!, list);
-    }
-    indexes.set(playbook, index);
+  }
+  const index: KeywordIndex = new Map();
+  for (const [phrase, rules] of byPhrase) {
+    const list = index.get(phrase[0]!) ?? [];
+    list.push({ phrase, rules });
+    index.set(phrase[0]!, list);
   }
   return index;
-}
+});
 
 /**
  * The rules whose Chinese keywords a message contains (as whole words), found in one pass over

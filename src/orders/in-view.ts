@@ -4,6 +4,7 @@ import type { OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import type { OrderView } from '../engine/decide.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
+import { perPlaybook } from '../playbook/derived.js';
 import type { InboundMessage } from '../types/index.js';
 
 /**
@@ -30,17 +31,10 @@ export function orderNumbersIn(text: string | null): string[] {
   return (text?.match(ORDER_NUMBER) ?? []).slice(0, MAX_NUMBERS_LOOKED_UP);
 }
 
-const reads = new WeakMap<CompiledPlaybook, boolean>();
 /** Whether any rule for customer messages has a condition on their order (else nothing is looked up). */
-export function messagesReadOrders(playbook: CompiledPlaybook): boolean {
-  let yes = reads.get(playbook);
-  if (yes === undefined) {
-    yes = playbook.rules.some((r) => r.enabled && (r.event === 'message' || r.event === 'first_message')
-      && (r.orderStates !== undefined || r.exceptions !== undefined || r.reviewWindow !== undefined));
-    reads.set(playbook, yes);
-  }
-  return yes;
-}
+export const messagesReadOrders = perPlaybook((playbook) => playbook.rules.some((r) => r.enabled
+  && (r.event === 'message' || r.event === 'first_message')
+  && (r.orderStates !== undefined || r.exceptions !== undefined || r.reviewWindow !== undefined)));
 
 /**
  * The order a customer's message is about, for rules like 查物流 that answer from it: the order
