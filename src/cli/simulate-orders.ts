@@ -83,6 +83,7 @@ export function orderPlayer(o: { base: string; shop: string; user: string; secre
         if (res.data?.status === 'ignored') return `${what} ignored: ${res.data.reason ?? ''}`;
         return `${what} accepted${res.data?.rules?.length ? ` · rules: ${res.data.rules.join(', ')}` : ' · no rule fired'}`;
       } catch (err) {
+        if ((err as { code?: string }).code === 'ECONNREFUSED') return `simulate: nothing is listening at ${o.base}; start the service first (npm start), or pass --url`;
         return `simulate: order event not sent: ${err instanceof Error ? err.message : String(err)}`;
       }
     },

@@ -115,8 +115,9 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
   });
 
   it('simulate says what to do when the service is not running or the shop is unknown', async () => {
-    const closed = await run(['simulate', '--shop', 'demo'], { PORT: String(await freePort()), CWD: cwd }, '你好\n');
+    const closed = await run(['simulate', '--shop', 'demo'], { PORT: String(await freePort()), CWD: cwd }, '/order created\n你好\n');
     expect(closed.code).toBe(1);
+    expect(closed.out).toMatch(/^simulate: nothing is listening at http:\/\/127\.0\.0\.1:\d+; start the service first \(npm start\)/);
     expect(closed.err).toMatch(/npm start/);
     const unknown = await run(['simulate', '--shop', 'nope'], { PORT: String(port), CWD: cwd }, '你好\n');
     expect(unknown.err).toMatch(/404.*unknown shop/);
