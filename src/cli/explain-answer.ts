@@ -4,7 +4,6 @@ import { decide, FALLBACK_RULE } from '../engine/decide.js';
 import { hhmmToMinutes, localDayStart, localTime } from '../engine/time.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 
-export const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 /** An example order for `--order STATE`: what the order-reading rules' texts are shown with. */
 const EXAMPLE_ORDER = { id: '4012345678', total: 99, items: [{ title: '纯棉T恤', qty: 1, price: 99 }], courier: '中通快递', trackingNo: 'ZT1234567890' };
 

@@ -3,8 +3,8 @@ import { feishuConfigSchema } from '../../adapters/feishu/config.js';
 import { localConfigSchema } from '../../adapters/local/config.js';
 import { wecomConfigSchema, wecomKfConfigSchema } from '../../adapters/wecom/config.js';
 import { dingtalkConfigSchema } from '../../adapters/dingtalk/config.js';
+import { HHMM } from '../engine/time.js';
 
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 function isTimeZone(tz: string): boolean {
   try {

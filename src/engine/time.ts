@@ -1,3 +1,6 @@
+/** A time of day as staff write it: 24-hour HH:MM (business hours, quiet hours, `at:`, --time). */
+export const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
 /** Shop-local calendar facts. Formatters are cached: building one costs ~50 µs, using one ~2 µs. */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

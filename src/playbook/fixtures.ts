@@ -7,7 +7,7 @@ import type { Problem } from '../errors.js';
 import { withTags } from '../engine/actions.js';
 import { decide, FALLBACK_RULE } from '../engine/decide.js';
 import type { DecideInput, Decision, OrderView } from '../engine/decide.js';
-import { hhmmToMinutes } from '../engine/time.js';
+import { HHMM, hhmmToMinutes } from '../engine/time.js';
 import { ORDER_IN_VIEW_MS, orderNumbersIn } from '../orders/in-view.js';
 import { durationMs } from './compiled.js';
 import type { CompiledPlaybook } from './compiled.js';
@@ -17,7 +17,7 @@ import { EXCEPTION_KINDS, ORDER_EVENTS } from './schema.js';
  * Conversation fixtures (`*.test.yml` next to the playbooks): staff write what a customer says
  * and what the bot should answer, and `xiaoer test` / `npm test` play it through the engine.
  */
-const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour HH:MM');
+const HHMM_STRING = z.string().regex(HHMM, 'use 24-hour HH:MM');
 const stepSchema = z.union([
   z.strictObject({ user: z.union([z.string().min(1), z.number().transform(String)]) }),
   z.strictObject({ image: z.literal(true) }),
@@ -50,7 +50,7 @@ const stepSchema = z.union([
 const fixtureSchema = z.strictObject({
   name: z.string().min(1),
   /** Shop-local time of day, default 10:00 (inside default business hours). */
-  time: HHMM.default('10:00'),
+  time: HHMM_STRING.default('10:00'),
   customer: z.strictObject({
     returning: z.boolean().default(false),
     name: z.string().min(1).optional(),

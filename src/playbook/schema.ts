@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HHMM } from '../engine/time.js';
 
 /**
  * The playbook file format staff write. Strict everywhere: a typo'd field is an error with
@@ -99,7 +100,7 @@ const actionShapes = {
   schedule: z.strictObject({
     rule: nonEmpty,
     after: durationSchema.optional(),
-    at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour HH:MM').optional(),
+    at: z.string().regex(HHMM, 'use 24-hour HH:MM').optional(),
     days: z.number().int().min(0).max(365).optional(),
     beforeClose: durationSchema.optional(),
   }).refine((s) => !(s.after !== undefined && s.at !== undefined) && (s.after ?? s.at ?? s.beforeClose) !== undefined,
