@@ -20,6 +20,7 @@ import type { DbHandle } from './db/index.js';
 import { countByState, countSentSince } from './db/outbox.js';
 import type { OutboxRow } from './db/outbox.js';
 import { createKfPuller } from './engine/kf-puller.js';
+import { applyServicerAction } from './engine/kf-servicer.js';
 import type { KfPuller } from './engine/kf-puller.js';
 import { formatProblem } from './errors.js';
 import { createHttpApp } from './http/server.js';
@@ -158,6 +159,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const kf = createKfPuller({
     db: db.db, dialect: db.dialect, log, now, sendContext: () => sendContext('wecomKf'),
     commit: (m) => commit(m, shops.get(m.shopId)!),
+    servicer: (shopId, action) => batcher.run(
+      (trx) => applyServicerAction(trx, shops.get(shopId)!, playbooks.get(shopId), action, now().getTime()),
+      customerBatchKey(shopId, 'wecomKf', action.customerId),
+    ),
     sendNow: (ids) => (mode === 'off' ? undefined : worker.sendNow(ids)),
     poke: wake,
   });

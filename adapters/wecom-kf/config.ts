@@ -10,3 +10,8 @@ export const KF_REPLIES_PER_MESSAGE = 5;
 export const KF_WELCOME_CODE_TTL_MS = 20_000;
 /** sync_msg returns at most 1000 messages per call. */
 export const KF_SYNC_LIMIT = 1000;
+/**
+ * send_msg's answer when the session is not the API's to answer: a 接待人员 serves it (state 3)
+ * or it waits in the 待接入池 (state 2). https://developer.work.weixin.qq.com/document/path/94669
+ */
+export const KF_ERR_SESSION_NOT_API = 95018;

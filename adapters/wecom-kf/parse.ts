@@ -7,13 +7,22 @@ export interface KfItem {
   external_userid?: string;
   send_time?: number;
   origin?: number;
+  /** Who wrote it, when origin is 5 (a 接待人员 in the WeCom client). */
+  servicer_userid?: string;
   msgtype?: string;
   text?: { content?: string };
-  event?: { event_type?: string; open_kfid?: string; external_userid?: string; welcome_code?: string };
+  event?: {
+    event_type?: string; open_kfid?: string; external_userid?: string; welcome_code?: string;
+    /** session_status_change: 1 taken from the pool, 2 transferred, 3 ended, 4 an ended session taken up again. */
+    change_type?: number; old_servicer_userid?: string; new_servicer_userid?: string;
+  };
 }
 
 /** origin 3 = the customer wrote it; 4 = system event; 5 = a servicer (staff) wrote it. */
 const ORIGIN_CUSTOMER = 3;
+const ORIGIN_SERVICER = 5;
+/** session_status_change's change_type that ends the session; 1, 2 and 4 put a person on it. */
+const SESSION_ENDED = 3;
 const KINDS: Record<string, MessageKind> = { text: 'text', image: 'image', file: 'file' };
 
 /** Customer messages and enter_session events become InboundMessages; everything else is skipped. */
@@ -38,5 +47,46 @@ export function kfItemToInbound(item: KfItem, shopId: string, now: Date): Inboun
     text: kind === 'text' ? (item.text?.content ?? '').trim() : null, kind, receivedAt: now,
     replyContext: { openKfId: item.open_kfid, inboundAt: (item.send_time ?? Math.floor(now.getTime() / 1000)) * 1000 },
     raw: item,
+  };
+}
+
+/**
+ * What a 接待人员 did in the WeCom client, read from the same sync_msg stream. The bot must
+ * know: while a person serves a session (人工接待) the API may not reply in it (errcode
+ * 95018), and the customer should never hear the bot talk over a person.
+ * https://developer.work.weixin.qq.com/document/path/94670 (origin 5, session_status_change)
+ */
+export type KfServicerAction = {
+  kind: 'reply' | 'took' | 'ended';
+  msgid: string;
+  customerId: string;
+  conversationKey: string;
+  /** The 接待人员's userid, when the platform says. */
+  servicer: string | null;
+  /** reply: what they wrote (null for an image, file, …). */
+  text: string | null;
+  kindOfMessage: MessageKind;
+  raw: KfItem;
+};
+
+export function kfItemToServicerAction(item: KfItem): KfServicerAction | null {
+  if (!item.msgid) return null;
+  if (item.msgtype === 'event') {
+    const e = item.event;
+    if (e?.event_type !== 'session_status_change' || e.change_type === undefined) return null;
+    const userId = e.external_userid ?? item.external_userid;
+    const kfId = e.open_kfid ?? item.open_kfid;
+    if (!userId || !kfId) return null;
+    const ended = e.change_type === SESSION_ENDED;
+    return {
+      kind: ended ? 'ended' : 'took', msgid: item.msgid, customerId: userId, conversationKey: `wecomKf:${kfId}:${userId}`,
+      servicer: (ended ? e.old_servicer_userid : e.new_servicer_userid) || null, text: null, kindOfMessage: 'event', raw: item,
+    };
+  }
+  if (item.origin !== ORIGIN_SERVICER || !item.external_userid || !item.open_kfid || !item.msgtype) return null;
+  const kind = KINDS[item.msgtype] ?? 'other';
+  return {
+    kind: 'reply', msgid: item.msgid, customerId: item.external_userid, conversationKey: `wecomKf:${item.open_kfid}:${item.external_userid}`,
+    servicer: item.servicer_userid || null, text: kind === 'text' ? (item.text?.content ?? '').trim() : null, kindOfMessage: kind, raw: item,
   };
 }

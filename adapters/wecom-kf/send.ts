@@ -4,7 +4,7 @@ import { callWithToken } from '../shared/wecom-token.js';
 import type { WecomReply } from '../shared/wecom-token.js';
 import type { SendContext } from '../types.js';
 import { classifyWecom, truncateBytes, WECOM_TEXT_MAX_BYTES } from '../wecom/send.js';
-import { KF_WELCOME_CODE_TTL_MS } from './config.js';
+import { KF_ERR_SESSION_NOT_API, KF_WELCOME_CODE_TTL_MS } from './config.js';
 import type { KfConfig } from './config.js';
 
 /**
@@ -29,6 +29,13 @@ export async function sendKf(msg: OutboundMessage, cfg: KfConfig, ctx: SendConte
       status = res.status;
       return res.data ?? {};
     });
+    if (body.errcode === KF_ERR_SESSION_NOT_API) {
+      return {
+        ok: false, retry: 'never',
+        reason: `微信客服 refused the reply (errcode ${KF_ERR_SESSION_NOT_API}): a 接待人员 serves this session or it waits in the 待接入池, and the API may not answer in it. `
+          + 'If every reply fails this way, the 客服账号 gives new sessions to its 接待人员 first: let the API receive them (企业微信管理后台 → 微信客服 → this account\'s 接待人员 / 接待方式).',
+      };
+    }
     const result = classifyWecom(body, status);
     // A welcome code is single use: a failed greeting cannot be retried with it.
     if (!result.ok && welcomeCode && result.retry === 'backoff') return { ok: false, retry: 'skip', reason: `welcome not sent: ${result.reason}` };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { kfItemToInbound } from '../../adapters/wecom-kf/parse.js';
+import { kfItemToInbound, kfItemToServicerAction } from '../../adapters/wecom-kf/parse.js';
+import type { KfServicerAction } from '../../adapters/wecom-kf/parse.js';
 import { syncKf } from '../../adapters/wecom-kf/sync.js';
 import type { KfConfig } from '../../adapters/wecom-kf/config.js';
 import type { SendContext } from '../../adapters/types.js';
@@ -19,6 +20,8 @@ export interface KfPullerDeps {
   sendContext: () => SendContext;
   /** Commits one message through the normal pipeline; resolves with the outbox ids it queued. */
   commit(message: InboundMessage): Promise<{ duplicate: boolean; outboxIds: number[] }>;
+  /** A 接待人员's reply or session change in the WeCom client (see applyServicerAction), committed. */
+  servicer(shopId: string, action: KfServicerAction): Promise<unknown>;
   /** Greetings for enter_session must go at once (welcome_code lasts 20 s). */
   sendNow(outboxIds: number[]): void;
   /** Other replies: the normal outbox. */
@@ -39,6 +42,11 @@ export function createKfPuller(deps: KfPullerDeps) {
       const batch = await syncKf(cfg, callbackToken, cursor, deps.sendContext());
       let queued = false;
       for (const item of batch.items) {
+        const action = kfItemToServicerAction(item);
+        if (action) {
+          await deps.servicer(shopId, action);
+          continue;
+        }
         const message = kfItemToInbound(item, shopId, deps.now());
         if (!message) continue;
         const result = await deps.commit(message);

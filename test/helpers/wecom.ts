@@ -37,3 +37,19 @@ export function kfEnterSession(msgid: string, user: string, welcomeCode: string,
     event: { event_type: 'enter_session', open_kfid: WECOM.openKfId, external_userid: user, scene: '123', welcome_code: welcomeCode },
   };
 }
+
+/** A 接待人员's message from the WeCom client, as sync_msg returns it (origin 5). */
+export function kfServicerText(msgid: string, user: string, servicer: string, text: string, sendTime: number) {
+  return { msgid, open_kfid: WECOM.openKfId, external_userid: user, send_time: sendTime, origin: 5, servicer_userid: servicer, msgtype: 'text', text: { content: text } };
+}
+
+/** session_status_change: 1 taken from the pool, 2 transferred, 3 ended, 4 an ended session taken up again. */
+export function kfSessionChange(msgid: string, user: string, changeType: 1 | 2 | 3 | 4, servicers: { old?: string; new?: string }, sendTime: number) {
+  return {
+    msgid, send_time: sendTime, origin: 4, msgtype: 'event',
+    event: {
+      event_type: 'session_status_change', open_kfid: WECOM.openKfId, external_userid: user, change_type: changeType,
+      ...(servicers.old ? { old_servicer_userid: servicers.old } : {}), ...(servicers.new ? { new_servicer_userid: servicers.new } : {}),
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Transaction } from 'kysely';
+import { KF_REPLY_WINDOW_MS } from '../../adapters/wecom-kf/config.js';
+import type { KfServicerAction } from '../../adapters/wecom-kf/parse.js';
+import type { ShopConfig } from '../config/schema.js';
+import { openConversation } from '../db/conversations.js';
+import { findCustomer, touchCustomer } from '../db/customers.js';
+import { setHandoff, STAFF_RULE } from '../db/desk.js';
+import { insertMessage, isDuplicateInbound } from '../db/messages.js';
+import type { Database } from '../db/schema.js';
+import type { CompiledPlaybook } from '../playbook/compiled.js';
+
+/**
+ * A 微信客服 session lasts 48 hours from the customer's message unless someone ends it
+ * (developer.work.weixin.qq.com/document/path/94669): a person who took one holds it no longer,
+ * even if the "ended" event never reaches us.
+ */
+export const KF_SESSION_MAX_MS = KF_REPLY_WINDOW_MS;
+/** Shown at the desk and in transcripts when the platform did not say which 接待人员 it was. */
+export const KF_SERVICER_UNNAMED = '微信客服接待人员';
+
+export type ServicerOutcome = 'recorded' | 'duplicate' | 'released' | 'nothing to release';
+
+/**
+ * What a 接待人员 did in the WeCom client, applied to the conversation, so the bot stays silent
+ * while a person serves the customer and answers again once the session ended:
+ * - reply: stored as the person's message (rule STAFF_RULE, their userid as the response, the
+ *   platform msgid for dedup); the bot stays silent for the playbook's handoff.silenceMinutes
+ *   from it, or longer if a person already holds the session;
+ * - took (from the pool, by transfer, or an ended session taken up again): silent until the
+ *   session can last no longer (48 h) or ends;
+ * - ended: the bot has the conversation again.
+ */
+export async function applyServicerAction(
+  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, a: KfServicerAction, at: number,
+): Promise<ServicerOutcome> {
+  if (a.kind === 'reply' && await isDuplicateInbound(trx, shop.id, 'wecomKf', a.msgid, null)) return 'duplicate';
+  const customer = await findCustomer(trx, shop.id, 'wecomKf', a.customerId)
+    ?? await touchCustomer(trx, { shopId: shop.id, channel: 'wecomKf', platformUserId: a.customerId, name: null, at });
+  const conversation = await openConversation(trx, { shopId: shop.id, customerId: customer.id, key: a.conversationKey, at });
+  const held = conversation.handoffUntil !== null && conversation.handoffUntil > at;
+  if (a.kind === 'ended') {
+    if (!held) return 'nothing to release';
+    await setHandoff(trx, conversation.id, null, at);
+    return 'released';
+  }
+  const staff = a.servicer ?? KF_SERVICER_UNNAMED;
+  if (a.kind === 'took') {
+    await setHandoff(trx, conversation.id, at + KF_SESSION_MAX_MS, at, staff);
+    return 'recorded';
+  }
+  await insertMessage(trx, {
+    shopId: shop.id, channel: 'wecomKf', conversationId: conversation.id, direction: 'out', platformMessageId: a.msgid,
+    deliveryId: null, kind: a.kindOfMessage, text: a.text, rule: STAFF_RULE, response: staff, raw: a.raw, at,
+  });
+  const silence = at + playbook.settings.handoff.silenceMinutes * 60_000;
+  await setHandoff(trx, conversation.id, Math.max(silence, held ? conversation.handoffUntil! : 0), at, staff);
+  return 'recorded';
+}

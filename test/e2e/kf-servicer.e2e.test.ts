@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { listConversationMessages } from '../../src/db/messages.js';
+import { listOutbox } from '../../src/db/outbox.js';
+import { STAFF_RULE } from '../../src/db/desk.js';
+import { KF_SESSION_MAX_MS } from '../../src/engine/kf-servicer.js';
+import { DIALECTS } from '../helpers/db.js';
+import { platformSuite } from '../helpers/suite.js';
+import { allChannels, writeConfig } from '../helpers/service.js';
+import { kfCustomerText, kfEvent, kfServicerText, kfSessionChange, WECOM, wecomCallback } from '../helpers/wecom.js';
+
+const NOON = Date.parse('2026-11-27T04:00:00Z');
+
+/**
+ * 微信客服 sessions a 接待人员 serves in the WeCom client: their messages and session changes
+ * come through the same sync_msg stream, and the bot must neither talk over them nor stay
+ * silent after they are done.
+ */
+describe.each(DIALECTS)('微信客服 with 接待人员 in the WeCom client (%s)', (dialect) => {
+  const t = platformSuite(dialect, { start: NOON, config: (fake) => writeConfig({ channels: allChannels(), businessHours: '{ from: "09:00", to: "23:00" }' }) });
+  const sec = () => Math.floor(t.clock / 1000);
+  let token = 0;
+  /** The platform announces waiting messages; the service pulls them and sends what it queued. */
+  async function callback() {
+    const cb = wecomCallback(kfEvent(`SYNC_${++token}`, sec()), sec());
+    const res = await fetch(`${t.svc.url}/webhooks/wecom/acme?${cb.query}`, { method: 'POST', body: cb.body, headers: { 'content-type': 'text/xml' } });
+    expect(res.status).toBe(200);
+    await t.svc.service.kf.idle();
+    await t.svc.service.worker.tick();
+    await t.svc.service.worker.idle();
+  }
+  const botReplies = () => t.fake.sent.filter((s) => s.platform === 'kf').map((s) => s.text);
+  async function transcript() {
+    const db = t.svc.service.db.db;
+    const conv = await db.selectFrom('conversations').select('id').where('key', '=', `wecomKf:${WECOM.openKfId}:wmAmy`).executeTakeFirstOrThrow();
+    return (await listConversationMessages(db, Number(conv.id))).map((m) => [m.direction, m.rule === STAFF_RULE ? `staff:${m.response}` : 'bot/customer', m.text]);
+  }
+
+  it('a person replying in the WeCom client silences the bot; the session ending gives the customer back to it', async () => {
+    t.fake.kfItems.push(kfCustomerText('c1', 'wmAmy', '在吗', sec()));
+    await callback();
+    expect(botReplies()).toHaveLength(1);
+
+    t.fake.kfItems.push(kfServicerText('s1', 'wmAmy', 'lisi', '您好，我是客服小李，请问有什么可以帮您？', sec()), kfCustomerText('c2', 'wmAmy', '我要退货', sec()));
+    await callback();
+    expect(botReplies()).toHaveLength(1); // the bot did not talk over 小李
+
+    t.clock += 3 * 60 * 60_000; // longer than the playbook's silence: the person is gone quiet, the session not ended
+    t.fake.kfItems.push(kfSessionChange('e1', 'wmAmy', 3, { old: 'lisi' }, sec()), kfCustomerText('c3', 'wmAmy', '你好', sec()));
+    await callback();
+    expect(botReplies()).toHaveLength(2);
+
+    const rows = await transcript();
+    expect(rows.filter((r) => r[1] === 'staff:lisi')).toEqual([['out', 'staff:lisi', '您好，我是客服小李，请问有什么可以帮您？']]);
+    expect(rows.filter((r) => r[0] === 'in').map((r) => r[2])).toEqual(['在吗', '我要退货', '你好']);
+  });
+
+  it("a person's message read twice (a re-read page after a crash) is stored once", async () => {
+    t.fake.kfIgnoreCursor = true; // every pull reads from the start, as after a cursor that was never saved
+    t.fake.kfItems.push(kfServicerText('s9', 'wmAmy', 'lisi', '亲，已为您备注加急', sec()));
+    await callback();
+    await callback();
+    expect((await transcript()).filter((r) => r[1] === 'staff:lisi')).toHaveLength(1);
+  });
+
+  it('a session taken from the pool keeps the bot silent until it ends, and never past the 48-hour session', async () => {
+    t.fake.kfItems.push(kfSessionChange('e2', 'wmAmy', 1, { new: 'wangwu' }, sec()), kfCustomerText('c4', 'wmAmy', '发什么快递', sec()));
+    await callback();
+    t.clock += 5 * 60 * 60_000; // hours later, nobody has written yet: the session is still 王五's
+    t.fake.kfItems.push(kfCustomerText('c5', 'wmAmy', '还在吗', sec()));
+    await callback();
+    expect(botReplies()).toEqual([]);
+    const desk = await t.svc.service.db.db.selectFrom('conversations').select(['state', 'handoff_until']).executeTakeFirstOrThrow();
+    expect(JSON.parse(desk.state).handoffBy).toBe('wangwu');
+    expect(Number(desk.handoff_until)).toBe(NOON + KF_SESSION_MAX_MS);
+
+    t.clock = NOON + KF_SESSION_MAX_MS + 60_000;
+    t.fake.kfItems.push(kfCustomerText('c6', 'wmAmy', '发什么快递', sec()));
+    await callback();
+    expect(botReplies()).toHaveLength(1);
+  });
+
+  it('a reply the platform refuses because a person holds the session (95018) is dead-lettered with the reason', async () => {
+    t.fake.script = [{ code: 95018 }];
+    t.fake.kfItems.push(kfCustomerText('c7', 'wmAmy', '在吗', sec()));
+    await callback();
+    const [row] = await listOutbox(t.svc.service.db.db, 'acme');
+    expect(row).toMatchObject({ state: 'dead', attempts: 1 });
+    expect(row!.lastError).toMatch(/95018.*接待人员.*待接入池/);
+  });
+});
