@@ -119,7 +119,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (limits.windowMs !== undefined && now().getTime() - inboundAt > limits.windowMs) {
       return `outside the platform's ${Math.round(limits.windowMs / 3_600_000)} h reply window`;
     }
-    if (limits.perInbound !== undefined
+    if (limits.perInbound !== undefined && !row.message.action // a transfer is not a reply
       && (await countSentSince(db.db, row.shopId, row.message.conversationKey, inboundAt)) >= limits.perInbound) {
       return `the platform allows ${limits.perInbound} replies per customer message`;
     }
@@ -145,7 +145,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       await insertAlert(db.db, {
         shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
         customerId: row.message.customerId, transcript: [{ who: 'bot', text: row.message.text }], at: now().getTime(),
-        text: `消息发送失败：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。请人工联系顾客，并检查该渠道的凭证和平台状态。`,
+        text: row.message.action
+          ? `转接失败：顾客 ${row.message.customerId}（${row.channel}）没能转给人工（${reason}）。请在企业微信客户端手动接入该顾客。`
+          : `消息发送失败：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。请人工联系顾客，并检查该渠道的凭证和平台状态。`,
       });
       alerts.poke();
     },

@@ -13,6 +13,7 @@ import type { KfConfig } from './config.js';
  * https://developer.work.weixin.qq.com/document/path/94677 · https://developer.work.weixin.qq.com/document/path/95122
  */
 export async function sendKf(msg: OutboundMessage, cfg: KfConfig, ctx: SendContext): Promise<SendResult> {
+  if (msg.action?.kind === 'kfTransfer') return transferKf(msg, msg.action.servicer, cfg, ctx);
   const welcomeCode = typeof msg.replyContext.welcomeCode === 'string' ? msg.replyContext.welcomeCode : null;
   if (welcomeCode) {
     const age = ctx.now() - Number(msg.replyContext.welcomeAt ?? 0);
@@ -43,5 +44,33 @@ export async function sendKf(msg: OutboundMessage, cfg: KfConfig, ctx: SendConte
   } catch (err) {
     const failed = classifyThrown(err);
     return welcomeCode ? { ok: false, retry: 'skip', reason: `welcome not sent: ${failed.reason}` } : failed;
+  }
+}
+
+/** service_state values: 2 the 待接入池, 3 a named 接待人员. */
+const KF_STATE_POOL = 2;
+const KF_STATE_SERVICER = 3;
+
+/**
+ * Hands the session to people: the account's 待接入池, or one 接待人员 (who must be 接待中).
+ * Queued behind the handoff reply, which must go first: once transferred, the API may not reply.
+ * https://developer.work.weixin.qq.com/document/path/94669#变更会话状态
+ */
+async function transferKf(msg: OutboundMessage, servicer: string | null, cfg: KfConfig, ctx: SendContext): Promise<SendResult> {
+  const to = servicer ? `接待人员 ${servicer}` : 'the 待接入池';
+  try {
+    let status = 0;
+    const body = await callWithToken(cfg.corpId, cfg.secret, ctx, async (token) => {
+      const res = await ctx.http.post<WecomReply>(`${ctx.apiBase}/cgi-bin/kf/service_state/trans`, {
+        open_kfid: String(msg.replyContext.openKfId ?? cfg.openKfId), external_userid: msg.customerId,
+        service_state: servicer ? KF_STATE_SERVICER : KF_STATE_POOL, ...(servicer ? { servicer_userid: servicer } : {}),
+      }, { params: { access_token: token } });
+      status = res.status;
+      return res.data ?? {};
+    });
+    const result = classifyWecom(body, status);
+    return result.ok ? { ok: true } : { ...result, reason: `transfer to ${to} refused: ${result.reason}` };
+  } catch (err) {
+    return classifyThrown(err);
   }
 }

@@ -17,6 +17,16 @@ export type WecomConfig = z.infer<typeof wecomConfigSchema>;
 /** `channels.wecomKf`: 微信客服 account, next to `channels.wecom` (same corp, same callback URL). */
 export const wecomKfConfigSchema = z.strictObject({
   openKfId: z.string().regex(/^wk[\w-]+$/, 'openKfId looks like wkAbCdEf… (微信客服 → 账号 → 客服账号ID)'),
+  /**
+   * Where a conversation the bot hands over goes. desk: staff answer at xiaoer's desk (replies go
+   * out through the API; the session stays the API's). pool: the session moves to the account's
+   * 待接入池 for its 接待人员 in the WeCom client. { servicer: userid }: straight to that person
+   * (who must be 接待中). https://developer.work.weixin.qq.com/document/path/94669
+   */
+  handoffTo: z.union([
+    z.enum(['desk', 'pool']),
+    z.strictObject({ servicer: z.string().min(1, 'servicer is the 接待人员\'s WeCom userid') }),
+  ], { error: 'handoffTo is desk, pool, or { servicer: <接待人员 userid> }' }).default('desk'),
 });
 export type WecomKfConfig = z.infer<typeof wecomKfConfigSchema>;
 

@@ -138,7 +138,9 @@ function toDeskMessage(r: MessageWithDelivery): DeskMessage {
 /** The newest `limit` messages of a conversation, oldest first, with each reply's delivery. */
 export async function deskTranscript(q: Q, conversationId: number, limit: number): Promise<DeskMessage[]> {
   const rows = await q.selectFrom('messages as m').leftJoin('outbox as o', 'o.message_id', 'm.id').select(MESSAGE_COLUMNS)
-    .where('m.conversation_id', '=', conversationId).where('m.kind', '!=', 'event')
+    .where('m.conversation_id', '=', conversationId)
+    // A chat opening (inbound event) says nothing; an outbound one (a 微信客服 transfer) shows staff when the customer was passed on.
+    .where((eb) => eb.or([eb('m.kind', '!=', 'event'), eb('m.direction', '=', 'out')]))
     .orderBy('m.id', 'desc').limit(limit).execute();
   return rows.reverse().map(toDeskMessage);
 }

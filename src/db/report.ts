@@ -109,6 +109,7 @@ export async function replies(db: Kysely<Database>, shopId: string, p: ScanPerio
     .select(['m.conversation_id', 'm.created_at', 'm.rule', 'o.state', 'o.updated_at'])
     .where('m.shop_id', '=', shopId).where('m.direction', '=', 'out').where('o.proactive', '=', 0)
     .where('m.rule', '!=', STAFF_RULE) // the bot's replies; a person's are counted apart (staffReplies)
+    .where('m.kind', '!=', 'event') // a 微信客服 transfer is queued like a reply but is none
     .where('m.id', '>=', p.startIds.messages)
     .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
     .execute();

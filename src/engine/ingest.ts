@@ -5,6 +5,8 @@ import { setOptOut, touchCustomer, updateTags } from '../db/customers.js';
 import { alertTranscript, insertMessage, isDuplicateInbound } from '../db/messages.js';
 import { enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
+import type { ShopConfig } from '../config/schema.js';
+import { kfHandoffTransfer, kfTransferNote, queueKfTransfer } from './kf-servicer.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import { orderInView } from '../orders/in-view.js';
 import type { InboundMessage } from '../types/index.js';
@@ -27,7 +29,7 @@ export interface IngestResult {
 
 export interface IngestDeps {
   /** `desk`: where the handoff alert sends staff to reply (the staff desk when the shop has one). */
-  shop: DecideInput['shop'] & { desk?: object };
+  shop: DecideInput['shop'] & { desk?: object; channels?: ShopConfig['channels'] };
   playbook: CompiledPlaybook;
   random: () => number;
 }
@@ -74,6 +76,9 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
       idempotencyKey: replyKey(msg, i), replyContext: { inboundAt: at, ...msg.replyContext },
     }, at));
   }
+  // 微信客服 shops whose staff answer in the WeCom client: the session goes to them after the handoff reply.
+  const transfer = d.handoff ? kfHandoffTransfer(deps.shop.channels, msg.channel) : null;
+  if (transfer) outboxIds.push(await queueKfTransfer(trx, msg, conversation.id, d.handoff!.rule, transfer, replyKey(msg, d.replies.length)));
   if (d.optOut) await setOptOut(trx, customer.id, d.optOut === 'out' ? at : null);
   if (d.tags.add.length || d.tags.remove.length) {
     await updateTags(trx, customer.id, withTags(customer.tags, d.tags));
@@ -85,7 +90,9 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     if (d.handoff) {
       await insertAlert(trx, {
         ...base, kind: 'handoff', rule: d.handoff.rule,
-        text: deps.shop.desk
+        text: transfer
+          ? `转人工：顾客 ${who} 需要人工接待（${d.handoff.reason}）。${kfTransferNote(transfer)}，请在企业微信客户端接入回复；机器人已在此会话静默。`
+          : deps.shop.desk
           ? `转人工：顾客 ${who} 需要人工接待（${d.handoff.reason}）。请尽快在接待台 /desk/${msg.shopId} 回复；机器人已在此会话静默，处理完点“交还机器人”。`
           : `转人工：顾客 ${who} 需要人工接待（${d.handoff.reason}）。请尽快在${msg.channel}回复；机器人已在此会话静默，处理完可运行 xiaoer handoff release --shop ${msg.shopId} "${msg.conversationKey}"。`,
       });

@@ -6,8 +6,10 @@ import { openConversation } from '../db/conversations.js';
 import { findCustomer, touchCustomer } from '../db/customers.js';
 import { setHandoff, STAFF_RULE } from '../db/desk.js';
 import { insertMessage, isDuplicateInbound } from '../db/messages.js';
+import { enqueue } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
+import type { InboundMessage } from '../types/index.js';
 
 /**
  * A 微信客服 session lasts 48 hours from the customer's message unless someone ends it
@@ -55,4 +57,42 @@ export async function applyServicerAction(
   const silence = at + playbook.settings.handoff.silenceMinutes * 60_000;
   await setHandoff(trx, conversation.id, Math.max(silence, held ? conversation.handoffUntil! : 0), at, staff);
   return 'recorded';
+}
+
+export interface KfTransfer {
+  /** A named 接待人员, or null for the account's 待接入池. */
+  servicer: string | null;
+}
+
+/** The 微信客服 transfer a bot handoff asks for: none unless the shop set channels.wecomKf.handoffTo to pool or a person. */
+export function kfHandoffTransfer(channels: ShopConfig['channels'] | undefined, channel: string): KfTransfer | null {
+  const to = channel === 'wecomKf' ? channels?.wecomKf?.handoffTo : undefined;
+  if (to === undefined || to === 'desk') return null;
+  return { servicer: to === 'pool' ? null : to.servicer };
+}
+
+/** How the transfer reads in the transcript and the staff alert. */
+export function kfTransferNote(t: KfTransfer): string {
+  return t.servicer ? `已转给微信客服接待人员 ${t.servicer}` : '已转入微信客服待接入池';
+}
+
+/**
+ * Queues the transfer in the outbox behind the handoff reply (the conversation's rows go in
+ * order, and once the session is with people the API may not reply in it). It is stored as an
+ * event in the transcript, so staff see when the customer was passed on.
+ */
+export async function queueKfTransfer(
+  trx: Transaction<Database>, msg: InboundMessage, conversationId: number, rule: string, t: KfTransfer, idempotencyKey: string,
+): Promise<number> {
+  const at = msg.receivedAt.getTime();
+  const text = kfTransferNote(t);
+  const messageId = await insertMessage(trx, {
+    shopId: msg.shopId, channel: msg.channel, conversationId, direction: 'out', platformMessageId: null, deliveryId: null,
+    kind: 'event', text, rule, response: null, raw: undefined, at,
+  });
+  return enqueue(trx, messageId, {
+    shopId: msg.shopId, channel: msg.channel, customerId: msg.customerId, conversationKey: msg.conversationKey, text, rule,
+    response: '', proactive: false, idempotencyKey,
+    replyContext: { inboundAt: at, ...msg.replyContext }, action: { kind: 'kfTransfer', servicer: t.servicer },
+  }, at);
 }

@@ -39,6 +39,11 @@ export interface OutboundMessage {
   replyContext: Record<string, unknown>;
   /** The order a proactive message is about (counted against the per-order cap). */
   orderId?: string;
+  /**
+   * Not a message but a platform action, queued behind the replies before it so it happens in
+   * the conversation's order: 微信客服 hands the session to its 接待人员 (the pool, or one person).
+   */
+  action?: { kind: 'kfTransfer'; servicer: string | null };
 }
 
 export type SendResult =

@@ -80,7 +80,7 @@ describe('微信客服 welcome', () => {
     const r = await sendKf({
       shopId: 'acme', channel: 'wecomKf', customerId: 'wm1', conversationKey: 'k', text: '欢迎', rule: 'r', response: 'x',
       proactive: false, idempotencyKey: 'k1', replyContext: { welcomeCode: 'CODE', welcomeAt: now - 21_000, openKfId: 'wk1' },
-    }, { corpId: 'ww1', agentId: 1, secret: 's', token: 't', encodingAESKey: 'a'.repeat(43), openKfId: 'wk1' }, {
+    }, { corpId: 'ww1', agentId: 1, secret: 's', token: 't', encodingAESKey: 'a'.repeat(43), openKfId: 'wk1', handoffTo: 'desk' }, {
       http: createPlatformHttp(), apiBase: 'http://127.0.0.1:9', tokens: createTokenCache(() => now, 0), log: pino({ level: 'silent' }), now: () => now,
     });
     expect(r).toEqual({ ok: false, retry: 'skip', reason: 'welcome_code expired (21 s old, valid 20 s)' });

@@ -52,6 +52,15 @@ describe('config', () => {
     expect(ps.map((p) => [p.line, p.field])).toEqual([[2, 'shops.0.id'], [4, 'shops.0.timezone'], [5, 'shops.0.businessHours.to']]);
   });
 
+  it('takes where a 微信客服 handoff goes (desk by default), naming the allowed forms at the line of a wrong one', () => {
+    const kf = (handoff: string) => GOOD.replace('      local: {}\n', `      wecom: { corpId: ww1, agentId: 1, secret: s, token: t, encodingAESKey: ${'a'.repeat(43)} }\n      wecomKf: { openKfId: wk1${handoff} }\n      local: {}\n`);
+    expect(parseConfig('/x.yml', kf(''), { ACME_FEISHU_SECRET: 's' }).shops[0]!.channels.wecomKf?.handoffTo).toBe('desk');
+    expect(parseConfig('/x.yml', kf(', handoffTo: pool'), { ACME_FEISHU_SECRET: 's' }).shops[0]!.channels.wecomKf?.handoffTo).toBe('pool');
+    expect(parseConfig('/x.yml', kf(', handoffTo: { servicer: lisi }'), { ACME_FEISHU_SECRET: 's' }).shops[0]!.channels.wecomKf?.handoffTo).toEqual({ servicer: 'lisi' });
+    const [p] = problems(kf(', handoffTo: pol'));
+    expect(p).toMatchObject({ line: 10, field: 'shops.0.channels.wecomKf.handoffTo', message: expect.stringContaining('desk, pool, or { servicer: <接待人员 userid> }') });
+  });
+
   it('takes retention in days, refusing fewer than a month at its line, and keeps everything without it', () => {
     expect(parseConfig('/x.yml', GOOD, { ACME_FEISHU_SECRET: 's' }).retention).toBeNull();
     expect(parseConfig('/x.yml', `${GOOD}retention: { days: 365 }\n`, { ACME_FEISHU_SECRET: 's' }).retention).toEqual({ days: 365 });

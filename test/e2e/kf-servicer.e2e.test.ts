@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { listAlerts } from '../../src/db/alerts.js';
 import { listConversationMessages } from '../../src/db/messages.js';
 import { listOutbox } from '../../src/db/outbox.js';
 import { STAFF_RULE } from '../../src/db/desk.js';
 import { KF_SESSION_MAX_MS } from '../../src/engine/kf-servicer.js';
 import { DIALECTS } from '../helpers/db.js';
 import { platformSuite } from '../helpers/suite.js';
-import { allChannels, writeConfig } from '../helpers/service.js';
+import { allChannels, startService, writeConfig } from '../helpers/service.js';
 import { kfCustomerText, kfEvent, kfServicerText, kfSessionChange, WECOM, wecomCallback } from '../helpers/wecom.js';
 
 const NOON = Date.parse('2026-11-27T04:00:00Z');
@@ -54,6 +55,13 @@ describe.each(DIALECTS)('微信客服 with 接待人员 in the WeCom client (%s)
     expect(rows.filter((r) => r[0] === 'in').map((r) => r[2])).toEqual(['在吗', '我要退货', '你好']);
   });
 
+  it('by default a handoff leaves the session with the API: staff answer at the desk, nothing is transferred', async () => {
+    t.fake.kfItems.push(kfCustomerText('h0', 'wmAmy', '转人工', sec()));
+    await callback();
+    expect(botReplies()).toHaveLength(1);
+    expect(t.fake.sent.filter((s) => s.platform === 'kf-trans')).toEqual([]);
+  });
+
   it("a person's message read twice (a re-read page after a crash) is stored once", async () => {
     t.fake.kfIgnoreCursor = true; // every pull reads from the start, as after a cursor that was never saved
     t.fake.kfItems.push(kfServicerText('s9', 'wmAmy', 'lisi', '亲，已为您备注加急', sec()));
@@ -86,5 +94,77 @@ describe.each(DIALECTS)('微信客服 with 接待人员 in the WeCom client (%s)
     const [row] = await listOutbox(t.svc.service.db.db, 'acme');
     expect(row).toMatchObject({ state: 'dead', attempts: 1 });
     expect(row!.lastError).toMatch(/95018.*接待人员.*待接入池/);
+  });
+});
+
+describe.each(DIALECTS)('微信客服 handoffs passed to 接待人员 (%s)', (dialect) => {
+  let handoffTo = 'pool';
+  const t = platformSuite(dialect, {
+    start: NOON,
+    config: () => writeConfig({
+      channels: allChannels().replace(`wecomKf: { openKfId: ${WECOM.openKfId} }`, `wecomKf: { openKfId: ${WECOM.openKfId}, handoffTo: ${handoffTo} }`),
+      businessHours: '{ from: "09:00", to: "23:00" }',
+      extra: '    desk: { password: desk-password-0123 }\n',
+    }),
+  });
+  const auth = { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}` };
+  /** The desk's transcript of the customer's conversation: who wrote, what, and its delivery. */
+  async function deskTranscript() {
+    const { conversations } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations`, { headers: auth })).json()) as { conversations: { id: number }[] };
+    const { messages } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations/${conversations[0]!.id}`, { headers: auth })).json()) as {
+      messages: { direction: string; kind: string; text: string; delivery: string | null }[];
+    };
+    return messages.map((m) => [m.direction, m.kind, m.text, m.delivery]);
+  }
+  const sec = () => Math.floor(t.clock / 1000);
+  async function customerSays(msgid: string, text: string) {
+    t.fake.kfItems.push(kfCustomerText(msgid, 'wmBen', text, sec()));
+    const cb = wecomCallback(kfEvent(`T_${msgid}`, sec()), sec());
+    expect((await fetch(`${t.svc.url}/webhooks/wecom/acme?${cb.query}`, { method: 'POST', body: cb.body })).status).toBe(200);
+    await t.svc.service.kf.idle();
+    await t.svc.service.worker.tick();
+    await t.svc.service.worker.idle();
+  }
+  const calls = () => t.fake.sent.filter((s) => s.platform === 'kf' || s.platform === 'kf-trans').map((s) => [s.platform, s.platform === 'kf' ? 'reply' : s.body]);
+
+  it('pool: the handoff reply goes first, then the session moves to the 待接入池, and staff are told where to pick it up', async () => {
+    await customerSays('p1', '转人工');
+    expect(calls()).toEqual([
+      ['kf', 'reply'],
+      ['kf-trans', { open_kfid: WECOM.openKfId, external_userid: 'wmBen', service_state: 2 }],
+    ]);
+    const [alert] = await listAlerts(t.svc.service.db.db, 'acme');
+    expect(alert!.text).toMatch(/转人工.*已转入微信客服待接入池，请在企业微信客户端接入回复/);
+    await customerSays('p2', '人呢');
+    expect(calls()).toHaveLength(2); // the bot stays silent: the session is the people's now
+    // At the desk the transfer shows between the bot's reply and the customer's next message.
+    expect((await deskTranscript()).slice(-3)).toEqual([
+      ['out', 'text', expect.any(String), 'sent'], ['out', 'event', '已转入微信客服待接入池', 'sent'], ['in', 'text', '人呢', null],
+    ]);
+  });
+
+  it('pool: a transfer the platform refuses is dead-lettered and staff are told to take the customer by hand', async () => {
+    t.fake.kfTransCode = 95016;
+    await customerSays('p3', '转人工');
+    const rows = await listOutbox(t.svc.service.db.db, 'acme');
+    expect(rows.map((r) => r.state)).toEqual(['sent', 'dead']);
+    expect(rows[1]!.lastError).toMatch(/transfer to the 待接入池 refused: WeCom errcode 95016/);
+    const alerts = await listAlerts(t.svc.service.db.db, 'acme');
+    expect(alerts.find((a) => a.kind === 'dead_letter')!.text).toMatch(/^转接失败：顾客 wmBen（wecomKf）没能转给人工.*请在企业微信客户端手动接入该顾客/);
+  });
+
+  it('a named 接待人员: the session goes straight to them', async () => {
+    handoffTo = '{ servicer: lisi }';
+    try {
+      await t.svc.close();
+      t.svc = await startService({
+        databaseUrl: t.dbUrl, feishuBase: t.fake.base, now: () => new Date(t.clock), random: () => 0,
+        configFile: writeConfig({ channels: allChannels().replace(`wecomKf: { openKfId: ${WECOM.openKfId} }`, `wecomKf: { openKfId: ${WECOM.openKfId}, handoffTo: ${handoffTo} }`) }),
+      });
+      await customerSays('n1', '转人工');
+      expect(calls().at(-1)).toEqual(['kf-trans', { open_kfid: WECOM.openKfId, external_userid: 'wmBen', service_state: 3, servicer_userid: 'lisi' }]);
+    } finally {
+      handoffTo = 'pool';
+    }
   });
 });

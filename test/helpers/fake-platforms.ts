@@ -13,7 +13,7 @@ export interface FakeMessage {
 }
 
 export interface Sent {
-  platform: 'wecom' | 'kf' | 'kf-welcome' | 'dingtalk' | 'wecom-robot' | 'feishu-bot';
+  platform: 'wecom' | 'kf' | 'kf-welcome' | 'kf-trans' | 'dingtalk' | 'wecom-robot' | 'feishu-bot';
   to: string;
   text: string;
   body: Record<string, unknown>;
@@ -44,6 +44,8 @@ export class FakePlatforms {
   kfSyncCalls: { cursor: string | null; token: string }[] = [];
   /** Behave as if our cursor were unknown: return everything again (tests msgid dedup). */
   kfIgnoreCursor = false;
+  /** The errcode 微信客服's service_state/trans answers with (0: it takes the transfer). */
+  kfTransCode = 0;
   /** The next this many Feishu bot calls answer HTTP 500 (alert retries; robots only). */
   feishuBotFailures = 0;
   feishuBotCalls = 0;
@@ -65,7 +67,7 @@ export class FakePlatforms {
   }
 
   reset(): void {
-    Object.assign(this, { tokensIssued: 0, delivered: [], attempts: 0, script: [], wecomTokensIssued: 0, sent: [], kfItems: [], kfSyncCalls: [], kfIgnoreCursor: false, feishuBotFailures: 0, feishuBotCalls: 0 });
+    Object.assign(this, { tokensIssued: 0, delivered: [], attempts: 0, script: [], wecomTokensIssued: 0, sent: [], kfItems: [], kfSyncCalls: [], kfIgnoreCursor: false, kfTransCode: 0, feishuBotFailures: 0, feishuBotCalls: 0 });
     this.revoked.clear();
   }
 
@@ -127,6 +129,10 @@ export class FakePlatforms {
         if (!wecomToken() || scripted()) return;
         this.sent.push({ platform: 'kf', to: String(body.touser), text: (body.text as { content: string }).content, body });
         return json(200, { errcode: 0, errmsg: 'ok', msgid: String(body.msgid ?? 'kf') });
+      case '/cgi-bin/kf/service_state/trans':
+        if (!wecomToken()) return;
+        this.sent.push({ platform: 'kf-trans', to: String(body.external_userid), text: String(body.service_state), body });
+        return json(200, this.kfTransCode ? { errcode: this.kfTransCode, errmsg: 'scripted code' } : { errcode: 0, errmsg: 'ok' });
       case '/cgi-bin/kf/send_msg_on_event':
         if (!wecomToken() || scripted()) return;
         this.sent.push({ platform: 'kf-welcome', to: String(body.code), text: (body.text as { content: string }).content, body });
