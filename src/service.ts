@@ -17,7 +17,7 @@ import { withSharedLock } from './db/locks.js';
 import { createWriteBatcher, customerBatchKey, MAX_BATCH } from './db/batch.js';
 import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';
 import type { DbHandle } from './db/index.js';
-import { countByState, countSentSince } from './db/outbox.js';
+import { countByState, countSentSince, markUndelivered } from './db/outbox.js';
 import type { OutboxRow } from './db/outbox.js';
 import { createKfPuller } from './engine/kf-puller.js';
 import { applyServicerAction } from './engine/kf-servicer.js';
@@ -138,19 +138,20 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   }
 
   const alerts = createAlertWorker({ db: db.db, dialect: db.dialect, log, metrics, http, shops, now: () => now().getTime(), wecomBase: env.apiBase.wecom, random });
+  /** Staff hear of every reply a customer did not get (and of a transfer that did not happen). */
+  async function alertDeadLetter(row: OutboxRow, reason: string): Promise<void> {
+    await insertAlert(db.db, {
+      shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
+      customerId: row.message.customerId, transcript: [{ who: 'bot', text: row.message.text }], at: now().getTime(),
+      text: row.message.action
+        ? `转接失败：顾客 ${row.message.customerId}（${row.channel}）没能转给人工（${reason}）。请在企业微信客户端手动接入该顾客。`
+        : `消息发送失败：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。请人工联系顾客，并检查该渠道的凭证和平台状态。`,
+    });
+    alerts.poke();
+  }
   const worker = createOutboxWorker({
     db: db.db, dialect: db.dialect, log, metrics, now: () => now().getTime(), random,
-    maxAttempts: config.outbox.maxAttempts, send, policy, throttle, batcher,
-    async onDead(row, reason) {
-      await insertAlert(db.db, {
-        shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
-        customerId: row.message.customerId, transcript: [{ who: 'bot', text: row.message.text }], at: now().getTime(),
-        text: row.message.action
-          ? `转接失败：顾客 ${row.message.customerId}（${row.channel}）没能转给人工（${reason}）。请在企业微信客户端手动接入该顾客。`
-          : `消息发送失败：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。请人工联系顾客，并检查该渠道的凭证和平台状态。`,
-      });
-      alerts.poke();
-    },
+    maxAttempts: config.outbox.maxAttempts, send, policy, throttle, batcher, onDead: alertDeadLetter,
   });
   const commit = createPipeline({ batcher, playbooks, log, metrics, random });
   /** After a commit that may have queued replies or alerts: send them now, not on the next tick. */
@@ -165,6 +166,14 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       (trx) => applyServicerAction(trx, shops.get(shopId)!, playbooks.get(shopId), action, now().getTime()),
       customerBatchKey(shopId, 'wecomKf', action.customerId),
     ),
+    async sendFailed(shopId, failure) {
+      const row = await batcher.run((trx) => markUndelivered(trx, shopId, failure.msgid, failure.reason, now().getTime()));
+      if (!row) return; // not ours (sent from the WeCom client) or already recorded
+      metrics.sends.inc({ channel: row.channel, outcome: 'dead' });
+      log.error({ shop: shopId, outbox: row.id, message: row.messageId, channel: row.channel, reason: failure.reason },
+        'message dead-lettered: the platform accepted it but could not deliver it');
+      await alertDeadLetter(row, failure.reason);
+    },
     sendNow: (ids) => (mode === 'off' ? undefined : worker.sendNow(ids)),
     poke: wake,
   });

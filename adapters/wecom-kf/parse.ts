@@ -15,6 +15,8 @@ export interface KfItem {
     event_type?: string; open_kfid?: string; external_userid?: string; welcome_code?: string;
     /** session_status_change: 1 taken from the pool, 2 transferred, 3 ended, 4 an ended session taken up again. */
     change_type?: number; old_servicer_userid?: string; new_servicer_userid?: string;
+    /** msg_send_fail: the msgid of a message the API took but could not deliver, and why. */
+    fail_msgid?: string; fail_type?: number;
   };
 }
 
@@ -89,4 +91,22 @@ export function kfItemToServicerAction(item: KfItem): KfServicerAction | null {
     kind: 'reply', msgid: item.msgid, customerId: item.external_userid, conversationKey: `wecomKf:${item.open_kfid}:${item.external_userid}`,
     servicer: item.servicer_userid || null, text: kind === 'text' ? (item.text?.content ?? '').trim() : null, kindOfMessage: kind, raw: item,
   };
+}
+
+/** msg_send_fail's fail_type values (https://developer.work.weixin.qq.com/document/path/94670). */
+const FAIL_TYPES: Record<number, string> = {
+  0: '未知原因', 1: '客服账号已删除', 2: '应用已关闭', 4: '会话已过期，超过48小时', 5: '会话已关闭', 6: '超过5条限制', 10: '用户拒收',
+};
+
+/** A reply the API accepted (errcode 0) that 微信客服 later could not deliver: fail_msgid is our send's msgid. */
+export interface KfSendFailure {
+  msgid: string;
+  reason: string;
+}
+
+export function kfItemToSendFailure(item: KfItem): KfSendFailure | null {
+  const e = item.event;
+  if (item.msgtype !== 'event' || e?.event_type !== 'msg_send_fail' || !e.fail_msgid) return null;
+  const type = e.fail_type ?? 0;
+  return { msgid: e.fail_msgid, reason: `微信客服 could not deliver it after accepting it (msg_send_fail, fail_type ${type}: ${FAIL_TYPES[type] ?? '见企业微信文档'})` };
 }

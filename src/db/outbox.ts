@@ -99,6 +99,17 @@ export async function markFinal(q: Q, id: number, state: 'dead' | 'skipped', err
     .where('id', '=', id).execute();
 }
 
+/**
+ * A reply the platform accepted and later reported undelivered (微信客服 msg_send_fail): dead
+ * after all, found by the idempotency key we sent as its msgid. Null when no sent row has it.
+ */
+export async function markUndelivered(q: Q, shopId: string, idempotencyKey: string, error: string, at: number): Promise<OutboxRow | null> {
+  const row = await q.updateTable('outbox').set({ state: 'dead', last_error: error, updated_at: at })
+    .where('idempotency_key', '=', idempotencyKey).where('shop_id', '=', shopId).where('state', '=', 'sent')
+    .returningAll().executeTakeFirst();
+  return row ? toRow(row) : null;
+}
+
 export async function countByState(q: Q): Promise<Record<OutboxState, number>> {
   const rows = await q.selectFrom('outbox').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
   const out: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, dead: 0, skipped: 0 };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { kfItemToInbound, kfItemToServicerAction } from '../../adapters/wecom-kf/parse.js';
-import type { KfServicerAction } from '../../adapters/wecom-kf/parse.js';
+import { kfItemToInbound, kfItemToSendFailure, kfItemToServicerAction } from '../../adapters/wecom-kf/parse.js';
+import type { KfSendFailure, KfServicerAction } from '../../adapters/wecom-kf/parse.js';
 import { syncKf } from '../../adapters/wecom-kf/sync.js';
 import type { KfConfig } from '../../adapters/wecom-kf/config.js';
 import type { SendContext } from '../../adapters/types.js';
@@ -22,6 +22,8 @@ export interface KfPullerDeps {
   commit(message: InboundMessage): Promise<{ duplicate: boolean; outboxIds: number[] }>;
   /** A 接待人员's reply or session change in the WeCom client (see applyServicerAction), committed. */
   servicer(shopId: string, action: KfServicerAction): Promise<unknown>;
+  /** A reply the platform accepted and then could not deliver: recorded as dead, staff alerted. */
+  sendFailed(shopId: string, failure: KfSendFailure): Promise<unknown>;
   /** Greetings for enter_session must go at once (welcome_code lasts 20 s). */
   sendNow(outboxIds: number[]): void;
   /** Other replies: the normal outbox. */
@@ -42,6 +44,11 @@ export function createKfPuller(deps: KfPullerDeps) {
       const batch = await syncKf(cfg, callbackToken, cursor, deps.sendContext());
       let queued = false;
       for (const item of batch.items) {
+        const failure = kfItemToSendFailure(item);
+        if (failure) {
+          await deps.sendFailed(shopId, failure);
+          continue;
+        }
         const action = kfItemToServicerAction(item);
         if (action) {
           await deps.servicer(shopId, action);

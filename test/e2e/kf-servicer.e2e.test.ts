@@ -7,7 +7,7 @@ import { KF_SESSION_MAX_MS } from '../../src/engine/kf-servicer.js';
 import { DIALECTS } from '../helpers/db.js';
 import { platformSuite } from '../helpers/suite.js';
 import { allChannels, startService, writeConfig } from '../helpers/service.js';
-import { kfCustomerText, kfEvent, kfServicerText, kfSessionChange, WECOM, wecomCallback } from '../helpers/wecom.js';
+import { kfCustomerText, kfEvent, kfSendFail, kfServicerText, kfSessionChange, WECOM, wecomCallback } from '../helpers/wecom.js';
 
 const NOON = Date.parse('2026-11-27T04:00:00Z');
 
@@ -85,6 +85,23 @@ describe.each(DIALECTS)('微信客服 with 接待人员 in the WeCom client (%s)
     t.fake.kfItems.push(kfCustomerText('c6', 'wmAmy', '发什么快递', sec()));
     await callback();
     expect(botReplies()).toHaveLength(1);
+  });
+
+  it('a reply 微信客服 accepted but later could not deliver (msg_send_fail) is marked undelivered and staff are alerted', async () => {
+    t.fake.kfItems.push(kfCustomerText('c8', 'wmAmy', '在吗', sec()));
+    await callback();
+    const [sent] = t.fake.sent.filter((s) => s.platform === 'kf');
+    expect((await listOutbox(t.svc.service.db.db, 'acme'))[0]!.state).toBe('sent');
+
+    // One failure for a message of ours, one for a message a person sent from the WeCom client (not ours).
+    t.fake.kfItems.push(kfSendFail('f1', 'wmAmy', String(sent!.body.msgid), 10, sec()), kfSendFail('f2', 'wmAmy', 'client-msg-1', 10, sec()));
+    await callback();
+    const [row] = await listOutbox(t.svc.service.db.db, 'acme');
+    expect(row).toMatchObject({ state: 'dead' });
+    expect(row!.lastError).toMatch(/msg_send_fail, fail_type 10: 用户拒收/);
+    const alerts = (await listAlerts(t.svc.service.db.db, 'acme')).filter((a) => a.kind === 'dead_letter');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.text).toMatch(/^消息发送失败：给顾客 wmAmy（wecomKf）的回复没有送达（微信客服 could not deliver it/);
   });
 
   it('a reply the platform refuses because a person holds the session (95018) is dead-lettered with the reason', async () => {

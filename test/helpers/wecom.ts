@@ -53,3 +53,11 @@ export function kfSessionChange(msgid: string, user: string, changeType: 1 | 2 |
     },
   };
 }
+
+/** msg_send_fail: a message the API accepted could not be delivered (fail_type 10: the customer refuses messages). */
+export function kfSendFail(msgid: string, user: string, failMsgid: string, failType: number, sendTime: number) {
+  return {
+    msgid, send_time: sendTime, origin: 4, msgtype: 'event',
+    event: { event_type: 'msg_send_fail', open_kfid: WECOM.openKfId, external_userid: user, fail_msgid: failMsgid, fail_type: failType },
+  };
+}
