@@ -24,7 +24,7 @@ const receiveSchema = z.object({
   }),
 });
 
-const KINDS: Record<string, MessageKind> = { text: 'text', image: 'image', file: 'file', post: 'other', audio: 'other', media: 'other', sticker: 'image' };
+const KINDS: Record<string, MessageKind> = { text: 'text', image: 'image', file: 'file', audio: 'other', media: 'other', sticker: 'image' };
 
 export function parseFeishu(payload: unknown, ctx: { shopId: string; cfg: FeishuConfig; now: Date }): Parsed {
   const p = payload as Record<string, unknown>;
@@ -49,8 +49,10 @@ export function parseFeishu(payload: unknown, ctx: { shopId: string; cfg: Feishu
   const m = event.message;
   if (m.chat_type === 'group' && !(m.mentions?.length)) return { kind: 'ignored', reason: 'group message without @-mention' };
 
-  const kind = KINDS[m.message_type] ?? 'other';
-  const text = kind === 'text' ? textOf(m.content, m.mentions ?? []) : null;
+  // Rich text (post) is what Feishu sends when a customer writes more than one line or pastes.
+  const post = m.message_type === 'post' ? postOf(m.content) : null;
+  const kind = post ? post.kind : KINDS[m.message_type] ?? 'other';
+  const text = post ? post.text : kind === 'text' ? textOf(m.content, m.mentions ?? []) : null;
   const customerId = event.sender.sender_id.open_id;
   const message: InboundMessage = {
     shopId: ctx.shopId,
@@ -81,4 +83,42 @@ function textOf(content: string, mentions: { key: string }[]): string {
   let out = text;
   for (const m of mentions) out = out.split(m.key).join('');
   return out.replace(/\s+/g, ' ').trim();
+}
+
+type PostElement = { tag?: unknown; text?: unknown };
+type PostBody = { title?: unknown; content?: unknown };
+/** Elements whose text is not what the customer wrote: @-mentions (of the bot, in a group). */
+const POST_SKIPPED_TAGS = new Set(['at']);
+
+/**
+ * A rich-text message's words: the title and each paragraph's text and link elements, in order;
+ * @-mentions, images and emoji left out. A post of only pictures is an image message.
+ * Received posts carry { title, content: [[element…]…] }; a locale wrapper ({ zh_cn: … }, the
+ * shape posts are sent in) is accepted too.
+ * https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/im-v1/message/events/message_content
+ */
+function postOf(content: string): { kind: MessageKind; text: string | null } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch {
+    throw new RequestError(400, 'im.message.receive_v1: event.message.content is not JSON');
+  }
+  const obj = (parsed ?? {}) as Record<string, unknown>;
+  const body = (Array.isArray(obj.content) ? obj : Object.values(obj).find((v) => Array.isArray((v as PostBody | null)?.content)) ?? {}) as PostBody;
+  const paragraphs = Array.isArray(body.content) ? body.content : [];
+  let pictures = false;
+  const lines = [typeof body.title === 'string' ? body.title : ''];
+  for (const paragraph of paragraphs) {
+    if (!Array.isArray(paragraph)) continue;
+    let line = '';
+    for (const el of paragraph as PostElement[]) {
+      if (el?.tag === 'img' || el?.tag === 'media') pictures = true;
+      if (typeof el?.text === 'string' && !POST_SKIPPED_TAGS.has(String(el.tag))) line += el.text;
+    }
+    lines.push(line);
+  }
+  const text = lines.join(' ').replace(/\s+/g, ' ').trim();
+  if (text) return { kind: 'text', text };
+  return { kind: pictures ? 'image' : 'other', text: null };
 }

@@ -84,6 +84,25 @@ describe('parseFeishu', () => {
     expect(parse({ schema: '2.0', header: { event_type: 'im.message.message_read_v1', event_id: 'e' }, event: {} })).toMatchObject({ kind: 'ignored' });
   });
 
+  it('reads a rich-text (post) message as the words in it: title, text and links, without the @-mention', () => {
+    const post = {
+      title: '',
+      content: [
+        [{ tag: 'at', user_id: '@_user_1', user_name: '小二' }, { tag: 'text', text: ' 请问这件', style: [] }],
+        [{ tag: 'text', text: '什么时候发货？' }, { tag: 'a', href: 'https://item.example/1', text: '链接' }],
+        [{ tag: 'img', image_key: 'img_v3_1' }],
+      ],
+    };
+    const p = parse(receiveEvent({ token: 'vt', messageType: 'post', content: JSON.stringify(post), chatType: 'group', mentions: [{ key: '@_user_1' }] }));
+    expect(p).toMatchObject({ kind: 'messages', messages: [{ kind: 'text', text: '请问这件 什么时候发货？链接' }] });
+    // The shape posts are sent in (a locale wrapper) reads the same; a post of only pictures is an image.
+    const wrapped = parse(receiveEvent({ token: 'vt', messageType: 'post', content: JSON.stringify({ zh_cn: { title: '退货', content: [[{ tag: 'text', text: '怎么退' }]] } }) }));
+    expect(wrapped).toMatchObject({ messages: [{ kind: 'text', text: '退货 怎么退' }] });
+    const pictures = parse(receiveEvent({ token: 'vt', messageType: 'post', content: JSON.stringify({ title: '', content: [[{ tag: 'img', image_key: 'k' }]] }) }));
+    expect(pictures).toMatchObject({ messages: [{ kind: 'image', text: null }] });
+    expect(() => parse(receiveEvent({ token: 'vt', messageType: 'post', content: '{not json' }))).toThrow(RequestError);
+  });
+
   it('rejects a receive event with a broken content field', () => {
     expect(() => parse(receiveEvent({ token: 'vt', content: 'not json' }))).toThrow(RequestError);
   });

@@ -149,10 +149,16 @@ describe.each(DIALECTS)('Feishu end to end on %s', (dialect: TestDialect) => {
       token: FEISHU.verificationToken, chatType: 'group', chatId: 'oc_group', text: '@_user_1 发票能开吗',
       mentions: [{ key: '@_user_1', id: { open_id: 'ou_bot' }, name: '店小二' }],
     }));
+    // Two lines typed in Feishu arrive as rich text (post): answered by what they say.
+    await postEvent(receiveEvent({
+      token: FEISHU.verificationToken, chatId: 'oc_post', messageType: 'post',
+      content: JSON.stringify({ title: '', content: [[{ tag: 'text', text: '你好' }], [{ tag: 'text', text: '可以开发票吗' }]] }),
+    }));
     await svc.service.worker.tick();
     expect(fake.delivered.map((d) => [d.receiveId, d.text.slice(0, 8)])).toEqual([
       ['oc_chat1', expect.stringContaining('收到')],
       ['oc_group', expect.stringContaining('发票')],
+      ['oc_post', expect.stringContaining('发票')],
     ]);
   });
 
