@@ -93,7 +93,7 @@ describe('parseFeishu', () => {
         [{ tag: 'img', image_key: 'img_v3_1' }],
       ],
     };
-    const p = parse(receiveEvent({ token: 'vt', messageType: 'post', content: JSON.stringify(post), chatType: 'group', mentions: [{ key: '@_user_1' }] }));
+    const p = parse(receiveEvent({ token: 'vt', messageType: 'post', content: JSON.stringify(post), chatType: 'group', mentions: [{ key: '@_user_1', id: { open_id: 'ou_bot' }, name: '店小二' }] }));
     expect(p).toMatchObject({ kind: 'messages', messages: [{ kind: 'text', text: '请问这件 什么时候发货？链接' }] });
     // The shape posts are sent in (a locale wrapper) reads the same; a post of only pictures is an image.
     const wrapped = parse(receiveEvent({ token: 'vt', messageType: 'post', content: JSON.stringify({ zh_cn: { title: '退货', content: [[{ tag: 'text', text: '怎么退' }]] } }) }));
