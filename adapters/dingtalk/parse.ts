@@ -14,11 +14,13 @@ const robotMessage = z.object({
   senderStaffId: z.string().optional(),
   senderNick: z.string().optional(),
   text: z.object({ content: z.string() }).optional(),
+  /** richText: { richText: [{ text } | { type: 'picture', downloadCode, … }] } — text and pictures in one message. */
+  content: z.unknown().optional(),
   sessionWebhook: z.string().optional(),
   sessionWebhookExpiredTime: z.number().optional(),
 });
 
-const KINDS: Record<string, MessageKind> = { text: 'text', picture: 'image', file: 'file', richText: 'other', audio: 'other', video: 'other' };
+const KINDS: Record<string, MessageKind> = { text: 'text', picture: 'image', file: 'file', audio: 'other', video: 'other' };
 
 export function parseDingtalk(payload: unknown, ctx: { shopId: string; cfg: DingtalkConfig; now: Date }): Parsed {
   const parsed = robotMessage.safeParse(payload);
@@ -29,7 +31,8 @@ export function parseDingtalk(payload: unknown, ctx: { shopId: string; cfg: Ding
   const m = parsed.data;
   const sender = m.senderStaffId ?? m.senderId;
   if (!sender) throw new RequestError(400, 'robot message without senderStaffId or senderId');
-  const kind = KINDS[m.msgtype] ?? 'other';
+  const rich = m.msgtype === 'richText' ? richTextOf(m.content) : null;
+  const kind = rich ? rich.kind : KINDS[m.msgtype] ?? 'other';
   const message: InboundMessage = {
     shopId: ctx.shopId,
     channel: 'dingtalk',
@@ -38,7 +41,7 @@ export function parseDingtalk(payload: unknown, ctx: { shopId: string; cfg: Ding
     customerId: sender,
     customerName: m.senderNick ?? null,
     conversationKey: `dingtalk:${m.conversationId}:${sender}`,
-    text: kind === 'text' ? (m.text?.content ?? '').trim() : null,
+    text: rich ? rich.text : kind === 'text' ? (m.text?.content ?? '').trim() : null,
     kind,
     receivedAt: ctx.now,
     replyContext: {
@@ -48,4 +51,23 @@ export function parseDingtalk(payload: unknown, ctx: { shopId: string; cfg: Ding
     raw: payload,
   };
   return { kind: 'messages', messages: [message] };
+}
+
+/**
+ * A message of text and pictures together (richText): the words in order, pictures left out;
+ * only pictures make it an image message. Read defensively: the parts vary by client version.
+ * https://open.dingtalk.com/document/orgapp/receive-message
+ */
+function richTextOf(content: unknown): { kind: MessageKind; text: string | null } {
+  const parts = (content as { richText?: unknown } | null)?.richText;
+  if (!Array.isArray(parts)) return { kind: 'other', text: null };
+  let text = '';
+  let pictures = false;
+  for (const part of parts as { text?: unknown; type?: unknown; downloadCode?: unknown }[]) {
+    if (typeof part?.text === 'string') text += part.text;
+    else if (part?.type === 'picture' || part?.downloadCode !== undefined) pictures = true;
+  }
+  text = text.replace(/\s+/g, ' ').trim();
+  if (text) return { kind: 'text', text };
+  return { kind: pictures ? 'image' : 'other', text: null };
 }

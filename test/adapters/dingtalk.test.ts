@@ -21,6 +21,17 @@ describe('DingTalk robot callback', () => {
     expect(p).toMatchObject({ kind: 'messages', messages: [{ platformMessageId: 'msg1', customerId: 'staff01', text: '你好', customerName: '张三' }] });
   });
 
+  it('reads text and pictures sent together (richText) as the words in them; pictures alone are an image', () => {
+    const parse = (richText: Record<string, unknown>[]) => {
+      const v = dingtalkAdapter.verify(req(dingtalkMessage({ msgId: 'r1', text: '', base: 'https://oapi.dingtalk.com', nowMs: NOW, richText })), cfg, new Date(NOW));
+      if (!v.ok) throw new Error(v.reason);
+      return dingtalkAdapter.parse(v.payload, { shopId: 'acme', cfg, now: new Date(NOW) });
+    };
+    const picture = { type: 'picture', downloadCode: 'dl-1', pictureDownloadCode: 'pdl-1' };
+    expect(parse([{ text: '收到的杯子' }, picture, { text: '破了一个口' }])).toMatchObject({ messages: [{ kind: 'text', text: '收到的杯子破了一个口' }] });
+    expect(parse([picture])).toMatchObject({ messages: [{ kind: 'image', text: null }] });
+  });
+
   it('refuses a bad sign and a timestamp more than an hour off', () => {
     expect(dingtalkAdapter.verify(req(dingtalkMessage({ msgId: 'm', text: 'x', base: '', nowMs: NOW, sign: 'AAAA' })), cfg, new Date(NOW))).toMatchObject({ ok: false, status: 401 });
     expect(dingtalkAdapter.verify(req(dingtalkMessage({ msgId: 'm', text: 'x', base: '', nowMs: NOW - 61 * 60_000 })), cfg, new Date(NOW))).toMatchObject({ ok: false, status: 401 });

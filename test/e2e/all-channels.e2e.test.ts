@@ -92,6 +92,18 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
     }
   });
 
+  it('DingTalk: text and a picture sent together (richText) are answered by what the text says', async () => {
+    const m = dingtalkMessage({
+      msgId: 'dt-rich', text: '', base: t.fake.base, nowMs: t.clock,
+      richText: [{ text: '这个能开发票吗' }, { type: 'picture', downloadCode: 'dl-1', pictureDownloadCode: 'pdl-1' }],
+    });
+    expect((await post('/webhooks/dingtalk/acme', m.body, m.headers)).status).toBe(200);
+    await settle();
+    const sent = t.fake.sent.filter((s) => s.platform === 'dingtalk');
+    expect(sent.map((s) => s.to)).toEqual(['s-dt-rich']);
+    expect(sent[0]!.text).toMatch(/发票/);
+  });
+
   it('微信客服: a reply outside the 48-hour window is recorded as skipped, not sent', async () => {
     t.fake.kfItems.push(kfCustomerText('kf-old', 'wmOld', '你好', sec() - 49 * 3600));
     const kf = wecomCallback(kfEvent('T2', sec()), sec());
