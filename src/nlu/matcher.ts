@@ -117,11 +117,12 @@ export function buildIndex(intents: readonly { phrases: readonly string[]; negat
 }
 
 /**
- * A negation shortly before a phrase cancels it: 不用转人工, 别转人工, 我不是要退货. The A不A
- * question form (能不能退, 可不可以换, 是不是正品) asks rather than negates, so it is removed first.
+ * A negation shortly before a phrase cancels it: 不用转人工, 别转人工, 我不是要退货. The A不A and
+ * A没A question forms (能不能退, 可不可以换, 是不是正品, 有没有真人) ask rather than negate, so they
+ * are removed first.
  */
 const NEGATION = /(?:不|别|没有?|无需|甭)(?:是|要|想|用|需要|必|再|去|转|找|叫|接|给我){0,2}\s*$/u;
-const A_NOT_A = /(.)不\1/gu;
+const A_NOT_A = /(.)[不没]\1/gu;
 const NEGATION_WINDOW = 6;
 
 export function negated(before: string): boolean {
