@@ -6,7 +6,7 @@ import { alertTranscript, insertMessage, isDuplicateInbound } from '../db/messag
 import { enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { ShopConfig } from '../config/schema.js';
-import { kfHandoffTransfer, kfTransferNote, queueKfTransfer } from './kf-servicer.js';
+import { KF_SESSION_MAX_MS, kfHandoffTransfer, kfTransferNote, queueKfTransfer } from './kf-servicer.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import { orderInView } from '../orders/in-view.js';
 import type { InboundMessage } from '../types/index.js';
@@ -78,7 +78,11 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   }
   // 微信客服 shops whose staff answer in the WeCom client: the session goes to them after the handoff reply.
   const transfer = d.handoff ? kfHandoffTransfer(deps.shop.channels, msg.channel) : null;
-  if (transfer) outboxIds.push(await queueKfTransfer(trx, msg, conversation.id, d.handoff!.rule, transfer, replyKey(msg, d.replies.length)));
+  if (transfer) {
+    outboxIds.push(await queueKfTransfer(trx, msg, conversation.id, d.handoff!.rule, transfer, replyKey(msg, d.replies.length)));
+    // Once transferred the API may not answer in the session at all: silent until it ends (at most its 48 h), not just silenceMinutes.
+    d.state.handoffUntil = at + KF_SESSION_MAX_MS;
+  }
   if (d.optOut) await setOptOut(trx, customer.id, d.optOut === 'out' ? at : null);
   if (d.tags.add.length || d.tags.remove.length) {
     await updateTags(trx, customer.id, withTags(customer.tags, d.tags));
