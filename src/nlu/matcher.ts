@@ -119,9 +119,10 @@ export function buildIndex(intents: readonly { phrases: readonly string[]; negat
 /**
  * A negation shortly before a phrase cancels it: 不用转人工, 别转人工, 我不是要退货. The A不A and
  * A没A question forms (能不能退, 可不可以换, 是不是正品, 有没有真人) ask rather than negate, so they
- * are removed first.
+ * are removed first. 别 ending a word (特别, 区别, 分别, 差别, 级别, 类别 …) is no negation: 特别想转人工
+ * asks for a person.
  */
-const NEGATION = /(?:不|别|没有?|无需|甭)(?:是|要|想|用|需要|必|再|去|转|找|叫|接|给我){0,2}\s*$/u;
+const NEGATION = /(?:不|(?<![特区分差级告类性个识鉴辨派])别|没有?|无需|甭)(?:是|要|想|用|需要|必|再|去|转|找|叫|接|给我){0,2}\s*$/u;
 const A_NOT_A = /(.)[不没]\1/gu;
 const NEGATION_WINDOW = 6;
 

@@ -30,6 +30,8 @@ describe('understanding, measured on the labelled set (npm run eval prints the t
     ['📦发圆通行吗', 'faq.courier'], ['不用转人工，我问下发票', 'faq.invoice'], ['我不是要退货', null], ['人工智能音箱有吗', null],
     // 有没有 asks (A没A, like 能不能), so what follows is not negated; 没有 alone still negates.
     ['有没有真人在', 'handoff'], ['我没有要退货', null],
+    // 特别 is no 别: 特别想转人工 asks for a person.
+    ['特别想转人工', 'handoff'], ['别转人工，问下发票', 'faq.invoice'],
   ])('%s → %s', (text, intent) => {
     expect(understand(text, playbook).intent).toBe(intent);
   });
