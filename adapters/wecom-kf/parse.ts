@@ -27,6 +27,11 @@ const ORIGIN_SERVICER = 5;
 const SESSION_ENDED = 3;
 const KINDS: Record<string, MessageKind> = { text: 'text', image: 'image', file: 'file' };
 
+/** One conversation per customer per 客服账号: the customer's messages and the 接待人员's share it. */
+function kfConversationKey(openKfId: string, externalUserId: string): string {
+  return `wecomKf:${openKfId}:${externalUserId}`;
+}
+
 /** Customer messages and enter_session events become InboundMessages; everything else is skipped. */
 export function kfItemToInbound(item: KfItem, shopId: string, now: Date): InboundMessage | null {
   if (!item.msgid) return null;
@@ -36,7 +41,7 @@ export function kfItemToInbound(item: KfItem, shopId: string, now: Date): Inboun
     if (!userId || !kfId) return null;
     return {
       shopId, channel: 'wecomKf', platformMessageId: item.msgid, deliveryId: null, customerId: userId, customerName: null,
-      conversationKey: `wecomKf:${kfId}:${userId}`, text: null, kind: 'event', event: 'session_start', receivedAt: now,
+      conversationKey: kfConversationKey(kfId, userId), text: null, kind: 'event', event: 'session_start', receivedAt: now,
       replyContext: { openKfId: kfId, ...(item.event.welcome_code ? { welcomeCode: item.event.welcome_code, welcomeAt: now.getTime() } : {}) },
       raw: item,
     };
@@ -45,7 +50,7 @@ export function kfItemToInbound(item: KfItem, shopId: string, now: Date): Inboun
   const kind = KINDS[item.msgtype] ?? 'other';
   return {
     shopId, channel: 'wecomKf', platformMessageId: item.msgid, deliveryId: null, customerId: item.external_userid,
-    customerName: null, conversationKey: `wecomKf:${item.open_kfid}:${item.external_userid}`,
+    customerName: null, conversationKey: kfConversationKey(item.open_kfid, item.external_userid),
     text: kind === 'text' ? (item.text?.content ?? '').trim() : null, kind, receivedAt: now,
     replyContext: { openKfId: item.open_kfid, inboundAt: (item.send_time ?? Math.floor(now.getTime() / 1000)) * 1000 },
     raw: item,
@@ -81,14 +86,14 @@ export function kfItemToServicerAction(item: KfItem): KfServicerAction | null {
     if (!userId || !kfId) return null;
     const ended = e.change_type === SESSION_ENDED;
     return {
-      kind: ended ? 'ended' : 'took', msgid: item.msgid, customerId: userId, conversationKey: `wecomKf:${kfId}:${userId}`,
+      kind: ended ? 'ended' : 'took', msgid: item.msgid, customerId: userId, conversationKey: kfConversationKey(kfId, userId),
       servicer: (ended ? e.old_servicer_userid : e.new_servicer_userid) || null, text: null, kindOfMessage: 'event', raw: item,
     };
   }
   if (item.origin !== ORIGIN_SERVICER || !item.external_userid || !item.open_kfid || !item.msgtype) return null;
   const kind = KINDS[item.msgtype] ?? 'other';
   return {
-    kind: 'reply', msgid: item.msgid, customerId: item.external_userid, conversationKey: `wecomKf:${item.open_kfid}:${item.external_userid}`,
+    kind: 'reply', msgid: item.msgid, customerId: item.external_userid, conversationKey: kfConversationKey(item.open_kfid, item.external_userid),
     servicer: item.servicer_userid || null, text: kind === 'text' ? (item.text?.content ?? '').trim() : null, kindOfMessage: kind, raw: item,
   };
 }
