@@ -5,7 +5,8 @@
  * before anything can be stored, so no receiver on this stack beats it), a naive durable
  * receiver (each raw body in its own SQLite transaction before the 200) — or the full service
  * with one Feishu shop, on an SQLite file, outbox sending off (the ack path only).
- * Prints "READY <port>" when listening.
+ * 'work20': Koa reading the body and then 20 µs of busy work, a yardstick for what any handler
+ * work costs here. Prints "READY <port>" when listening.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ import { createService } from '../src/service.js';
 import { benchFeishuConfig } from './shared.js';
 
 const mode = process.argv[2];
+/** The work20 yardstick's CPU work per request. */
+const BUSY_WORK_NS = 20_000n;
 function ready(server: import('node:http').Server) {
   server.on('listening', () => process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`));
 }
@@ -39,6 +42,17 @@ if (mode === 'naive') {
   const app = new Koa();
   app.use(async (ctx) => {
     await readRawBody(ctx);
+    ctx.body = { ok: true };
+  });
+  ready(app.listen(0, '127.0.0.1'));
+} else if (mode === 'work20') {
+  // A yardstick, not a receiver: what 20 µs of any work per request (about what Feishu's verify +
+  // decrypt + parse costs in a tight loop) does to the ratio on this machine.
+  const app = new Koa();
+  app.use(async (ctx) => {
+    await readRawBody(ctx);
+    const until = process.hrtime.bigint() + BUSY_WORK_NS;
+    while (process.hrtime.bigint() < until) { /* busy: stands for CPU work */ }
     ctx.body = { ok: true };
   });
   ready(app.listen(0, '127.0.0.1'));

@@ -3,8 +3,10 @@
  * (signed + encrypted event → verify → decrypt → dedup insert → match → outbox insert →
  * durable commit → ack), same connections and duration, and their ratio.
  * The server runs in its own process; this process only generates load. Reference lines show
- * where the cost goes: Koa reading the POST body, Koa plus the Feishu adapter's verify/parse
- * (no storage: the ceiling of any Feishu receiver here) and a naive durable receiver. Server
+ * where the cost goes: Koa reading the POST body, the body plus 20 µs of busy work (a yardstick:
+ * with the load generator on the same machine each µs of handler work costs more than a µs of
+ * server CPU), Koa plus the Feishu adapter's verify/parse (no storage: the ceiling of any Feishu
+ * receiver here) and a naive durable receiver. Server
  * CPU per request (from /proc, Linux only) is steadier than req/s on a shared machine.
  */
 import { spawn } from 'node:child_process';
@@ -23,7 +25,7 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 150_000);
 const WARMUP_S = 2;
 
-type Mode = 'bare' | 'body' | 'receive' | 'naive' | 'pipeline';
+type Mode = 'bare' | 'body' | 'work20' | 'receive' | 'naive' | 'pipeline';
 
 async function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'bench', 'server.ts'), mode], {
@@ -90,6 +92,7 @@ async function measure(mode: Mode, requests?: autocannon.Request[]) {
 
 const bare = await measure('bare');
 const body = await measure('body', feishuRequests());
+const work20 = await measure('work20', feishuRequests());
 const receive = await measure('receive', feishuRequests());
 const naive = await measure('naive', feishuRequests());
 const pipeline = await measure('pipeline', feishuRequests());
@@ -100,8 +103,9 @@ const line = (label: string, r: Row, note: string) => console.log(
 console.log(`connections ${CONNECTIONS}, ${DURATION_S}s each, server in its own process; ratios against bare Koa`);
 line('bare koa', bare, '; GET, hello world');
 line('read body', body, '; Koa reading each POST body, nothing else');
+line('+ 20 µs work', work20, '; the body, then 20 µs of busy work: what any handler work costs here');
 line('verify only', receive, '; + signature, decrypt, token, parse: no storage, the ceiling of any receiver');
 line('naive receiver', naive, '; raw body in its own SQLite transaction, nothing verified or decided');
 line('feishu pipeline', pipeline, '');
 console.log(`ratio ${(pipeline.rps / bare.rps).toFixed(2)}× bare Koa (target ≥ 0.5); ${(pipeline.rps / receive.rps).toFixed(2)}× verify-only; ${(pipeline.rps / naive.rps).toFixed(2)}× the naive durable receiver`);
-if (body.failed + receive.failed + pipeline.failed + naive.failed > 0) process.exitCode = 1;
+if (body.failed + work20.failed + receive.failed + pipeline.failed + naive.failed > 0) process.exitCode = 1;
