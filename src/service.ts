@@ -20,7 +20,7 @@ import type { DbHandle } from './db/index.js';
 import { countByState, countSentSince, markUndelivered } from './db/outbox.js';
 import type { OutboxRow } from './db/outbox.js';
 import { createKfPuller } from './engine/kf-puller.js';
-import { applyServicerAction } from './engine/kf-servicer.js';
+import { applyServicerAction, holdForPerson } from './engine/kf-servicer.js';
 import type { KfPuller } from './engine/kf-puller.js';
 import { formatProblem } from './errors.js';
 import { createHttpApp } from './http/server.js';
@@ -139,19 +139,28 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
   const alerts = createAlertWorker({ db: db.db, dialect: db.dialect, log, metrics, http, shops, now: () => now().getTime(), wecomBase: env.apiBase.wecom, random });
   /** Staff hear of every reply a customer did not get (and of a transfer that did not happen). */
-  async function alertDeadLetter(row: OutboxRow, reason: string): Promise<void> {
+  async function alertDeadLetter(row: OutboxRow, reason: string, personHasSession = false): Promise<void> {
     await insertAlert(db.db, {
       shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
       customerId: row.message.customerId, transcript: [{ who: 'bot', text: row.message.text }], at: now().getTime(),
       text: row.message.action
         ? `转接失败：顾客 ${row.message.customerId}（${row.channel}）没能转给人工（${reason}）。请在企业微信客户端手动接入该顾客。`
+        : personHasSession
+        ? `消息未送达：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。平台显示有接待人员在接待这位顾客，机器人已在此会话静默；如果其实没有人在接待，请检查该客服账号的接待方式，并人工联系顾客。`
         : `消息发送失败：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。请人工联系顾客，并检查该渠道的凭证和平台状态。`,
     });
     alerts.poke();
   }
   const worker = createOutboxWorker({
     db: db.db, dialect: db.dialect, log, metrics, now: () => now().getTime(), random,
-    maxAttempts: config.outbox.maxAttempts, send, policy, throttle, batcher, onDead: alertDeadLetter,
+    maxAttempts: config.outbox.maxAttempts, send, policy, throttle, batcher,
+    async onDead(row, reason, personHasSession) {
+      if (personHasSession) {
+        const at = now().getTime();
+        await batcher.run((trx) => holdForPerson(trx, row.shopId, row.message.conversationKey, at));
+      }
+      await alertDeadLetter(row, reason, personHasSession);
+    },
   });
   const commit = createPipeline({ batcher, playbooks, log, metrics, random });
   /** After a commit that may have queued replies or alerts: send them now, not on the next tick. */

@@ -32,7 +32,7 @@ export async function sendKf(msg: OutboundMessage, cfg: KfConfig, ctx: SendConte
     });
     if (body.errcode === KF_ERR_SESSION_NOT_API) {
       return {
-        ok: false, retry: 'never',
+        ok: false, retry: 'never', personHasSession: true,
         reason: `微信客服 refused the reply (errcode ${KF_ERR_SESSION_NOT_API}): a 接待人员 serves this session or it waits in the 待接入池, and the API may not answer in it. `
           + 'If every reply fails this way, the 客服账号 gives new sessions to its 接待人员 first: let the API receive them (企业微信管理后台 → 微信客服 → this account\'s 接待人员 / 接待方式).',
       };

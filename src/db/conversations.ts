@@ -134,6 +134,12 @@ export async function conversationForCustomer(q: Q, c: { shopId: string; custome
   return openConversation(q, { shopId: c.shopId, customerId: c.customerId, key: `${c.channel}:direct:${c.userId}`, at: c.at });
 }
 
+/** The conversation's id and when its handoff runs out, by its key; undefined when there is none. */
+export async function conversationByKey(q: Q, shopId: string, key: string): Promise<{ id: number; handoffUntil: number | null } | undefined> {
+  const row = await q.selectFrom('conversations').select(['id', 'handoff_until']).where('shop_id', '=', shopId).where('key', '=', key).executeTakeFirst();
+  return row ? { id: Number(row.id), handoffUntil: row.handoff_until == null ? null : Number(row.handoff_until) } : undefined;
+}
+
 /** When the customer last wrote in this conversation (platform reply windows count from it). */
 export async function lastInboundAt(q: Q, conversationId: number): Promise<number | null> {
   const row = await q.selectFrom('messages').select('created_at').where('conversation_id', '=', conversationId)

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { KF_REPLY_WINDOW_MS } from '../../adapters/wecom-kf/config.js';
 import type { KfServicerAction } from '../../adapters/wecom-kf/parse.js';
 import type { ShopConfig } from '../config/schema.js';
-import { openConversation } from '../db/conversations.js';
+import { conversationByKey, openConversation } from '../db/conversations.js';
 import { findCustomer, touchCustomer } from '../db/customers.js';
 import { setHandoff, STAFF_RULE } from '../db/desk.js';
 import { insertMessage, isDuplicateInbound } from '../db/messages.js';
@@ -95,4 +95,16 @@ export async function queueKfTransfer(
     response: '', proactive: false, idempotencyKey,
     replyContext: { inboundAt: at, ...msg.replyContext }, action: { kind: 'kfTransfer', servicer: t.servicer },
   }, at);
+}
+
+/**
+ * 微信客服 refused a reply because a person holds the session (95018) — typically an account
+ * that gives new sessions to its 接待人员 before the API, which emits no event we could have
+ * seen. The bot goes quiet in the conversation until the session can last no longer, so the
+ * customer's next messages do not each end in another refused reply and another alert.
+ */
+export async function holdForPerson(trx: Transaction<Database>, shopId: string, conversationKey: string, at: number): Promise<void> {
+  const c = await conversationByKey(trx, shopId, conversationKey);
+  if (!c || (c.handoffUntil !== null && c.handoffUntil > at)) return;
+  await setHandoff(trx, c.id, at + KF_SESSION_MAX_MS, at, KF_SERVICER_UNNAMED);
 }

@@ -31,7 +31,7 @@ export interface OutboxWorkerDeps {
   /** Milliseconds to wait before this send fits the platform's send rates (0: go now). */
   throttle?(row: OutboxRow): number;
   /** Called once per dead-lettered row (alerts hook in here); awaited, its errors logged. */
-  onDead?(row: OutboxRow, reason: string): Promise<void>;
+  onDead?(row: OutboxRow, reason: string, personHasSession: boolean): Promise<void>;
 }
 
 export interface OutboxWorker {
@@ -93,7 +93,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     deps.metrics.sends.inc({ channel: row.channel, outcome: 'dead' });
     deps.log.error({ shop: row.shopId, outbox: row.id, message: row.messageId, channel: row.channel, reason },
       'message dead-lettered: the customer did not get this reply; check the channel credentials and the platform status');
-    await deps.onDead?.(row, reason).catch((err: unknown) => deps.log.error({ err, shop: row.shopId }, 'dead-letter hook failed'));
+    await deps.onDead?.(row, reason, result.personHasSession === true).catch((err: unknown) => deps.log.error({ err, shop: row.shopId }, 'dead-letter hook failed'));
     return now + BACKOFF_BASE_MS;
   }
 

@@ -49,4 +49,8 @@ export interface OutboundMessage {
 export type SendResult =
   | { ok: true; platformId?: string }
   /** skip: the platform's own rules forbid this send (window closed, count reached); recorded, not retried. */
-  | { ok: false; retry: 'backoff' | 'never' | 'skip'; reason: string };
+  | {
+    ok: false; retry: 'backoff' | 'never' | 'skip'; reason: string;
+    /** The platform says a person holds this conversation (微信客服 95018): the bot should go quiet in it. */
+    personHasSession?: true;
+  };

@@ -111,6 +111,13 @@ describe.each(DIALECTS)('微信客服 with 接待人员 in the WeCom client (%s)
     const [row] = await listOutbox(t.svc.service.db.db, 'acme');
     expect(row).toMatchObject({ state: 'dead', attempts: 1 });
     expect(row!.lastError).toMatch(/95018.*接待人员.*待接入池/);
+    const [alert] = (await listAlerts(t.svc.service.db.db, 'acme')).filter((a) => a.kind === 'dead_letter');
+    expect(alert!.text).toMatch(/接待人员在接待这位顾客，机器人已在此会话静默/);
+    // The bot goes quiet there: the customer's next messages are not answered into another refusal.
+    t.fake.kfItems.push(kfCustomerText('c7b', 'wmAmy', '人呢', sec()), kfCustomerText('c7c', 'wmAmy', '发什么快递', sec()));
+    await callback();
+    expect(await listOutbox(t.svc.service.db.db, 'acme')).toHaveLength(1);
+    expect((await listAlerts(t.svc.service.db.db, 'acme')).filter((a) => a.kind === 'dead_letter')).toHaveLength(1);
   });
 });
 
