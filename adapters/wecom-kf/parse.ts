@@ -73,6 +73,8 @@ export type KfServicerAction = {
   /** reply: what they wrote (null for an image, file, …). */
   text: string | null;
   kindOfMessage: MessageKind;
+  /** When it happened on the platform (epoch ms), if it says: a late pull must not stretch a person's time. */
+  sentAt: number | null;
   raw: KfItem;
 };
 
@@ -87,15 +89,19 @@ export function kfItemToServicerAction(item: KfItem): KfServicerAction | null {
     const ended = e.change_type === SESSION_ENDED;
     return {
       kind: ended ? 'ended' : 'took', msgid: item.msgid, customerId: userId, conversationKey: kfConversationKey(kfId, userId),
-      servicer: (ended ? e.old_servicer_userid : e.new_servicer_userid) || null, text: null, kindOfMessage: 'event', raw: item,
+      servicer: (ended ? e.old_servicer_userid : e.new_servicer_userid) || null, text: null, kindOfMessage: 'event', sentAt: sentAtOf(item), raw: item,
     };
   }
   if (item.origin !== ORIGIN_SERVICER || !item.external_userid || !item.open_kfid || !item.msgtype) return null;
   const kind = KINDS[item.msgtype] ?? 'other';
   return {
     kind: 'reply', msgid: item.msgid, customerId: item.external_userid, conversationKey: kfConversationKey(item.open_kfid, item.external_userid),
-    servicer: item.servicer_userid || null, text: kind === 'text' ? (item.text?.content ?? '').trim() : null, kindOfMessage: kind, raw: item,
+    servicer: item.servicer_userid || null, text: kind === 'text' ? (item.text?.content ?? '').trim() : null, kindOfMessage: kind, sentAt: sentAtOf(item), raw: item,
   };
+}
+
+function sentAtOf(item: KfItem): number | null {
+  return typeof item.send_time === 'number' ? item.send_time * 1000 : null;
 }
 
 /** msg_send_fail's fail_type values (https://developer.work.weixin.qq.com/document/path/94670). */

@@ -33,8 +33,10 @@ export type ServicerOutcome = 'recorded' | 'duplicate' | 'released' | 'nothing t
  * - ended: the bot has the conversation again.
  */
 export async function applyServicerAction(
-  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, a: KfServicerAction, at: number,
+  trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, a: KfServicerAction, now: number,
 ): Promise<ServicerOutcome> {
+  // Counted from when it happened, never from a later pull (and never from a clock ahead of ours).
+  const at = Math.min(a.sentAt ?? now, now);
   if (a.kind === 'reply' && await isDuplicateInbound(trx, shop.id, 'wecomKf', a.msgid, null)) return 'duplicate';
   const customer = await findCustomer(trx, shop.id, 'wecomKf', a.customerId)
     ?? await touchCustomer(trx, { shopId: shop.id, channel: 'wecomKf', platformUserId: a.customerId, name: null, at });

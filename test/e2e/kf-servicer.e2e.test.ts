@@ -87,6 +87,15 @@ describe.each(DIALECTS)('微信客服 with 接待人员 in the WeCom client (%s)
     expect(botReplies()).toHaveLength(1);
   });
 
+  it("a person's time is counted from when they took the session, not from a later pull", async () => {
+    const tookAt = sec() - 5 * 3600; // the callback was lost; the event is read five hours late
+    t.fake.kfItems.push(kfSessionChange('e5', 'wmAmy', 1, { new: 'zhaoliu' }, tookAt));
+    await callback();
+    const row = await t.svc.service.db.db.selectFrom('conversations').select(['handoff_until', 'handed_off_at']).executeTakeFirstOrThrow();
+    expect(Number(row.handoff_until)).toBe(tookAt * 1000 + KF_SESSION_MAX_MS);
+    expect(Number(row.handed_off_at)).toBe(tookAt * 1000);
+  });
+
   it('a reply 微信客服 accepted but later could not deliver (msg_send_fail) is marked undelivered and staff are alerted', async () => {
     t.fake.kfItems.push(kfCustomerText('c8', 'wmAmy', '在吗', sec()));
     await callback();
