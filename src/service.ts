@@ -20,7 +20,7 @@ import type { DbHandle } from './db/index.js';
 import { countByState, countSentSince, markUndelivered } from './db/outbox.js';
 import type { OutboxRow } from './db/outbox.js';
 import { createKfPuller } from './engine/kf-puller.js';
-import { applyServicerAction, holdForPerson } from './engine/kf-servicer.js';
+import { afterFailedTransfer, applyServicerAction, holdForPerson } from './engine/kf-servicer.js';
 import type { KfPuller } from './engine/kf-puller.js';
 import { formatProblem } from './errors.js';
 import { createHttpApp } from './http/server.js';
@@ -144,7 +144,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
       customerId: row.message.customerId, transcript: [{ who: 'bot', text: row.message.text }], at: now().getTime(),
       text: row.message.action
-        ? `转接失败：顾客 ${row.message.customerId}（${row.channel}）没能转给人工（${reason}）。请在企业微信客户端手动接入该顾客。`
+        ? `转接失败：顾客 ${row.message.customerId}（${row.channel}）没能转给人工（${reason}）。会话仍由机器人账号接待：${shops.get(row.shopId)?.desk ? `请在接待台 /desk/${row.shopId} 回复，` : ''}也可以在企业微信客户端手动接入该顾客。`
         : personHasSession
         ? `消息未送达：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。平台显示有接待人员在接待这位顾客，机器人已在此会话静默；如果其实没有人在接待，请检查该客服账号的接待方式，并人工联系顾客。`
         : `消息发送失败：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。请人工联系顾客，并检查该渠道的凭证和平台状态。`,
@@ -155,9 +155,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     db: db.db, dialect: db.dialect, log, metrics, now: () => now().getTime(), random,
     maxAttempts: config.outbox.maxAttempts, send, policy, throttle, batcher,
     async onDead(row, reason, personHasSession) {
-      if (personHasSession) {
-        const at = now().getTime();
-        await batcher.run((trx) => holdForPerson(trx, row.shopId, row.message.conversationKey, at));
+      const at = now().getTime();
+      if (personHasSession) await batcher.run((trx) => holdForPerson(trx, row.shopId, row.message.conversationKey, at));
+      if (row.message.action?.kind === 'kfTransfer') {
+        const until = at + playbooks.get(row.shopId).settings.handoff.silenceMinutes * 60_000;
+        await batcher.run((trx) => afterFailedTransfer(trx, row.shopId, row.message.conversationKey, until, at));
       }
       await alertDeadLetter(row, reason, personHasSession);
     },

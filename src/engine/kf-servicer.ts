@@ -110,3 +110,14 @@ export async function holdForPerson(trx: Transaction<Database>, shopId: string, 
   if (!c || (c.handoffUntil !== null && c.handoffUntil > at)) return;
   await setHandoff(trx, c.id, at + KF_SESSION_MAX_MS, at, KF_SERVICER_UNNAMED);
 }
+
+/**
+ * A transfer the platform refused leaves the session with the API: nobody in the WeCom client
+ * will pick the customer up by themselves, but staff can answer from the desk. So the bot's
+ * silence goes back from the session's 48 hours to an ordinary handoff's (`until`).
+ */
+export async function afterFailedTransfer(trx: Transaction<Database>, shopId: string, conversationKey: string, until: number, at: number): Promise<void> {
+  const c = await conversationByKey(trx, shopId, conversationKey);
+  if (!c || c.handoffUntil === null || c.handoffUntil <= until) return;
+  await setHandoff(trx, c.id, until, at);
+}

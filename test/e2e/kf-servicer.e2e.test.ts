@@ -184,7 +184,10 @@ describe.each(DIALECTS)('微信客服 handoffs passed to 接待人员 (%s)', (di
     expect(rows.map((r) => r.state)).toEqual(['sent', 'dead']);
     expect(rows[1]!.lastError).toMatch(/transfer to the 待接入池 refused: WeCom errcode 95016/);
     const alerts = await listAlerts(t.svc.service.db.db, 'acme');
-    expect(alerts.find((a) => a.kind === 'dead_letter')!.text).toMatch(/^转接失败：顾客 wmBen（wecomKf）没能转给人工.*请在企业微信客户端手动接入该顾客/);
+    expect(alerts.find((a) => a.kind === 'dead_letter')!.text).toMatch(/^转接失败：顾客 wmBen（wecomKf）没能转给人工.*请在接待台 \/desk\/acme 回复，也可以在企业微信客户端手动接入该顾客/);
+    // The session is still the API's: the bot is silent as after any handoff, not for the session's 48 hours.
+    const conv = await t.svc.service.db.db.selectFrom('conversations').select('handoff_until').executeTakeFirstOrThrow();
+    expect(Number(conv.handoff_until)).toBe(t.clock + 120 * 60_000);
   });
 
   it('a named 接待人员: the session goes straight to them', async () => {
