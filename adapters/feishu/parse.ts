@@ -71,14 +71,18 @@ export function parseFeishu(payload: unknown, ctx: { shopId: string; cfg: Feishu
   return { kind: 'messages', messages: [message] };
 }
 
-/** `content` is a JSON string; mention placeholders (@_user_1) are removed from what the customer said. */
-function textOf(content: string, mentions: { key: string }[]): string {
-  let text: unknown;
+/** `event.message.content` is itself a JSON string, whatever the message type. */
+function contentJson(content: string): unknown {
   try {
-    text = (JSON.parse(content) as { text?: unknown }).text;
+    return JSON.parse(content);
   } catch {
     throw new RequestError(400, 'im.message.receive_v1: event.message.content is not JSON');
   }
+}
+
+/** Mention placeholders (@_user_1) are removed from what the customer said. */
+function textOf(content: string, mentions: { key: string }[]): string {
+  const text = (contentJson(content) as { text?: unknown } | null)?.text;
   if (typeof text !== 'string') throw new RequestError(400, 'im.message.receive_v1: content.text is not a string');
   let out = text;
   for (const m of mentions) out = out.split(m.key).join('');
@@ -98,13 +102,7 @@ const POST_SKIPPED_TAGS = new Set(['at']);
  * https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/im-v1/message/events/message_content
  */
 function postOf(content: string): { kind: MessageKind; text: string | null } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(content);
-  } catch {
-    throw new RequestError(400, 'im.message.receive_v1: event.message.content is not JSON');
-  }
-  const obj = (parsed ?? {}) as Record<string, unknown>;
+  const obj = (contentJson(content) ?? {}) as Record<string, unknown>;
   const body = (Array.isArray(obj.content) ? obj : Object.values(obj).find((v) => Array.isArray((v as PostBody | null)?.content)) ?? {}) as PostBody;
   const paragraphs = Array.isArray(body.content) ? body.content : [];
   let pictures = false;

@@ -134,10 +134,10 @@ export async function conversationForCustomer(q: Q, c: { shopId: string; custome
   return openConversation(q, { shopId: c.shopId, customerId: c.customerId, key: `${c.channel}:direct:${c.userId}`, at: c.at });
 }
 
-/** The conversation's id and when its handoff runs out, by its key; undefined when there is none. */
-export async function conversationByKey(q: Q, shopId: string, key: string): Promise<{ id: number; handoffUntil: number | null } | undefined> {
-  const row = await q.selectFrom('conversations').select(['id', 'handoff_until']).where('shop_id', '=', shopId).where('key', '=', key).executeTakeFirst();
-  return row ? { id: Number(row.id), handoffUntil: row.handoff_until == null ? null : Number(row.handoff_until) } : undefined;
+/** The conversation with this key, read to decide on and write back (locked on Postgres, as in openConversation); undefined when there is none. */
+export async function conversationByKey(q: Q, shopId: string, key: string): Promise<Conversation | undefined> {
+  const row = (await selectByKey(q, { shopId, key })).rows[0];
+  return row ? toConversation(row, false) : undefined;
 }
 
 /** When the customer last wrote in this conversation (platform reply windows count from it). */
