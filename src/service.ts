@@ -143,7 +143,12 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     await insertAlert(db.db, {
       shopId: row.shopId, kind: 'dead_letter', rule: row.message.rule, conversationKey: row.message.conversationKey,
       customerId: row.message.customerId, transcript: [{ who: 'bot', text: row.message.text }], at: now().getTime(),
-      text: row.message.action
+      text: row.message.action?.kind === 'kfEndSession'
+        ? `结束会话失败：顾客 ${row.message.customerId}（${row.channel}）已交还机器人，但微信客服会话没能结束（${reason}）。`
+          + (personHasSession
+            ? '会话结束前机器人无法回复这位顾客，已在此会话静默：请在企业微信客户端接入该顾客并结束会话，或直接在客户端回复。'
+            : '如果有接待人员在接待，机器人的回复会被拒收：请在企业微信客户端结束该会话，并检查该渠道的凭证和平台状态。')
+        : row.message.action
         ? `转接失败：顾客 ${row.message.customerId}（${row.channel}）没能转给人工（${reason}）。会话仍由机器人账号接待：${shops.get(row.shopId)?.desk ? `请在接待台 /desk/${row.shopId} 回复，` : ''}也可以在企业微信客户端手动接入该顾客。`
         : personHasSession
         ? `消息未送达：给顾客 ${row.message.customerId}（${row.channel}）的回复没有送达（${reason}）。平台显示有接待人员在接待这位顾客，机器人已在此会话静默；如果其实没有人在接待，请检查该客服账号的接待方式，并人工联系顾客。`

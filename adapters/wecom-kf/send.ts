@@ -14,6 +14,7 @@ import type { KfConfig } from './config.js';
  */
 export async function sendKf(msg: OutboundMessage, cfg: KfConfig, ctx: SendContext): Promise<SendResult> {
   if (msg.action?.kind === 'kfTransfer') return transferKf(msg, msg.action.servicer, cfg, ctx);
+  if (msg.action?.kind === 'kfEndSession') return endKfSession(msg, cfg, ctx);
   const welcomeCode = typeof msg.replyContext.welcomeCode === 'string' ? msg.replyContext.welcomeCode : null;
   if (welcomeCode) {
     const age = ctx.now() - Number(msg.replyContext.welcomeAt ?? 0);
@@ -47,9 +48,24 @@ export async function sendKf(msg: OutboundMessage, cfg: KfConfig, ctx: SendConte
   }
 }
 
-/** service_state values: 2 the 待接入池, 3 a named 接待人员. */
+/** service_state values: 2 the 待接入池, 3 a named 接待人员, 4 ended. */
 const KF_STATE_POOL = 2;
 const KF_STATE_SERVICER = 3;
+const KF_STATE_ENDED = 4;
+
+type StateReply = WecomReply & { service_state?: number; servicer_userid?: string };
+
+/** One 微信客服 session-state call (get or trans) with the app's token; the platform's answer as it came. */
+async function stateCall(path: 'get' | 'trans', body: Record<string, unknown>, cfg: KfConfig, ctx: SendContext): Promise<{ body: StateReply; status: number }> {
+  let status = 0;
+  const reply = await callWithToken(cfg.corpId, cfg.secret, ctx, async (token) => {
+    const res = await ctx.http.post<StateReply>(
+      `${ctx.apiBase}/cgi-bin/kf/service_state/${path}`, body, { params: { access_token: token } });
+    status = res.status;
+    return res.data ?? {};
+  });
+  return { body: reply, status };
+}
 
 /**
  * Hands the session to people: the account's 待接入池, or one 接待人员 (who must be 接待中).
@@ -59,17 +75,41 @@ const KF_STATE_SERVICER = 3;
 async function transferKf(msg: OutboundMessage, servicer: string | null, cfg: KfConfig, ctx: SendContext): Promise<SendResult> {
   const to = servicer ? `接待人员 ${servicer}` : 'the 待接入池';
   try {
-    let status = 0;
-    const body = await callWithToken(cfg.corpId, cfg.secret, ctx, async (token) => {
-      const res = await ctx.http.post<WecomReply>(`${ctx.apiBase}/cgi-bin/kf/service_state/trans`, {
-        open_kfid: String(msg.replyContext.openKfId ?? cfg.openKfId), external_userid: msg.customerId,
-        service_state: servicer ? KF_STATE_SERVICER : KF_STATE_POOL, ...(servicer ? { servicer_userid: servicer } : {}),
-      }, { params: { access_token: token } });
-      status = res.status;
-      return res.data ?? {};
-    });
+    const { body, status } = await stateCall('trans', {
+      open_kfid: String(msg.replyContext.openKfId ?? cfg.openKfId), external_userid: msg.customerId,
+      service_state: servicer ? KF_STATE_SERVICER : KF_STATE_POOL, ...(servicer ? { servicer_userid: servicer } : {}),
+    }, cfg, ctx);
     const result = classifyWecom(body, status);
     return result.ok ? { ok: true } : { ...result, reason: `transfer to ${to} refused: ${result.reason}` };
+  } catch (err) {
+    return classifyThrown(err);
+  }
+}
+
+/**
+ * Staff gave the conversation back to the bot: while a 接待人员 holds the session (state 3) the
+ * API may not reply in it (95018), so the session is ended and the customer's next message
+ * opens a new one the API answers. A session the API has, or that is over, is left alone. One
+ * still waiting in the 待接入池 cannot be ended through the API (the pool only passes a session
+ * to a person): that is refused with what staff can do instead.
+ * https://developer.work.weixin.qq.com/document/path/94669#获取会话状态
+ */
+async function endKfSession(msg: OutboundMessage, cfg: KfConfig, ctx: SendContext): Promise<SendResult> {
+  const session = { open_kfid: String(msg.replyContext.openKfId ?? cfg.openKfId), external_userid: msg.customerId };
+  try {
+    const state = await stateCall('get', session, cfg, ctx);
+    const read = classifyWecom(state.body, state.status);
+    if (!read.ok) return { ...read, reason: `reading the session state failed: ${read.reason}` };
+    if (state.body.service_state === KF_STATE_POOL) {
+      return {
+        ok: false, retry: 'never', personHasSession: true,
+        reason: 'the session waits in the 待接入池, and the API cannot end a session there (it can only pass it to a 接待人员)',
+      };
+    }
+    if (state.body.service_state !== KF_STATE_SERVICER) return { ok: true };
+    const ended = await stateCall('trans', { ...session, service_state: KF_STATE_ENDED }, cfg, ctx);
+    const result = classifyWecom(ended.body, ended.status);
+    return result.ok ? { ok: true } : { ...result, reason: `ending the 接待人员's session refused: ${result.reason}` };
   } catch (err) {
     return classifyThrown(err);
   }

@@ -1,11 +1,18 @@
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
-import { listHandedOff, releaseHandoff } from '../db/conversations.js';
+import { listHandedOff } from '../db/conversations.js';
 import { migrateToLatest, openDb } from '../db/index.js';
+import { releaseToBot } from '../engine/staff.js';
 
-/** `xiaoer handoff list [--shop ID]` and `xiaoer handoff release --shop ID <conversation>`: staff give the conversation back to the bot. */
+/** Who gave a conversation back, in the transcript, when `--staff` does not say. */
+const CLI_STAFF = '命令行';
+
+/**
+ * `xiaoer handoff list [--shop ID]` and `xiaoer handoff release --shop ID <conversation> [--staff NAME]`: staff give the
+ * conversation back to the bot (on 微信客服 also ending a session a 接待人员 holds: the running service sends that).
+ */
 export async function runHandoff(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { shop: { type: 'string', short: 's' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: { shop: { type: 'string', short: 's' }, staff: { type: 'string' } }, allowPositionals: true, strict: true });
   const [sub, key] = positionals;
   const env = readEnvOptions();
   const handle = openDb(env.databaseUrl);
@@ -22,14 +29,16 @@ export async function runHandoff(args: string[]): Promise<number> {
       return 0;
     }
     if (sub === 'release' && key && values.shop) {
-      if (!(await releaseHandoff(handle.db, values.shop, key, Date.now()))) {
-        process.stderr.write(`no conversation "${key}" in shop ${values.shop} (see xiaoer handoff list)\n`);
+      const shop = values.shop;
+      const released = await handle.db.transaction().execute((trx) => releaseToBot(trx, shop, key, values.staff ?? CLI_STAFF, Date.now()));
+      if (!released) {
+        process.stderr.write(`no conversation "${key}" in shop ${shop} (see xiaoer handoff list)\n`);
         return 1;
       }
-      process.stdout.write(`released: the bot answers ${key} again\n`);
+      process.stdout.write(`released: the bot answers ${key} again${released.endsKfSession ? '; a 接待人员\'s 微信客服 session, if any, is ended by the running service' : ''}\n`);
       return 0;
     }
-    process.stderr.write('usage: xiaoer handoff list [--shop ID] | xiaoer handoff release --shop ID <conversation>\n');
+    process.stderr.write('usage: xiaoer handoff list [--shop ID] | xiaoer handoff release --shop ID <conversation> [--staff NAME]\n');
     return 1;
   } finally {
     await handle.close();

@@ -113,16 +113,6 @@ export async function listHandedOff(q: Q, now: number, shopId?: string): Promise
   }));
 }
 
-/** Staff are done: the bot answers this conversation again. False when there was no such conversation. */
-export async function releaseHandoff(q: Q, shopId: string, key: string, at: number): Promise<boolean> {
-  const row = await q.selectFrom('conversations').select(['id', 'state']).where('shop_id', '=', shopId).where('key', '=', key)
-    .$if(isPostgres(q), (qb) => qb.forUpdate()).executeTakeFirst();
-  if (!row) return false;
-  const state = { ...emptyState(), ...(JSON.parse(row.state) as Partial<ConversationState>), handoffUntil: null, handoffBy: undefined, misses: 0 };
-  await q.updateTable('conversations').set({ state: JSON.stringify(state), handoff_until: null, updated_at: at }).where('id', '=', Number(row.id)).execute();
-  return true;
-}
-
 const selectLatestOfCustomer = prepared<{ shopId: string; customerId: number }, Row>((q, a) => q.selectFrom('conversations').selectAll()
   .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId')).orderBy('updated_at', 'desc').limit(sql.lit(1))
   .$if(isPostgres(q), (qb) => qb.forUpdate())); // read, decided on and written back: see selectByKey

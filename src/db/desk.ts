@@ -170,6 +170,15 @@ export async function setHandoff(q: Q, id: number, until: number | null, at: num
     .where('id', '=', id).execute();
 }
 
+/** Staff are done: the bot answers this conversation again. Undefined when there is no such conversation. */
+export async function releaseHandoff(q: Q, shopId: string, key: string, at: number): Promise<{ id: number; channel: string; userId: string } | undefined> {
+  const row = await q.selectFrom('conversations as c').innerJoin('customers as u', 'u.id', 'c.customer_id')
+    .select(['c.id', 'u.channel', 'u.platform_user_id']).where('c.shop_id', '=', shopId).where('c.key', '=', key).executeTakeFirst();
+  if (!row) return undefined;
+  await setHandoff(q, Number(row.id), null, at);
+  return { id: Number(row.id), channel: row.channel, userId: row.platform_user_id };
+}
+
 /** Messages sent to a local-channel customer after the chat answered (staff replies, follow-ups), newer than `after`. */
 export async function laterMessagesForLocal(q: Q, shopId: string, userId: string, after: number, limit: number): Promise<DeskMessage[]> {
   const rows = await q.selectFrom('messages as m')
@@ -230,7 +239,7 @@ export async function unansweredHandoffs(q: Q, shopId: string, after: number, up
     if ((JSON.parse(r.state) as Partial<ConversationState>).handoffBy !== undefined) continue; // someone took it
     const at = Number(r.handed_off_at);
     const answered = await q.selectFrom('messages').select('id')
-      .where('conversation_id', '=', Number(r.id)).where('rule', '=', STAFF_RULE).where('created_at', '>=', at)
+      .where('conversation_id', '=', Number(r.id)).where('rule', '=', STAFF_RULE).where('kind', '!=', 'event').where('created_at', '>=', at)
       .limit(1).executeTakeFirst();
     if (answered) continue;
     out.push({ id: Number(r.id), key: r.key, channel: r.channel, customerUserId: r.platform_user_id, customerName: r.name, handedOffAt: at });

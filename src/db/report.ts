@@ -172,6 +172,7 @@ export interface StaffReplyFact {
 export async function staffReplies(db: Kysely<Database>, shopId: string, p: ScanPeriod, until: number): Promise<StaffReplyFact[]> {
   const rows = await db.selectFrom('messages').select(['conversation_id', 'created_at', 'response'])
     .where('shop_id', '=', shopId).where('direction', '=', 'out').where('rule', '=', STAFF_RULE)
+    .where('kind', '!=', 'event') // giving a 微信客服 conversation back is recorded as the person's, but is no reply
     .where('id', '>=', p.startIds.messages)
     .where('created_at', '>=', p.from).where('created_at', '<', until)
     .orderBy('created_at').execute();

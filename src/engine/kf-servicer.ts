@@ -4,9 +4,9 @@ import type { KfServicerAction } from '../../adapters/wecom-kf/parse.js';
 import type { ShopConfig } from '../config/schema.js';
 import { conversationByKey, openConversation } from '../db/conversations.js';
 import { findCustomer, touchCustomer } from '../db/customers.js';
-import { setHandoff, STAFF_RULE } from '../db/desk.js';
+import { lastReplyContext, setHandoff, STAFF_RULE } from '../db/desk.js';
 import { insertMessage, isDuplicateInbound } from '../db/messages.js';
-import { enqueue } from '../db/outbox.js';
+import { enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { InboundMessage } from '../types/index.js';
@@ -96,6 +96,30 @@ export async function queueKfTransfer(
     shopId: msg.shopId, channel: msg.channel, customerId: msg.customerId, conversationKey: msg.conversationKey, text, rule,
     response: '', proactive: false, idempotencyKey,
     replyContext: { inboundAt: at, ...msg.replyContext }, action: { kind: 'kfTransfer', servicer: t.servicer },
+  }, at);
+}
+
+/** How giving a 微信客服 conversation back to the bot reads in the transcript. */
+export const KF_END_SESSION_NOTE = '交还机器人：如有接待人员在接待，结束其微信客服会话';
+
+/**
+ * Staff gave a 微信客服 conversation back to the bot. While a 接待人员 holds the platform's
+ * session the API may not reply in it (95018), so the giving back also ends that session —
+ * queued in the conversation's order, like a transfer, and shown in the transcript as a note.
+ * The outbox reads the session's state first and leaves alone one the API already has.
+ */
+export async function queueKfEndSession(
+  trx: Transaction<Database>, c: { shopId: string; conversationId: number; key: string; customerUserId: string }, staff: string, at: number,
+): Promise<number> {
+  const messageId = await insertMessage(trx, {
+    shopId: c.shopId, channel: 'wecomKf', conversationId: c.conversationId, direction: 'out', platformMessageId: null, deliveryId: null,
+    kind: 'event', text: KF_END_SESSION_NOTE, rule: STAFF_RULE, response: staff, raw: undefined, at,
+  });
+  const context = await lastReplyContext(trx, c.conversationId);
+  return enqueue(trx, messageId, {
+    shopId: c.shopId, channel: 'wecomKf', customerId: c.customerUserId, conversationKey: c.key, text: KF_END_SESSION_NOTE,
+    rule: STAFF_RULE, response: staff, proactive: false, idempotencyKey: outboxKey(`end\0${messageId}`, at),
+    replyContext: context ?? {}, action: { kind: 'kfEndSession' },
   }, at);
 }
 

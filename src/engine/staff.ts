@@ -1,13 +1,14 @@
 import type { Transaction } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import { lastInboundAt } from '../db/conversations.js';
-import { lastReplyContext, setHandoff, STAFF_RULE } from '../db/desk.js';
+import { lastReplyContext, releaseHandoff, setHandoff, STAFF_RULE } from '../db/desk.js';
 import type { DeskConversation } from '../db/desk.js';
 import { insertMessage } from '../db/messages.js';
 import { enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { Channel } from '../types/index.js';
+import { queueKfEndSession } from './kf-servicer.js';
 import { proactiveContext } from './proactive.js';
 
 /**
@@ -48,4 +49,20 @@ export async function queueStaffReply(trx: Transaction<Database>, r: StaffReply)
   }, r.at);
   await setHandoff(trx, c.id, r.at + r.playbook.settings.handoff.silenceMinutes * 60_000, r.at, r.staff);
   return { messageId, outboxId };
+}
+
+/**
+ * Staff give a conversation back to the bot (the desk's 交还机器人, `xiaoer handoff release`):
+ * the bot answers it again, and on 微信客服 a session a 接待人员 still holds is ended, or the
+ * bot's replies would be refused there until it runs out. Undefined when there is no such
+ * conversation.
+ */
+export async function releaseToBot(
+  trx: Transaction<Database>, shopId: string, key: string, staff: string, at: number,
+): Promise<{ endsKfSession: boolean } | undefined> {
+  const released = await releaseHandoff(trx, shopId, key, at);
+  if (!released) return undefined;
+  if (released.channel !== 'wecomKf') return { endsKfSession: false };
+  await queueKfEndSession(trx, { shopId, conversationId: released.id, key, customerUserId: released.userId }, staff, at);
+  return { endsKfSession: true };
 }

@@ -12,7 +12,7 @@ import { changeTags, CUSTOMER_LABEL_MAX } from '../db/customers.js';
 import { recentOrdersOf } from '../db/orders.js';
 import { shopAndCustomerVars } from '../engine/decide.js';
 import { quickReplies } from '../engine/quick-replies.js';
-import { queueStaffReply, STAFF_MAX_TEXT_BYTES } from '../engine/staff.js';
+import { queueStaffReply, releaseToBot, STAFF_MAX_TEXT_BYTES } from '../engine/staff.js';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -132,9 +132,10 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   }));
   router.post('/desk/:shop/api/conversations/:id/release', route(async (ctx, shop, staff) => {
     const c = await conversationOf(ctx, shop);
-    await inCustomerLane(shop, c, (trx) => setHandoff(trx, c.id, null, at()));
+    const released = await inCustomerLane(shop, c, (trx) => releaseToBot(trx, shop.id, c.key, staff, at()));
     deps.log.info({ shop: shop.id, conversation: c.key, staff }, 'staff gave the conversation back to the bot');
     deps.metrics.desk.inc({ shop: shop.id, action: 'release' });
+    if (released?.endsKfSession) deps.onQueued();
     ctx.body = { conversation: await conversationOf(ctx, shop) };
   }));
 }

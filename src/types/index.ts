@@ -41,9 +41,10 @@ export interface OutboundMessage {
   orderId?: string;
   /**
    * Not a message but a platform action, queued behind the replies before it so it happens in
-   * the conversation's order: 微信客服 hands the session to its 接待人员 (the pool, or one person).
+   * the conversation's order: 微信客服 hands the session to its 接待人员 (the pool, or one person),
+   * or ends a session a person holds when staff give the conversation back to the bot.
    */
-  action?: { kind: 'kfTransfer'; servicer: string | null };
+  action?: { kind: 'kfTransfer'; servicer: string | null } | { kind: 'kfEndSession' };
 }
 
 export type SendResult =

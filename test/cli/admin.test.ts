@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { insertAlert, listAlerts, markDelivered, recordAlertFailure } from '../../src/db/alerts.js';
 import { migrateToLatest, openDb } from '../../src/db/index.js';
 import { getOrder } from '../../src/db/orders.js';
+import { listOutbox } from '../../src/db/outbox.js';
 import { writeConfig } from '../helpers/service.js';
 
 /** The operator commands, run as `xiaoer …` would run them, against a real SQLite file. */
@@ -123,6 +124,39 @@ describe('xiaoer orders / jobs / handoff', () => {
     out = '';
     expect(await main(['handoff', 'list'])).toBe(0);
     expect(out).not.toContain('local:u1:u1');
+    const h2 = openDb(`sqlite:${join(dir, 'x.db')}`);
+    try {
+      expect(await listOutbox(h2.db, 'acme')).toEqual([]); // nothing to do on the platform for a local chat
+    } finally {
+      await h2.close();
+    }
+  });
+
+  it('releasing a 微信客服 conversation queues the end of a session a 接待人员 holds, for the running service to send', async () => {
+    const h = openDb(`sqlite:${join(dir, 'x.db')}`);
+    await migrateToLatest(h.db);
+    const key = 'wecomKf:wkShop:wmAmy';
+    try {
+      const c = await h.db.insertInto('customers').values({
+        shop_id: 'acme', channel: 'wecomKf', platform_user_id: 'wmAmy', name: null, tags: '[]', tier: null, first_seen_at: 1, last_seen_at: 1, opted_out_at: null,
+      }).returning('id').executeTakeFirstOrThrow();
+      await h.db.insertInto('conversations').values({
+        shop_id: 'acme', customer_id: Number(c.id), key, state: JSON.stringify({ handoffUntil: Date.now() + 3_600_000 }),
+        handed_off_at: 1_000, handoff_until: Date.now() + 3_600_000, last_rule_fired: null, created_at: 1, updated_at: 1,
+      }).execute();
+    } finally {
+      await h.close();
+    }
+    expect(await main(['handoff', 'release', '--shop', 'acme', key, '--staff', '老板'])).toBe(0);
+    expect(out).toMatch(/released: the bot answers wecomKf:wkShop:wmAmy again; a 接待人员's 微信客服 session, if any, is ended by the running service/);
+    const h2 = openDb(`sqlite:${join(dir, 'x.db')}`);
+    try {
+      const [row] = await listOutbox(h2.db, 'acme');
+      expect(row).toMatchObject({ state: 'pending', channel: 'wecomKf' });
+      expect(row!.message).toMatchObject({ customerId: 'wmAmy', conversationKey: key, action: { kind: 'kfEndSession' }, response: '老板' });
+    } finally {
+      await h2.close();
+    }
   });
 
   it('lists alerts with the robots that have them, and sends failed ones again only where they are missing', async () => {

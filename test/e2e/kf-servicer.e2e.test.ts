@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { listAlerts } from '../../src/db/alerts.js';
 import { listConversationMessages } from '../../src/db/messages.js';
 import { listOutbox } from '../../src/db/outbox.js';
+import type { ShopConfig } from '../../src/config/schema.js';
+import { buildReport } from '../../src/report/index.js';
+import { reportPeriod } from '../../src/report/period.js';
 import { STAFF_RULE } from '../../src/db/desk.js';
-import { KF_SESSION_MAX_MS } from '../../src/engine/kf-servicer.js';
+import { KF_END_SESSION_NOTE, KF_SESSION_MAX_MS } from '../../src/engine/kf-servicer.js';
 import { DIALECTS } from '../helpers/db.js';
 import { platformSuite } from '../helpers/suite.js';
 import { allChannels, startService, writeConfig } from '../helpers/service.js';
@@ -143,7 +146,7 @@ describe.each(DIALECTS)('微信客服 handoffs passed to 接待人员 (%s)', (di
   const auth = { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}` };
   /** The desk's transcript of the customer's conversation: who wrote, what, and its delivery. */
   async function deskTranscript() {
-    const { conversations } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations`, { headers: auth })).json()) as { conversations: { id: number }[] };
+    const { conversations } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations?customer=wmBen`, { headers: auth })).json()) as { conversations: { id: number }[] };
     const { messages } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations/${conversations[0]!.id}`, { headers: auth })).json()) as {
       messages: { direction: string; kind: string; text: string; delivery: string | null }[];
     };
@@ -188,6 +191,64 @@ describe.each(DIALECTS)('微信客服 handoffs passed to 接待人员 (%s)', (di
     // The session is still the API's: the bot is silent as after any handoff, not for the session's 48 hours.
     const conv = await t.svc.service.db.db.selectFrom('conversations').select('handoff_until').executeTakeFirstOrThrow();
     expect(Number(conv.handoff_until)).toBe(t.clock + 120 * 60_000);
+  });
+
+  /** The desk's 交还机器人 for the customer's conversation, and the outbox run that follows it. */
+  async function releaseAtDesk() {
+    const { conversations } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations?customer=wmBen`, { headers: auth })).json()) as { conversations: { id: number }[] };
+    const res = await fetch(`${t.svc.url}/desk/acme/api/conversations/${conversations[0]!.id}/release`, {
+      method: 'POST', body: '{}', headers: { ...auth, 'content-type': 'application/json', 'x-xiaoer-desk': '1' },
+    });
+    expect(res.status).toBe(200);
+    await t.svc.service.worker.tick();
+    await t.svc.service.worker.idle();
+  }
+  const stateCalls = () => t.fake.sent.filter((s) => s.platform === 'kf-state' || s.platform === 'kf-trans').map((s) => [s.platform, s.body.service_state ?? null]);
+
+  it('交还机器人 after a 接待人员 took the customer ends their session, so the bot can answer the next message', async () => {
+    await customerSays('g1', '转人工');
+    // 小李 takes the customer from the pool in the WeCom client.
+    t.fake.kfItems.push(kfSessionChange('g1-took', 'wmBen', 1, { new: 'lisi' }, sec()));
+    t.fake.kfServiceState = 3;
+    await customerSays('g2', '好的谢谢');
+    expect(calls().filter((c) => c[0] === 'kf')).toHaveLength(1); // only the handoff reply
+
+    await releaseAtDesk();
+    expect(stateCalls()).toEqual([['kf-trans', 2], ['kf-state', null], ['kf-trans', 4]]);
+    expect(t.fake.kfServiceState).toBe(4);
+    await customerSays('g3', '发什么快递');
+    expect(calls().filter((c) => c[0] === 'kf')).toHaveLength(2); // the bot answers, and the platform took it
+    expect((await listOutbox(t.svc.service.db.db, 'acme')).map((r) => r.state)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect((await deskTranscript()).filter((m) => m[1] === 'event')).toEqual([
+      ['out', 'event', '已转入微信客服待接入池', 'sent'], ['out', 'event', KF_END_SESSION_NOTE, 'sent'],
+    ]);
+    // Recorded as 小王's act, but no reply: the week's figures count no staff reply for it.
+    const shop = { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai' } as ShopConfig; // what the report reads of a shop
+    const report = await buildReport(t.svc.service.db.db, shop, null, reportPeriod({ days: '1' }, shop.timezone, t.clock + 60_000));
+    expect(report.staff).toMatchObject({ handoffs: 1, answered: 0, replies: 0 });
+  });
+
+  it('交还机器人 while the customer still waits in the 待接入池: the API cannot end it, so the bot stays quiet and staff are told what to do', async () => {
+    await customerSays('w1', '转人工');
+    await releaseAtDesk();
+    expect(stateCalls()).toEqual([['kf-trans', 2], ['kf-state', null]]); // no trans to 4 from the pool
+    const rows = await listOutbox(t.svc.service.db.db, 'acme');
+    expect(rows.at(-1)).toMatchObject({ state: 'dead' });
+    expect(rows.at(-1)!.lastError).toMatch(/待接入池.*cannot end/);
+    const alert = (await listAlerts(t.svc.service.db.db, 'acme')).find((a) => a.kind === 'dead_letter');
+    expect(alert!.text).toMatch(/^结束会话失败：顾客 wmBen（wecomKf）已交还机器人.*已在此会话静默：请在企业微信客户端接入该顾客并结束会话/);
+    await customerSays('w2', '在吗');
+    expect(calls().filter((c) => c[0] === 'kf')).toHaveLength(1); // not answered into a refusal
+  });
+
+  it('a session the API still has (the transfer was refused) is given back without ending anything', async () => {
+    t.fake.kfTransCode = 95016;
+    await customerSays('a1', '转人工');
+    await releaseAtDesk();
+    expect(stateCalls()).toEqual([['kf-trans', 2], ['kf-state', null]]); // read, found the API's, left alone
+    expect((await listOutbox(t.svc.service.db.db, 'acme')).map((r) => r.state)).toEqual(['sent', 'dead', 'sent']);
+    await customerSays('a2', '发什么快递');
+    expect(calls().filter((c) => c[0] === 'kf')).toHaveLength(2);
   });
 
   it('a named 接待人员: the session goes straight to them', async () => {

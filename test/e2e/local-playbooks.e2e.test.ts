@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAlerts } from '../../src/db/alerts.js';
-import { releaseHandoff } from '../../src/db/conversations.js';
+import { releaseHandoff } from '../../src/db/desk.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { DEFAULT_PLAYBOOKS, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
@@ -79,7 +79,7 @@ describe.each(DIALECTS)('playbooks through POST /webhooks/local on %s', (dialect
     expect(alert).toMatchObject({ kind: 'handoff', conversationKey: 'local:h1:h1' });
     expect(alert!.text).toMatch(/转人工.*h1/);
     expect(alert!.transcript.map((t) => t.who + ':' + t.text.slice(0, 3))).toEqual(['customer:你好', expect.stringMatching(/^bot:/), 'customer:转人工', expect.stringMatching(/^bot:/)]);
-    expect(await releaseHandoff(svc.service.db.db, 'acme', 'local:h1:h1', clock)).toBe(true);
+    expect(await releaseHandoff(svc.service.db.db, 'acme', 'local:h1:h1', clock)).toMatchObject({ channel: 'local', userId: 'h1' });
     expect(rules(await say('h1', '你好'))).toEqual(['新客户问候']);
     expect(rules(await say('h1', '你们老板养猫吗'))).toEqual(['(fallback)']);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();

@@ -13,7 +13,7 @@ export interface FakeMessage {
 }
 
 export interface Sent {
-  platform: 'wecom' | 'kf' | 'kf-welcome' | 'kf-trans' | 'dingtalk' | 'wecom-robot' | 'feishu-bot';
+  platform: 'wecom' | 'kf' | 'kf-welcome' | 'kf-trans' | 'kf-state' | 'dingtalk' | 'wecom-robot' | 'feishu-bot';
   to: string;
   text: string;
   body: Record<string, unknown>;
@@ -46,6 +46,12 @@ export class FakePlatforms {
   kfIgnoreCursor = false;
   /** The errcode 微信客服's service_state/trans answers with (0: it takes the transfer). */
   kfTransCode = 0;
+  /**
+   * 微信客服's session state for the customers here (1 the API's, 2 待接入池, 3 a 接待人员, 4 ended):
+   * what service_state/get answers and a successful trans sets; while it is 2 or 3, send_msg is
+   * refused with 95018, as the platform does.
+   */
+  kfServiceState = 1;
   /** The next this many Feishu bot calls answer HTTP 500 (alert retries; robots only). */
   feishuBotFailures = 0;
   feishuBotCalls = 0;
@@ -67,7 +73,7 @@ export class FakePlatforms {
   }
 
   reset(): void {
-    Object.assign(this, { tokensIssued: 0, delivered: [], attempts: 0, script: [], wecomTokensIssued: 0, sent: [], kfItems: [], kfSyncCalls: [], kfIgnoreCursor: false, kfTransCode: 0, feishuBotFailures: 0, feishuBotCalls: 0 });
+    Object.assign(this, { tokensIssued: 0, delivered: [], attempts: 0, script: [], wecomTokensIssued: 0, sent: [], kfItems: [], kfSyncCalls: [], kfIgnoreCursor: false, kfTransCode: 0, kfServiceState: 1, feishuBotFailures: 0, feishuBotCalls: 0 });
     this.revoked.clear();
   }
 
@@ -127,12 +133,19 @@ export class FakePlatforms {
         return json(200, { errcode: 0, errmsg: 'ok', msgid: `wmsg_${this.sent.length}` });
       case '/cgi-bin/kf/send_msg':
         if (!wecomToken() || scripted()) return;
+        if (this.kfServiceState === 2 || this.kfServiceState === 3) return json(200, { errcode: 95018, errmsg: 'invalid session status' });
         this.sent.push({ platform: 'kf', to: String(body.touser), text: (body.text as { content: string }).content, body });
         return json(200, { errcode: 0, errmsg: 'ok', msgid: String(body.msgid ?? 'kf') });
       case '/cgi-bin/kf/service_state/trans':
         if (!wecomToken()) return;
         this.sent.push({ platform: 'kf-trans', to: String(body.external_userid), text: String(body.service_state), body });
-        return json(200, this.kfTransCode ? { errcode: this.kfTransCode, errmsg: 'scripted code' } : { errcode: 0, errmsg: 'ok' });
+        if (this.kfTransCode) return json(200, { errcode: this.kfTransCode, errmsg: 'scripted code' });
+        this.kfServiceState = Number(body.service_state);
+        return json(200, { errcode: 0, errmsg: 'ok' });
+      case '/cgi-bin/kf/service_state/get':
+        if (!wecomToken()) return;
+        this.sent.push({ platform: 'kf-state', to: String(body.external_userid), text: String(this.kfServiceState), body });
+        return json(200, { errcode: 0, errmsg: 'ok', service_state: this.kfServiceState, servicer_userid: this.kfServiceState === 3 ? 'lisi' : '' });
       case '/cgi-bin/kf/send_msg_on_event':
         if (!wecomToken() || scripted()) return;
         this.sent.push({ platform: 'kf-welcome', to: String(body.code), text: (body.text as { content: string }).content, body });
