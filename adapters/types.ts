@@ -73,4 +73,24 @@ export interface Adapter<C> {
    * with the platform's answer when refused. Absent where there is nothing to ask.
    */
   probe?(cfg: C, ctx: SendContext): Promise<string>;
+  /** Pure: the pictures and files in a stored inbound message's raw payload, in the order sent. */
+  mediaOf?(raw: unknown): MediaRef[];
+  /** Fetches one of them from the platform, for staff at the desk (the platform keeps it; xiaoer does not). */
+  fetchMedia?(ref: MediaRef, cfg: C, ctx: SendContext): Promise<MediaResult>;
 }
+
+/** A picture or file a customer sent, as the platform names it. */
+export interface MediaRef {
+  kind: 'image' | 'file';
+  /** The platform's key for it: Feishu image_key / file_key, WeCom media_id. */
+  key: string;
+  /** The message it came in, where the platform needs it to hand the file out (Feishu). */
+  messageId?: string;
+  /** The file's name as the customer's client gave it. */
+  name?: string;
+}
+
+export type MediaResult =
+  | { ok: true; contentType: string; data: Buffer }
+  /** 404: the platform no longer has it (WeCom keeps media 3 days) or never had it; 502: the platform failed. */
+  | { ok: false; status: 404 | 502; reason: string; /** the platform's error code, when it gave one */ code?: number };

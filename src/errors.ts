@@ -49,7 +49,7 @@ export class ValidationError extends XiaoerError {
   }
 }
 
-/** Bad input from a caller: becomes an HTTP 4xx with `reason`, never a 5xx. */
+/** Bad input from a caller: becomes an HTTP 4xx with `reason`, never a 5xx — except 502, a platform that failed a request made for the caller. */
 export class RequestError extends XiaoerError {
   readonly status: RequestStatus;
   /** Response headers the refusal needs (WWW-Authenticate on a 401 that should prompt for a password). */
@@ -62,7 +62,7 @@ export class RequestError extends XiaoerError {
   }
 }
 
-export type RequestStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429;
+export type RequestStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429 | 502;
 const CODES: Record<RequestStatus, ErrorCode> = {
-  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'BAD_REQUEST', 415: 'BAD_REQUEST', 429: 'RATE_LIMITED',
+  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'BAD_REQUEST', 415: 'BAD_REQUEST', 429: 'RATE_LIMITED', 502: 'PLATFORM_API',
 };

@@ -215,7 +215,18 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     pullKf: (shop, cfg, token) => void kf.pull(shop.id, cfg, token),
     onCommitted: wake,
-    desk: { playbooks, batcher },
+    desk: {
+      playbooks, batcher,
+      media: {
+        of: (channel, raw) => adapterForChannel(channel)?.mediaOf?.(raw) ?? [],
+        async fetch(shop, channel, ref) {
+          const adapter = adapterForChannel(channel);
+          const cfg = adapter?.configOf(shop.channels);
+          if (!adapter?.fetchMedia || cfg === undefined) return { ok: false, status: 404, reason: `shop ${shop.id} has no ${channel} channel to fetch it from` };
+          return adapter.fetchMedia(ref, cfg, sendContext(channel as Channel));
+        },
+      },
+    },
   });
 
   const watcher = opts.watch === false ? null : watchPlaybooks(config.shops, playbooks, log, (shopId, problems) => {

@@ -1,7 +1,7 @@
 import type { Adapter } from '../types.js';
 import type { FeishuConfig } from './config.js';
-import { parseFeishu } from './parse.js';
-import { fetchTenantToken, sendFeishu } from './send.js';
+import { feishuMediaOf, parseFeishu } from './parse.js';
+import { fetchFeishuMedia, fetchTenantToken, sendFeishu } from './send.js';
 import { verifyFeishu } from './verify.js';
 
 /** Feishu / Lark event subscription (webhook mode). Feishu only needs HTTP 200 within 3 s. */
@@ -19,4 +19,6 @@ export const feishuAdapter: Adapter<FeishuConfig> = {
     await fetchTenantToken(cfg, ctx);
     return `app ${cfg.appId}: appId and appSecret accepted (tenant_access_token issued)`;
   },
+  mediaOf: feishuMediaOf,
+  fetchMedia: fetchFeishuMedia,
 };

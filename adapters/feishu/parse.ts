@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.js';
 import type { InboundMessage, MessageKind } from '../../src/types/index.js';
-import type { Parsed } from '../types.js';
+import type { MediaRef, Parsed } from '../types.js';
 import type { FeishuConfig } from './config.js';
 
 // https://open.feishu.cn/document/server-docs/im-v1/message/events/receive
@@ -119,4 +119,39 @@ function postOf(content: string): { kind: MessageKind; text: string | null } {
   const text = lines.join(' ').replace(/\s+/g, ' ').trim();
   if (text) return { kind: 'text', text };
   return { kind: pictures ? 'image' : 'other', text: null };
+}
+
+type Keyed = { tag?: unknown; image_key?: unknown; file_key?: unknown; file_name?: unknown };
+
+/**
+ * The pictures and files of a stored receive_v1 payload: an image, a file (audio and video are
+ * files too), and the pictures inside a post. Stickers cannot be fetched (the API does not hand
+ * them out). Never throws: the raw payload may be anything an older version stored.
+ * https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/im-v1/message/events/message_content
+ */
+export function feishuMediaOf(raw: unknown): MediaRef[] {
+  const m = (raw as { event?: { message?: { message_id?: unknown; message_type?: unknown; content?: unknown } } } | null)?.event?.message;
+  if (typeof m?.message_id !== 'string' || typeof m.content !== 'string') return [];
+  const messageId = m.message_id;
+  let content: Keyed & Record<string, unknown>;
+  try {
+    content = (JSON.parse(m.content) ?? {}) as typeof content;
+  } catch {
+    return [];
+  }
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  if (m.message_type === 'image' && str(content.image_key)) return [{ kind: 'image', key: str(content.image_key)!, messageId }];
+  if (['file', 'audio', 'media'].includes(String(m.message_type)) && str(content.file_key)) {
+    return [{ kind: 'file', key: str(content.file_key)!, messageId, ...(str(content.file_name) ? { name: str(content.file_name)! } : {}) }];
+  }
+  if (m.message_type !== 'post') return [];
+  const body = (Array.isArray(content.content) ? content : Object.values(content).find((v) => Array.isArray((v as PostBody | null)?.content)) ?? {}) as PostBody;
+  const out: MediaRef[] = [];
+  for (const paragraph of Array.isArray(body.content) ? body.content : []) {
+    for (const el of Array.isArray(paragraph) ? paragraph as Keyed[] : []) {
+      if (el?.tag === 'img' && str(el.image_key)) out.push({ kind: 'image', key: str(el.image_key)!, messageId });
+      else if (el?.tag === 'media' && str(el.file_key)) out.push({ kind: 'file', key: str(el.file_key)!, messageId });
+    }
+  }
+  return out;
 }

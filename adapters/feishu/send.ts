@@ -2,7 +2,8 @@ import type { OutboundMessage, SendResult } from '../../src/types/index.js';
 import { classifyHttpStatus, classifyThrown } from '../shared/http.js';
 import { tokenExpiresAt } from '../shared/token-cache.js';
 import type { Token } from '../shared/token-cache.js';
-import type { SendContext } from '../types.js';
+import { MEDIA_REQUEST, mediaAnswer, mediaThrown } from '../shared/media.js';
+import type { MediaRef, MediaResult, SendContext } from '../types.js';
 import type { FeishuConfig } from './config.js';
 
 /** Feishu issues a fresh token once fewer than 30 minutes are left; refresh at that point. */
@@ -69,5 +70,32 @@ export async function sendFeishu(msg: OutboundMessage, cfg: FeishuConfig, ctx: S
     return { ok: false, retry: 'never', reason: `Feishu code ${String(body.code)}: ${body.msg ?? 'unknown error'}` };
   } catch (err) {
     return classifyThrown(err);
+  }
+}
+
+/**
+ * A picture or file a customer sent, for staff at the desk: GET the message's resource with the
+ * tenant token (refetched once when refused). Errors come back as JSON instead of the file.
+ * https://open.feishu.cn/document/server-docs/im-v1/message/get-2
+ */
+export async function fetchFeishuMedia(ref: MediaRef, cfg: FeishuConfig, ctx: SendContext): Promise<MediaResult> {
+  if (!ref.messageId) return { ok: false, status: 404, reason: 'no message id stored with it' };
+  const url = `${ctx.apiBase}/open-apis/im/v1/messages/${encodeURIComponent(ref.messageId)}/resources/${encodeURIComponent(ref.key)}`;
+  const get = (token: string) => ctx.http.get<ArrayBuffer>(url, {
+    ...MEDIA_REQUEST, params: { type: ref.kind === 'image' ? 'image' : 'file' }, headers: { Authorization: `Bearer ${token}` },
+  });
+  try {
+    let token = await ctx.tokens.get(`feishu:${cfg.appId}`, () => fetchTenantToken(cfg, ctx));
+    let res = await get(token);
+    let answer = mediaAnswer(res, () => false);
+    if (!answer.ok && TOKEN_CODES.has(answer.code ?? 0)) {
+      ctx.tokens.invalidate(`feishu:${cfg.appId}`, token);
+      token = await ctx.tokens.get(`feishu:${cfg.appId}`, () => fetchTenantToken(cfg, ctx));
+      res = await get(token);
+      answer = mediaAnswer(res, () => false);
+    }
+    return answer;
+  } catch (err) {
+    return mediaThrown(err);
   }
 }

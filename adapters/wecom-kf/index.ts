@@ -1,8 +1,10 @@
 import type { Adapter } from '../types.js';
 import { parseWecom } from '../wecom/parse.js';
+import { fetchWecomMedia } from '../wecom/send.js';
 import { verifyWecom, verifyWecomUrl } from '../wecom/verify.js';
 import { KF_REPLIES_PER_MESSAGE, KF_REPLY_WINDOW_MS } from './config.js';
 import type { KfConfig } from './config.js';
+import { kfMediaOf } from './parse.js';
 import { sendKf } from './send.js';
 
 /**
@@ -19,4 +21,6 @@ export const wecomKfAdapter: Adapter<KfConfig> = {
   ack: () => ({ status: 200, body: '' }),
   send: sendKf,
   limits: { windowMs: KF_REPLY_WINDOW_MS, perInbound: KF_REPLIES_PER_MESSAGE },
+  mediaOf: kfMediaOf,
+  fetchMedia: (ref, cfg, ctx) => fetchWecomMedia(ref, cfg.corpId, cfg.secret, ctx),
 };

@@ -1,4 +1,5 @@
 import type { InboundMessage, MessageKind } from '../../src/types/index.js';
+import type { MediaRef } from '../types.js';
 
 /** One item of sync_msg's msg_list. https://developer.work.weixin.qq.com/document/path/94670 */
 export interface KfItem {
@@ -11,6 +12,9 @@ export interface KfItem {
   servicer_userid?: string;
   msgtype?: string;
   text?: { content?: string };
+  /** Pictures, files, voice notes and videos name their media by media_id (fetched with media/get). */
+  image?: { media_id?: string };
+  file?: { media_id?: string };
   event?: {
     event_type?: string; open_kfid?: string; external_userid?: string; welcome_code?: string;
     /** session_status_change: 1 taken from the pool, 2 transferred, 3 ended, 4 an ended session taken up again. */
@@ -120,4 +124,15 @@ export function kfItemToSendFailure(item: KfItem): KfSendFailure | null {
   if (item.msgtype !== 'event' || e?.event_type !== 'msg_send_fail' || !e.fail_msgid) return null;
   const type = e.fail_type ?? 0;
   return { msgid: e.fail_msgid, reason: `微信客服 could not deliver it after accepting it (msg_send_fail, fail_type ${type}: ${FAIL_TYPES[type] ?? '见企业微信文档'})` };
+}
+
+/** sync_msg item types that carry a media_id, and how the desk shows each. */
+const KF_MEDIA_TYPES: Record<string, MediaRef['kind']> = { image: 'image', file: 'file', voice: 'file', video: 'file' };
+
+/** The picture or file of a stored sync_msg item ({ msgtype: 'image', image: { media_id } } …). Never throws. */
+export function kfMediaOf(raw: unknown): MediaRef[] {
+  const item = (raw ?? {}) as Record<string, unknown>;
+  const kind = KF_MEDIA_TYPES[String(item.msgtype)];
+  const id = kind ? (item[String(item.msgtype)] as { media_id?: unknown } | null)?.media_id : undefined;
+  return kind && typeof id === 'string' && id ? [{ kind, key: id }] : [];
 }

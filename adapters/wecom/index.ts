@@ -1,8 +1,8 @@
 import { fetchToken } from '../shared/wecom-token.js';
 import type { Adapter } from '../types.js';
 import type { WecomConfig } from './config.js';
-import { parseWecom } from './parse.js';
-import { sendWecom } from './send.js';
+import { parseWecom, wecomMediaOf } from './parse.js';
+import { fetchWecomMedia, sendWecom } from './send.js';
 import { verifyWecom, verifyWecomUrl } from './verify.js';
 
 /** WeCom self-built app: answer the callback within 5 s with an empty 200, reply through the API. */
@@ -21,4 +21,6 @@ export const wecomAdapter: Adapter<WecomConfig> = {
     await fetchToken(cfg.corpId, cfg.secret, ctx);
     return `corp ${cfg.corpId}: corpId and secret accepted (access_token issued); 微信客服 uses the same`;
   },
+  mediaOf: wecomMediaOf,
+  fetchMedia: (ref, cfg, ctx) => fetchWecomMedia(ref, cfg.corpId, cfg.secret, ctx),
 };

@@ -1,6 +1,6 @@
 import { RequestError } from '../../src/errors.js';
 import type { InboundMessage, MessageKind } from '../../src/types/index.js';
-import type { Parsed } from '../types.js';
+import type { MediaRef, Parsed } from '../types.js';
 import type { WecomConfig } from './config.js';
 
 const KINDS: Record<string, MessageKind> = { text: 'text', image: 'image', file: 'file', voice: 'other', video: 'other', location: 'other', link: 'other' };
@@ -37,4 +37,14 @@ export function parseWecom(payload: unknown, ctx: { shopId: string; cfg: WecomCo
     raw: payload,
   };
   return { kind: 'messages', messages: [message] };
+}
+
+/** Callback message types whose MediaId names a file (a picture, a voice note, a video). */
+const MEDIA_TYPES: Record<string, MediaRef['kind']> = { image: 'image', voice: 'file', video: 'file' };
+
+/** The picture or file of a stored app callback (MediaId; PicUrl is not used: it is not the app's to hand out). Never throws. */
+export function wecomMediaOf(raw: unknown): MediaRef[] {
+  const x = (raw ?? {}) as Record<string, unknown>;
+  const kind = MEDIA_TYPES[String(x.MsgType)];
+  return kind && typeof x.MediaId === 'string' && x.MediaId ? [{ kind, key: x.MediaId }] : [];
 }

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { MediaRef } from '../../adapters/types.js';
 import type { OutboundMessage } from '../types/index.js';
 import { emptyState } from './conversations.js';
 import type { ConversationState } from './conversations.js';
@@ -42,7 +43,12 @@ export interface DeskMessage {
   /** Delivery of an out message: pending, sending, sent, dead, skipped; null for customer messages. */
   delivery: OutboxState | null;
   error: string | null;
+  /** The pictures and files a customer's message carries (fetched from the platform on request, by index). */
+  media: { kind: 'image' | 'file'; name: string | null }[];
 }
+
+/** Reads a channel's pictures and files out of a stored raw payload (the adapters know the shapes). */
+export type MediaReader = (channel: string, raw: unknown) => MediaRef[];
 
 function baseQuery(q: Q, shopId: string) {
   return q.selectFrom('conversations as c').innerJoin('customers as u', 'u.id', 'c.customer_id')
@@ -127,8 +133,9 @@ type MessageWithDelivery = {
   created_at: number; state: OutboxState | null; last_error: string | null;
 };
 
-function toDeskMessage(r: MessageWithDelivery): DeskMessage {
+function toDeskMessage(r: MessageWithDelivery, media: MediaRef[] = []): DeskMessage {
   return {
+    media: media.map((x) => ({ kind: x.kind, name: x.name ?? null })),
     id: Number(r.id), direction: r.direction, kind: r.kind, text: r.text, rule: r.rule, response: r.response, at: Number(r.created_at),
     delivery: r.direction === 'out' ? (r.state ?? null) : null,
     error: r.direction === 'out' ? (r.last_error ?? null) : null,
@@ -136,13 +143,29 @@ function toDeskMessage(r: MessageWithDelivery): DeskMessage {
 }
 
 /** The newest `limit` messages of a conversation, oldest first, with each reply's delivery. */
-export async function deskTranscript(q: Q, conversationId: number, limit: number): Promise<DeskMessage[]> {
-  const rows = await q.selectFrom('messages as m').leftJoin('outbox as o', 'o.message_id', 'm.id').select(MESSAGE_COLUMNS)
+export async function deskTranscript(q: Q, conversationId: number, limit: number, mediaOf: MediaReader = () => []): Promise<DeskMessage[]> {
+  const rows = await q.selectFrom('messages as m').leftJoin('outbox as o', 'o.message_id', 'm.id').select([...MESSAGE_COLUMNS, 'm.channel', 'm.raw'])
     .where('m.conversation_id', '=', conversationId)
     // A chat opening (inbound event) says nothing; an outbound one (a 微信客服 transfer) shows staff when the customer was passed on.
     .where((eb) => eb.or([eb('m.kind', '!=', 'event'), eb('m.direction', '=', 'out')]))
     .orderBy('m.id', 'desc').limit(limit).execute();
-  return rows.reverse().map(toDeskMessage);
+  return rows.reverse().map((r) => toDeskMessage(r, r.direction === 'in' && r.raw !== null ? mediaOf(r.channel, parseRaw(r.raw)) : []));
+}
+
+/** A stored raw payload; one that is not JSON any more (hand-edited, truncated) reads as nothing. */
+function parseRaw(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** A customer's message of this shop, with what its pictures and files are read from; undefined when there is none. */
+export async function inboundRaw(q: Q, shopId: string, messageId: number): Promise<{ channel: string; raw: unknown } | undefined> {
+  const row = await q.selectFrom('messages').select(['channel', 'raw']).where('id', '=', messageId).where('shop_id', '=', shopId)
+    .where('direction', '=', 'in').executeTakeFirst();
+  return row ? { channel: row.channel, raw: row.raw === null ? null : parseRaw(row.raw) } : undefined;
 }
 
 /** Where replies in this conversation go (chat, session): from the newest reply queued in it, if any. */
@@ -193,7 +216,7 @@ export async function laterMessagesForLocal(q: Q, shopId: string, userId: string
     .where('m.id', '>', after).where('m.direction', '=', 'out').where('o.state', 'in', ['pending', 'sending', 'sent'])
     .where((eb) => eb.or([eb('o.proactive', '=', 1), eb('m.rule', '=', STAFF_RULE)]))
     .orderBy('m.id').limit(limit).execute();
-  return rows.map(toDeskMessage);
+  return rows.map((r) => toDeskMessage(r));
 }
 
 /** The newest message id of a local-channel customer (where a web chat starts collecting). */

@@ -5,8 +5,9 @@ import type { Context } from 'koa';
 import type { ShopConfig } from '../config/schema.js';
 import { customerBatchKey } from '../db/batch.js';
 import type { Unit, WriteBatcher } from '../db/batch.js';
-import { deskConversation, deskTranscript, findByCustomer, listRecent, listWithPerson, setHandoff } from '../db/desk.js';
-import type { DeskConversation } from '../db/desk.js';
+import type { MediaRef, MediaResult } from '../../adapters/types.js';
+import { deskConversation, deskTranscript, findByCustomer, inboundRaw, listRecent, listWithPerson, setHandoff } from '../db/desk.js';
+import type { DeskConversation, MediaReader } from '../db/desk.js';
 import type { Db } from '../db/index.js';
 import { changeTags, CUSTOMER_LABEL_MAX } from '../db/customers.js';
 import { recentOrdersOf } from '../db/orders.js';
@@ -39,7 +40,18 @@ export interface DeskDeps {
   now: () => Date;
   /** After a staff reply is committed: send it now rather than on the next tick. */
   onQueued: () => void;
+  /** Customers' pictures and files: where they are in a stored message, and fetching one from the platform. */
+  media: { of: MediaReader; fetch(shop: ShopConfig, channel: string, ref: MediaRef): Promise<MediaResult> };
 }
+
+/**
+ * Pictures the desk shows inline. Anything else a customer sent (a file, a voice note, or a
+ * "picture" of another type) is served as a download, never rendered on the desk's origin:
+ * a customer's HTML file must not run with a signed-in person's credentials.
+ */
+const INLINE_IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/bmp']);
+/** Staff reopen a conversation often; the platform's copy does not change. */
+const MEDIA_CACHE_SECONDS = 24 * 60 * 60;
 
 /**
  * The staff desk (人工接待台): GET /desk/:shop is the page; /desk/:shop/api/… is what it calls.
@@ -92,13 +104,36 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   router.get('/desk/:shop/api/conversations/:id', route(async (ctx, shop) => {
     const conversation = await conversationOf(ctx, shop);
     const [messages, orders] = await Promise.all([
-      deskTranscript(deps.db, conversation.id, DESK_TRANSCRIPT_MESSAGES),
+      deskTranscript(deps.db, conversation.id, DESK_TRANSCRIPT_MESSAGES, deps.media.of),
       recentOrdersOf(deps.db, shop.id, conversation.channel, conversation.customer.userId, DESK_ORDERS),
     ]);
     ctx.body = {
       conversation, messages,
       orders: orders.map((o) => ({ id: o.orderId, state: o.state, ...o.data, updatedAt: o.updatedAt })),
     };
+  }));
+  router.get('/desk/:shop/api/messages/:id/media/:index', route(async (ctx, shop) => {
+    const id = Number(ctx.params.id);
+    const index = Number(ctx.params.index);
+    const stored = Number.isSafeInteger(id) && id > 0 ? await inboundRaw(deps.db, shop.id, id) : undefined;
+    if (!stored) throw new RequestError(404, `no customer message ${String(ctx.params.id)} in shop ${shop.id}`);
+    const ref = Number.isSafeInteger(index) && index >= 0 ? deps.media.of(stored.channel, stored.raw)[index] : undefined;
+    if (!ref) throw new RequestError(404, `message ${id} has no picture or file ${String(ctx.params.index)} (or its stored copy was cleared)`);
+    const got = await deps.media.fetch(shop, stored.channel, ref);
+    if (!got.ok) {
+      deps.log.warn({ shop: shop.id, message: id, channel: stored.channel, reason: got.reason }, 'customer media could not be fetched');
+      throw new RequestError(got.status, got.status === 404
+        ? `the platform no longer has it (${got.reason}); WeCom keeps customers' media 3 days — see it in the platform's client`
+        : `the platform did not hand it over: ${got.reason}`);
+    }
+    const type = got.contentType.split(';')[0]!.trim().toLowerCase();
+    const inline = ref.kind === 'image' && INLINE_IMAGE_TYPES.has(type);
+    ctx.set('Cache-Control', `private, max-age=${MEDIA_CACHE_SECONDS}`);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");
+    ctx.set('Content-Disposition', inline ? 'inline' : `attachment; filename*=UTF-8''${encodeURIComponent(ref.name ?? `${ref.kind}-${id}-${index}`)}`);
+    ctx.type = inline ? type : 'application/octet-stream';
+    ctx.body = got.data;
   }));
   router.get('/desk/:shop/api/conversations/:id/quick-replies', route(async (ctx, shop) => {
     const c = await conversationOf(ctx, shop);

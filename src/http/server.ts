@@ -14,7 +14,7 @@ import type { WebhookDeps } from './webhooks.js';
 
 export interface HttpDeps extends WebhookDeps {
   ingestOrder: OrderRouteDeps['ingest'];
-  desk: Pick<DeskDeps, 'playbooks' | 'batcher'>;
+  desk: Pick<DeskDeps, 'playbooks' | 'batcher' | 'media'>;
   db: Db;
   log: Logger;
   metrics: Metrics;

@@ -86,3 +86,20 @@ describe('微信客服 welcome', () => {
     expect(r).toEqual({ ok: false, retry: 'skip', reason: 'welcome_code expired (21 s old, valid 20 s)' });
   });
 });
+
+describe("customers' pictures and files in stored callbacks", () => {
+  it('the app: an image or voice note by MediaId (not PicUrl); nothing for text or a payload of another shape', async () => {
+    const { wecomMediaOf } = await import('../../adapters/wecom/parse.js');
+    expect(wecomMediaOf({ MsgType: 'image', MediaId: 'M1', PicUrl: 'http://wx.qlogo.cn/x' })).toEqual([{ kind: 'image', key: 'M1' }]);
+    expect(wecomMediaOf({ MsgType: 'voice', MediaId: 'V1', Format: 'amr' })).toEqual([{ kind: 'file', key: 'V1' }]);
+    expect(wecomMediaOf({ MsgType: 'text', Content: '你好' })).toEqual([]);
+    expect(wecomMediaOf({ MsgType: 'image' })).toEqual([]);
+    expect(wecomMediaOf(null)).toEqual([]);
+  });
+  it('微信客服: the item of its own type names the media', async () => {
+    const { kfMediaOf } = await import('../../adapters/wecom-kf/parse.js');
+    expect(kfMediaOf({ msgtype: 'file', file: { media_id: 'F1' } })).toEqual([{ kind: 'file', key: 'F1' }]);
+    expect(kfMediaOf({ msgtype: 'image', file: { media_id: 'F1' } })).toEqual([]);
+    expect(kfMediaOf('garbage')).toEqual([]);
+  });
+});

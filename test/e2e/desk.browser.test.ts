@@ -52,6 +52,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
       order: { id: 'B1', customer: { channel: 'feishu', userId: 'ou_page', name: '王女士' }, items: [{ title: '保温杯', qty: 1, price: 59 }], total: 59 },
     })).status).toBe(202);
     await says('转人工');
+    // A photo of the parcel, as Feishu sends it (a 1×1 PNG the fake platform hands out by its image_key).
+    fake.media.set('img_v3_parcel', { type: 'image/png', data: Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201ae4f0d3c0000000049454e44ae426082', 'hex') });
+    const photo = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, openId: 'ou_page', chatId: 'oc_page', messageType: 'image', content: JSON.stringify({ image_key: 'img_v3_parcel' }) }), FEISHU.encryptKey, Math.floor(Date.now() / 1000));
+    expect((await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(photo.body), headers: photo.headers })).status).toBe(200);
     await says('我的包裹破了');
     const context = await browser.newContext({ httpCredentials: { username: '小王', password: PASSWORD } });
     const page = await context.newPage();
@@ -66,6 +70,11 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
 
     await item.click();
     await page.locator('.msg.in', { hasText: '我的包裹破了' }).waitFor();
+    // The photo shows in the chat (fetched through the desk with the same sign-in), not as "[image]".
+    const picture = page.locator('.msg.in a.media img');
+    await picture.waitFor();
+    await expect.poll(() => picture.evaluate((e) => (e as HTMLImageElement).naturalWidth)).toBe(1);
+    expect(await page.locator('.msg.in', { hasText: '[image]' }).count()).toBe(0);
     expect(await page.textContent('#title')).toContain('人工接待中');
     expect(await page.textContent('#title')).toContain('王女士（飞书） · ID ou_page'); // the id xiaoer customers show/forget take
     await page.click('#take'); // 我来接待: colleagues see it is taken

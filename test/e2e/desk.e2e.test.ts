@@ -205,6 +205,52 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(last.error).toContain('230002');
   });
 
+  it("shows the customer's photos and files, fetched from Feishu; never renders a customer's file as a page", async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201ae4f0d3c0000000049454e44ae426082', 'hex');
+    fake.media.set('img_v3_crack', { type: 'image/png', data: png });
+    fake.media.set('file_v3_page', { type: 'text/html', data: Buffer.from('<script>alert(1)</script>') });
+    const post = async (messageType: string, content: unknown) => {
+      const e = signedEncrypted(receiveEvent({ token: FEISHU.verificationToken, openId: 'ou_buyer', chatId: 'oc_group_7', messageType, content: JSON.stringify(content) }), FEISHU.encryptKey, Math.floor(clock / 1000));
+      expect((await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(e.body), headers: e.headers })).status).toBe(200);
+      await settle();
+    };
+    await says('东西收到是坏的');
+    await post('image', { image_key: 'img_v3_crack' });
+    await post('post', { title: '', content: [[{ tag: 'text', text: '你们看这里' }], [{ tag: 'img', image_key: 'img_v3_crack' }, { tag: 'img', image_key: 'img_v3_gone' }]] });
+    await post('file', { file_key: 'file_v3_page', file_name: '说明.html' });
+    const [c] = await waiting();
+    const shown = (await (await desk(`/api/conversations/${c!.id}`, asStaff)).json()) as { messages: (Msg & { id: number; media: unknown[] })[] };
+    const inbound = shown.messages.filter((m) => m.direction === 'in');
+    expect(inbound.map((m) => [m.text, m.media])).toEqual([
+      ['东西收到是坏的', []],
+      [null, [{ kind: 'image', name: null }]],
+      ['你们看这里', [{ kind: 'image', name: null }, { kind: 'image', name: null }]],
+      [null, [{ kind: 'file', name: '说明.html' }]],
+    ]);
+    const [, photo, withText, file] = inbound;
+
+    const got = await desk(`/api/messages/${photo!.id}/media/0`, asStaff);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-type')).toBe('image/png');
+    expect(got.headers.get('cache-control')).toMatch(/^private/);
+    expect(Buffer.from(await got.arrayBuffer()).equals(png)).toBe(true);
+    expect(fake.mediaCalls).toEqual([`feishu:${(await svc.service.db.db.selectFrom('messages').select('platform_message_id').where('id', '=', photo!.id).executeTakeFirstOrThrow()).platform_message_id}:img_v3_crack:image`]);
+    // A customer's HTML file is a download, sandboxed, never a page on the desk's origin.
+    const page = await desk(`/api/messages/${file!.id}/media/0`, asStaff);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('application/octet-stream');
+    expect(page.headers.get('content-disposition')).toBe(`attachment; filename*=UTF-8''${encodeURIComponent('说明.html')}`);
+    expect(page.headers.get('content-security-policy')).toMatch(/sandbox/);
+    // The second picture of the post is one Feishu no longer hands out: a reason, not a broken page.
+    const gone = await desk(`/api/messages/${withText!.id}/media/1`, asStaff);
+    expect(gone.status).toBe(502);
+    expect(((await gone.json()) as { reason: string }).reason).toMatch(/platform code 234003/);
+    expect((await desk(`/api/messages/${withText!.id}/media/2`, asStaff)).status).toBe(404);
+    expect((await desk(`/api/messages/${photo!.id}/media/0`)).status).toBe(401);
+    const reply = shown.messages.find((m) => m.direction === 'out')!;
+    expect((await desk(`/api/messages/${reply.id}/media/0`, asStaff)).status).toBe(404); // only customers' messages
+  });
+
   it('refuses strangers, wrong passwords, forged posts and bad replies, writing nothing', async () => {
     await says('转人工');
     const [c] = await waiting();

@@ -251,6 +251,30 @@ describe.each(DIALECTS)('微信客服 handoffs passed to 接待人员 (%s)', (di
     expect(calls().filter((c) => c[0] === 'kf')).toHaveLength(2);
   });
 
+  it("a customer's photo is shown at the desk from WeCom's media store, and after WeCom's 3 days it says so", async () => {
+    await customerSays('m0', '收到的杯子裂了');
+    t.fake.media.set('MEDIA_CUP', { type: 'image/jpeg', data: Buffer.from('ffd8ffe000104a464946', 'hex') });
+    for (const [msgid, mediaId] of [['m1', 'MEDIA_CUP'], ['m2', 'MEDIA_OLD']]) {
+      t.fake.kfItems.push({ msgid, open_kfid: WECOM.openKfId, external_userid: 'wmBen', send_time: sec(), origin: 3, msgtype: 'image', image: { media_id: mediaId } });
+    }
+    const cb = wecomCallback(kfEvent('T_media', sec()), sec());
+    expect((await fetch(`${t.svc.url}/webhooks/wecom/acme?${cb.query}`, { method: 'POST', body: cb.body })).status).toBe(200);
+    await t.svc.service.kf.idle();
+    const { conversations } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations?customer=wmBen`, { headers: auth })).json()) as { conversations: { id: number }[] };
+    const { messages } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations/${conversations[0]!.id}`, { headers: auth })).json()) as {
+      messages: { id: number; direction: string; media: { kind: string }[] }[];
+    };
+    const photos = messages.filter((m) => m.media.length);
+    expect(photos.map((m) => m.media)).toEqual([[{ kind: 'image', name: null }], [{ kind: 'image', name: null }]]);
+    const fresh = await fetch(`${t.svc.url}/desk/acme/api/messages/${photos[0]!.id}/media/0`, { headers: auth });
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get('content-type')).toBe('image/jpeg');
+    const old = await fetch(`${t.svc.url}/desk/acme/api/messages/${photos[1]!.id}/media/0`, { headers: auth });
+    expect(old.status).toBe(404);
+    expect(((await old.json()) as { reason: string }).reason).toMatch(/no longer has it \(platform code 40007.*3 days/);
+    expect(t.fake.mediaCalls).toEqual(['wecom:MEDIA_CUP', 'wecom:MEDIA_OLD']);
+  });
+
   it('a named 接待人员: the session goes straight to them', async () => {
     handoffTo = '{ servicer: lisi }';
     try {

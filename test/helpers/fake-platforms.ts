@@ -52,6 +52,12 @@ export class FakePlatforms {
    * refused with 95018, as the platform does.
    */
   kfServiceState = 1;
+  /**
+   * Files customers sent, by the platform's key (Feishu image_key/file_key, WeCom media_id):
+   * what the resource and media/get endpoints hand out. A key not here is unknown or expired.
+   */
+  media = new Map<string, { type: string; data: Buffer }>();
+  mediaCalls: string[] = [];
   /** The next this many Feishu bot calls answer HTTP 500 (alert retries; robots only). */
   feishuBotFailures = 0;
   feishuBotCalls = 0;
@@ -75,6 +81,8 @@ export class FakePlatforms {
   reset(): void {
     Object.assign(this, { tokensIssued: 0, delivered: [], attempts: 0, script: [], wecomTokensIssued: 0, sent: [], kfItems: [], kfSyncCalls: [], kfIgnoreCursor: false, kfTransCode: 0, kfServiceState: 1, feishuBotFailures: 0, feishuBotCalls: 0 });
     this.revoked.clear();
+    this.media.clear();
+    this.mediaCalls = [];
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -107,7 +115,27 @@ export class FakePlatforms {
       }
       return t;
     };
+    const binary = (type: string, data: Buffer) => {
+      res.writeHead(200, { 'content-type': type, 'content-length': data.length });
+      res.end(data);
+    };
+    const resource = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/resources\/([^/]+)$/.exec(url.pathname);
+    if (resource) {
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      if (this.revoked.has(token) || !token.startsWith('t-fake-')) return json(400, { code: 99991663, msg: 'Invalid access token for authorization' });
+      const key = decodeURIComponent(resource[2]!);
+      this.mediaCalls.push(`feishu:${decodeURIComponent(resource[1]!)}:${key}:${url.searchParams.get('type')}`);
+      const file = this.media.get(key);
+      return file ? binary(file.type, file.data) : json(400, { code: 234003, msg: 'File not in msg.' });
+    }
     switch (url.pathname) {
+      case '/cgi-bin/media/get': {
+        if (!wecomToken()) return;
+        const id = String(url.searchParams.get('media_id'));
+        this.mediaCalls.push(`wecom:${id}`);
+        const file = this.media.get(id);
+        return file ? binary(file.type, file.data) : json(200, { errcode: 40007, errmsg: 'invalid media_id' });
+      }
       case '/open-apis/auth/v3/tenant_access_token/internal':
         if (body.app_secret !== FAKE_SECRETS.feishu) return json(200, { code: 10014, msg: 'app secret invalid' });
         this.tokensIssued += 1;
