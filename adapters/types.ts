@@ -41,6 +41,8 @@ export interface Handled {
 export interface SendContext {
   http: AxiosInstance;
   apiBase: string;
+  /** DingTalk's second API host (api.dingtalk.com: access tokens, message files); unset elsewhere. */
+  openApiBase?: string;
   tokens: TokenCache;
   log: Logger;
   /** epoch ms; injectable so token expiry is testable */

@@ -8,7 +8,7 @@ import { createPlatformHttp } from '../adapters/shared/http.js';
 import { createRateLimiter } from '../adapters/shared/rate.js';
 import { createTokenCache } from '../adapters/shared/token-cache.js';
 import type { SendContext } from '../adapters/types.js';
-import { apiBaseOf } from './config/env.js';
+import { platformBases } from './config/env.js';
 import type { EnvOptions } from './config/env.js';
 import type { AppConfig, ShopConfig } from './config/schema.js';
 import { countUndeliveredAlerts, hasRecentAlert, insertAlert } from './db/alerts.js';
@@ -99,7 +99,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   });
   const http = createPlatformHttp();
   const tokens = createTokenCache(() => now().getTime(), TOKEN_SKEW_MS);
-  const sendContext = (channel: Channel): SendContext => ({ http, apiBase: apiBaseOf(env, channel), tokens, log, now: () => now().getTime() });
+  const sendContext = (channel: Channel): SendContext => ({ http, ...platformBases(env, channel), tokens, log, now: () => now().getTime() });
 
   async function send(row: OutboxRow): Promise<SendResult> {
     const shop = shops.get(row.shopId);

@@ -12,3 +12,5 @@ export const dingtalkConfigSchema = z.strictObject({
 export type DingtalkConfig = z.infer<typeof dingtalkConfigSchema>;
 
 export const DINGTALK_DEFAULT_API_BASE = 'https://oapi.dingtalk.com';
+/** DingTalk's newer API host (access tokens, robot message files). */
+export const DINGTALK_DEFAULT_OPENAPI_BASE = 'https://api.dingtalk.com';

@@ -1,7 +1,7 @@
 import type { Adapter } from '../types.js';
 import type { DingtalkConfig } from './config.js';
-import { parseDingtalk } from './parse.js';
-import { sendDingtalk } from './send.js';
+import { dingtalkMediaOf, parseDingtalk } from './parse.js';
+import { fetchDingtalkMedia, fetchDingtalkToken, sendDingtalk } from './send.js';
 import { verifyDingtalk } from './verify.js';
 
 /** DingTalk internal-app robot, HTTP callback mode. */
@@ -15,4 +15,10 @@ export const dingtalkAdapter: Adapter<DingtalkConfig> = {
   // A robot takes 20 messages a minute, else it is throttled for 10 minutes.
   limits: { perApp: { count: 20, windowMs: 60_000 } },
   send: sendDingtalk,
+  async probe(cfg, ctx) {
+    await fetchDingtalkToken(cfg, ctx);
+    return `app ${cfg.appKey}: appKey and appSecret accepted (accessToken issued)`;
+  },
+  mediaOf: dingtalkMediaOf,
+  fetchMedia: fetchDingtalkMedia,
 };

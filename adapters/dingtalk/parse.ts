@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.js';
 import type { InboundMessage, MessageKind } from '../../src/types/index.js';
-import type { Parsed } from '../types.js';
+import type { MediaRef, Parsed } from '../types.js';
 import type { DingtalkConfig } from './config.js';
 
 // https://open.dingtalk.com/document/orgapp/receive-message
@@ -70,4 +70,25 @@ function richTextOf(content: unknown): { kind: MessageKind; text: string | null 
   text = text.replace(/\s+/g, ' ').trim();
   if (text) return { kind: 'text', text };
   return { kind: pictures ? 'image' : 'other', text: null };
+}
+
+/** Robot message types whose content carries a downloadCode, and how the desk shows each. */
+const DINGTALK_MEDIA_TYPES: Record<string, MediaRef['kind']> = { picture: 'image', file: 'file', audio: 'file', video: 'file' };
+
+/**
+ * The pictures and files of a stored robot message: a picture, file, voice note or video by its
+ * content.downloadCode, and the pictures of a richText. Never throws.
+ * https://open.dingtalk.com/document/orgapp/receive-message
+ */
+export function dingtalkMediaOf(raw: unknown): MediaRef[] {
+  const m = (raw ?? {}) as { msgtype?: unknown; content?: { downloadCode?: unknown; fileName?: unknown; richText?: unknown } | null };
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  const kind = DINGTALK_MEDIA_TYPES[String(m.msgtype)];
+  if (kind && str(m.content?.downloadCode)) {
+    return [{ kind, key: str(m.content!.downloadCode)!, ...(str(m.content!.fileName) ? { name: str(m.content!.fileName)! } : {}) }];
+  }
+  if (m.msgtype !== 'richText' || !Array.isArray(m.content?.richText)) return [];
+  return (m.content.richText as { type?: unknown; downloadCode?: unknown }[])
+    .filter((p) => p?.type === 'picture' && str(p.downloadCode))
+    .map((p) => ({ kind: 'image' as const, key: str(p.downloadCode)! }));
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { adapters } from '../../adapters/index.js';
 import { createPlatformHttp } from '../../adapters/shared/http.js';
 import { createTokenCache } from '../../adapters/shared/token-cache.js';
-import { apiBaseOf, readEnvOptions } from '../config/env.js';
+import { platformBases, readEnvOptions } from '../config/env.js';
 import type { EnvOptions } from '../config/env.js';
 import type { AppConfig } from '../config/schema.js';
 import { createLogger } from '../log.js';
@@ -49,7 +49,6 @@ export async function runCheck(args: string[]): Promise<number> {
 /** Channels with nothing to ask ahead of time, and why. */
 const NOTHING_TO_ASK: Partial<Record<string, string>> = {
   wecomKf: "uses the WeCom app's corpId and secret (the wecom line)",
-  dingtalk: "nothing to ask ahead: replies go through each message's session webhook, and appSecret is checked on every callback's signature",
 };
 
 /**
@@ -75,7 +74,7 @@ async function checkLive(config: AppConfig, env: EnvOptions): Promise<boolean> {
         continue;
       }
       try {
-        const what = await adapter.probe(cfg, { http, tokens, log, apiBase: apiBaseOf(env, adapter.channel), now: Date.now });
+        const what = await adapter.probe(cfg, { http, tokens, log, ...platformBases(env, adapter.channel), now: Date.now });
         process.stdout.write(`${label}ok      ${what}\n`);
       } catch (err) {
         ok = false;

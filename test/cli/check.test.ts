@@ -69,7 +69,7 @@ describe('xiaoer check --live', () => {
     expect(io.out).toMatch(/acme feishu +ok +app cli_a1b2c3d4e5: appId and appSecret accepted/);
     expect(io.out).toMatch(/acme wecom +ok +corp .*: corpId and secret accepted/);
     expect(io.out).toMatch(/acme wecomKf +— +uses the WeCom app's corpId and secret/);
-    expect(io.out).toMatch(/acme dingtalk +— +nothing to ask ahead/);
+    expect(io.out).toMatch(/acme dingtalk +ok +app dingabc123: appKey and appSecret accepted/);
     expect(io.out).not.toMatch(/acme local/);
     expect(fake.delivered).toEqual([]);
     expect(fake.sent).toEqual([]);

@@ -7,7 +7,7 @@ import { insertAlert, listAlerts } from '../../src/db/alerts.js';
 import { listOutbox } from '../../src/db/outbox.js';
 import { MAX_ALERT_ATTEMPTS } from '../../src/scheduler/alert-worker.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
-import { dingtalkMessage } from '../helpers/dingtalk.js';
+import { DINGTALK, dingtalkMessage } from '../helpers/dingtalk.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
 import { allChannels, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
@@ -278,5 +278,28 @@ describe.each(DIALECTS)('staff desk replies on every channel (%s)', (dialect) =>
     const robot = t.fake.sent.filter((s) => s.platform === 'wecom-robot').map((s) => s.text).join('\n');
     expect(robot).toContain('> 店员 小王：人工回复 wecom');
     expect(robot).toContain('> 顾客：还是要人工');
+  });
+
+  it("a DingTalk customer's pictures are shown at the desk: the downloadCode exchanged with the app's token, then read", async () => {
+    t.fake.media.set('dl-photo', { type: 'image/jpeg', data: Buffer.from('ffd8ffe000104a464946', 'hex') });
+    const m = dingtalkMessage({
+      msgId: 'dt-pic', text: '', base: t.fake.base, nowMs: t.clock,
+      richText: [{ text: '收到的杯子裂了' }, { type: 'picture', downloadCode: 'dl-photo', pictureDownloadCode: 'pdl-photo' }, { type: 'picture', downloadCode: 'dl-expired' }],
+    });
+    expect((await post('/webhooks/dingtalk/acme', m.body, m.headers)).status).toBe(200);
+    await settle();
+    const found = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations?customer=staff01`, { headers: auth })).json()) as { conversations: { id: number }[] };
+    const { messages } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations/${found.conversations[0]!.id}`, { headers: auth })).json()) as {
+      messages: { id: number; text: string | null; media: { kind: string }[] }[];
+    };
+    const pic = messages.find((x) => x.text === '收到的杯子裂了')!;
+    expect(pic.media).toEqual([{ kind: 'image', name: null }, { kind: 'image', name: null }]);
+    const photo = await fetch(`${t.svc.url}/desk/acme/api/messages/${pic.id}/media/0`, { headers: auth });
+    expect(photo.status).toBe(200);
+    expect(photo.headers.get('content-type')).toBe('image/jpeg');
+    const expired = await fetch(`${t.svc.url}/desk/acme/api/messages/${pic.id}/media/1`, { headers: auth });
+    expect(expired.status).toBe(404);
+    expect(((await expired.json()) as { reason: string }).reason).toMatch(/downloadCode有误或已过期/);
+    expect(t.fake.mediaCalls).toEqual([`dingtalk:${DINGTALK.robotCode}:dl-photo`, `dingtalk:${DINGTALK.robotCode}:dl-expired`]);
   });
 });

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KfItem } from '../../adapters/wecom-kf/parse.js';
+import { DINGTALK } from './dingtalk.js';
 
 export interface FakeMessage {
   receiveIdType: string | null;
@@ -119,6 +120,11 @@ export class FakePlatforms {
       res.writeHead(200, { 'content-type': type, 'content-length': data.length });
       res.end(data);
     };
+    const dingtalkFile = /^\/dingtalk-file\/([^/]+)$/.exec(url.pathname);
+    if (dingtalkFile) {
+      const file = this.media.get(decodeURIComponent(dingtalkFile[1]!));
+      return file ? binary(file.type, file.data) : json(404, { message: 'gone' });
+    }
     const resource = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/resources\/([^/]+)$/.exec(url.pathname);
     if (resource) {
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -129,6 +135,16 @@ export class FakePlatforms {
       return file ? binary(file.type, file.data) : json(400, { code: 234003, msg: 'File not in msg.' });
     }
     switch (url.pathname) {
+      case '/v1.0/oauth2/accessToken':
+        if (body.appKey !== DINGTALK.appKey || body.appSecret !== DINGTALK.appSecret) return json(400, { code: 'invalidClientIdOrSecret', message: '无效的clientId或者clientSecret' });
+        return json(200, { accessToken: 'ding-token-1', expireIn: 7200 });
+      case '/v1.0/robot/messageFiles/download': {
+        if (req.headers['x-acs-dingtalk-access-token'] !== 'ding-token-1') return json(401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
+        const code = String(body.downloadCode);
+        this.mediaCalls.push(`dingtalk:${String(body.robotCode)}:${code}`);
+        if (!this.media.has(code)) return json(400, { code: 'invalidParameter.downloadCode', message: 'downloadCode有误或已过期' });
+        return json(200, { downloadUrl: `${this.base}/dingtalk-file/${encodeURIComponent(code)}?sig=short-lived` });
+      }
       case '/cgi-bin/media/get': {
         if (!wecomToken()) return;
         const id = String(url.searchParams.get('media_id'));

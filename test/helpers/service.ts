@@ -78,7 +78,7 @@ export async function startService(o: {
   watch?: boolean;
 }): Promise<TestService> {
   const base = o.feishuBase ?? 'http://127.0.0.1:9';
-  const env = readEnvOptions({ DATABASE_URL: o.databaseUrl, FEISHU_API_BASE: base, WECOM_API_BASE: base, DINGTALK_API_BASE: base, LOG_LEVEL: 'debug' });
+  const env = readEnvOptions({ DATABASE_URL: o.databaseUrl, FEISHU_API_BASE: base, WECOM_API_BASE: base, DINGTALK_API_BASE: base, DINGTALK_OPENAPI_BASE: base, LOG_LEVEL: 'debug' });
   const config = loadConfig(o.configFile ?? writeConfig(), {
     ACME_FEISHU_SECRET: FEISHU.appSecret, ACME_WECOM_SECRET: FAKE_SECRETS.wecom, ACME_DINGTALK_SECRET: DINGTALK.appSecret,
   });
@@ -104,6 +104,8 @@ export function localChat(baseUrl: string, user: string, text: string, headers: 
 export function stubPlatformEnv(base: string, secrets: { feishu?: string; wecom?: string } = {}): void {
   vi.stubEnv('FEISHU_API_BASE', base);
   vi.stubEnv('WECOM_API_BASE', base);
+  vi.stubEnv('DINGTALK_API_BASE', base);
+  vi.stubEnv('DINGTALK_OPENAPI_BASE', base);
   vi.stubEnv('ACME_FEISHU_SECRET', secrets.feishu ?? FEISHU.appSecret);
   vi.stubEnv('ACME_WECOM_SECRET', secrets.wecom ?? FAKE_SECRETS.wecom);
   vi.stubEnv('ACME_DINGTALK_SECRET', DINGTALK.appSecret);
