@@ -45,6 +45,8 @@ export function parseDingtalk(payload: unknown, ctx: { shopId: string; cfg: Ding
     kind,
     receivedAt: ctx.now,
     replyContext: {
+      // Where the robot's own API sends once the session webhook has expired (a group's openConversationId is its conversationId).
+      ...(m.conversationType === '2' ? { openConversationId: m.conversationId } : {}),
       ...(m.sessionWebhook ? { sessionWebhook: m.sessionWebhook, sessionWebhookExpiredTime: m.sessionWebhookExpiredTime ?? 0 } : {}),
       ...(m.conversationType === '2' && m.senderStaffId ? { atStaffId: m.senderStaffId } : {}),
     },

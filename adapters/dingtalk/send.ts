@@ -10,14 +10,20 @@ import type { DingtalkConfig } from './config.js';
 /** 130101: robot sending too fast (20 messages/minute); the robot is throttled, so wait. */
 const RATE_LIMIT_CODES = new Set([130101, 660026]);
 
+/** The robot API's plain-text message template. */
+const TEXT_TEMPLATE = 'sampleText';
+
 /**
- * Replies go to the message's sessionWebhook before it expires. Only a webhook on the
- * configured DingTalk API origin is followed: a signed payload is no licence to call any URL.
+ * A reply goes to the message's sessionWebhook while it lasts (about 90 minutes). Only a webhook
+ * on the configured DingTalk API origin is followed: a signed payload is no licence to call any
+ * URL. Without one — a follow-up days later, a person answering from the desk after the webhook
+ * expired — the robot's own API sends it, with the app's access token.
  * https://open.dingtalk.com/document/orgapp/robot-reply-and-send-messages
  */
-export async function sendDingtalk(msg: OutboundMessage, _cfg: DingtalkConfig, ctx: SendContext): Promise<SendResult> {
+export async function sendDingtalk(msg: OutboundMessage, cfg: DingtalkConfig, ctx: SendContext): Promise<SendResult> {
   const hook = typeof msg.replyContext.sessionWebhook === 'string' ? msg.replyContext.sessionWebhook : null;
-  if (!hook) return { ok: false, retry: 'skip', reason: 'no sessionWebhook to answer through (proactive DingTalk messages are not supported yet)' };
+  const expires = Number(msg.replyContext.sessionWebhookExpiredTime ?? 0);
+  if (!hook || (expires && ctx.now() >= expires)) return sendByRobotApi(msg, cfg, ctx);
   let url: URL;
   try {
     url = new URL(hook);
@@ -25,8 +31,6 @@ export async function sendDingtalk(msg: OutboundMessage, _cfg: DingtalkConfig, c
     return { ok: false, retry: 'never', reason: 'sessionWebhook is not a URL' };
   }
   if (url.origin !== new URL(ctx.apiBase).origin) return { ok: false, retry: 'never', reason: `sessionWebhook origin ${url.origin} is not the DingTalk API (${ctx.apiBase})` };
-  const expires = Number(msg.replyContext.sessionWebhookExpiredTime ?? 0);
-  if (expires && ctx.now() >= expires) return { ok: false, retry: 'skip', reason: 'sessionWebhook expired before the reply could be sent' };
   const atStaffId = typeof msg.replyContext.atStaffId === 'string' ? msg.replyContext.atStaffId : null;
   try {
     const res = await ctx.http.post<{ errcode?: number; errmsg?: string }>(url.toString(), {
@@ -40,6 +44,55 @@ export async function sendDingtalk(msg: OutboundMessage, _cfg: DingtalkConfig, c
     if (http) return http;
     const reason = `DingTalk errcode ${String(body.errcode)}: ${body.errmsg ?? 'unknown'}`;
     return { ok: false, retry: RATE_LIMIT_CODES.has(body.errcode ?? 0) ? 'backoff' : 'never', reason };
+  } catch (err) {
+    return classifyThrown(err);
+  }
+}
+
+interface RobotApiReply {
+  processQueryKey?: string;
+  invalidStaffIdList?: string[];
+  flowControlledStaffIdList?: string[];
+  code?: string;
+  message?: string;
+}
+
+/**
+ * The robot's own API: a reply in a group goes to the group (openConversationId); anything else
+ * — and every proactive message, which is the customer's alone — to the customer's one-on-one
+ * chat with the robot (their staff id). The API takes no idempotency key, so a send that timed
+ * out and is retried may arrive twice.
+ * https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches
+ * https://open.dingtalk.com/document/orgapp/the-robot-sends-a-group-message
+ */
+async function sendByRobotApi(msg: OutboundMessage, cfg: DingtalkConfig, ctx: SendContext): Promise<SendResult> {
+  const group = !msg.proactive && typeof msg.replyContext.openConversationId === 'string' ? msg.replyContext.openConversationId : null;
+  const body = {
+    robotCode: cfg.robotCode, msgKey: TEXT_TEMPLATE, msgParam: JSON.stringify({ content: msg.text }),
+    ...(group ? { openConversationId: group } : { userIds: [msg.customerId] }),
+  };
+  const url = `${openApi(ctx)}/v1.0/robot/${group ? 'groupMessages/send' : 'oToMessages/batchSend'}`;
+  const key = `dingtalk:${cfg.appKey}`;
+  const post = (token: string) => ctx.http.post<RobotApiReply>(url, body, { headers: { 'x-acs-dingtalk-access-token': token } });
+  try {
+    let token = await ctx.tokens.get(key, () => fetchDingtalkToken(cfg, ctx));
+    let res = await post(token);
+    if (res.status === 401 || res.status === 403) {
+      ctx.tokens.invalidate(key, token);
+      token = await ctx.tokens.get(key, () => fetchDingtalkToken(cfg, ctx));
+      res = await post(token);
+    }
+    const reply = res.data ?? {};
+    if (res.status === 200) {
+      if (reply.invalidStaffIdList?.includes(msg.customerId)) {
+        return { ok: false, retry: 'never', reason: `DingTalk cannot message ${msg.customerId} one-on-one (not a member of the organisation the robot can reach)` };
+      }
+      if (reply.flowControlledStaffIdList?.includes(msg.customerId)) return { ok: false, retry: 'backoff', reason: 'DingTalk flow control for this customer' };
+      return { ok: true, ...(reply.processQueryKey ? { platformId: reply.processQueryKey } : {}) };
+    }
+    const http = classifyHttpStatus(res);
+    if (http) return http;
+    return { ok: false, retry: 'never', reason: `DingTalk robot API HTTP ${res.status} ${reply.code ?? ''}: ${reply.message ?? 'unknown'}` };
   } catch (err) {
     return classifyThrown(err);
   }

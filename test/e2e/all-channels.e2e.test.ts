@@ -9,11 +9,13 @@ import { MAX_ALERT_ATTEMPTS } from '../../src/scheduler/alert-worker.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { DINGTALK, dingtalkMessage } from '../helpers/dingtalk.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
+import { postOrderEvent } from '../helpers/orders.js';
 import { allChannels, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
 import { kfCustomerText, kfEnterSession, kfEvent, WECOM, wecomCallback, wecomText } from '../helpers/wecom.js';
 
 const NOON = Date.parse('2026-11-27T04:00:00Z');
+const ORDER_SECRET = 'order-webhook-secret-0123456789';
 
 /** The shop's clock in seconds, a raw POST, and "let everything queued go out" for a suite. */
 function helpers(t: Suite) {
@@ -237,7 +239,7 @@ describe.each(DIALECTS)('one shop on every channel (%s)', (dialect) => {
 describe.each(DIALECTS)('staff desk replies on every channel (%s)', (dialect) => {
   const t = platformSuite(dialect, {
     start: NOON,
-    config: (fake) => writeConfig({ channels: allChannels(fake.base), extra: '    desk: { password: desk-password-0123 }\n', businessHours: '{ from: "09:00", to: "23:00" }' }),
+    config: (fake) => writeConfig({ channels: allChannels(fake.base), extra: `    desk: { password: desk-password-0123 }\n    orderWebhookSecret: ${ORDER_SECRET}\n`, businessHours: '{ from: "09:00", to: "23:00" }' }),
   });
   const { sec, post, settle } = helpers(t);
   const auth = { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}` };
@@ -278,6 +280,41 @@ describe.each(DIALECTS)('staff desk replies on every channel (%s)', (dialect) =>
     const robot = t.fake.sent.filter((s) => s.platform === 'wecom-robot').map((s) => s.text).join('\n');
     expect(robot).toContain('> 店员 小王：人工回复 wecom');
     expect(robot).toContain('> 顾客：还是要人工');
+  });
+
+  it('after the session webhook expired, DingTalk replies go through the robot API: one-on-one, in the group, and order care', async () => {
+    const one = dingtalkMessage({ msgId: 'dt-o1', text: '转人工', base: t.fake.base, nowMs: t.clock });
+    const grp = dingtalkMessage({ msgId: 'dt-g1', text: '转人工', base: t.fake.base, nowMs: t.clock, group: true, staffId: 'staff02' });
+    await post('/webhooks/dingtalk/acme', one.body, one.headers);
+    await post('/webhooks/dingtalk/acme', grp.body, grp.headers);
+    await settle();
+    expect(t.fake.sent.filter((s) => s.platform === 'dingtalk')).toHaveLength(2); // the handoff replies, by webhook
+
+    t.clock += 100 * 60_000; // the webhooks lasted 90 minutes; the bot stays quiet for 120
+    const list = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations`, { headers: auth })).json()) as { conversations: { id: number; customer: { userId: string } }[] };
+    for (const c of list.conversations) {
+      const res = await fetch(`${t.svc.url}/desk/acme/api/conversations/${c.id}/reply`, {
+        method: 'POST', body: JSON.stringify({ text: `您好，我是小王（${c.customer.userId}）` }), headers: { ...auth, 'content-type': 'application/json', 'x-xiaoer-desk': '1' },
+      });
+      expect(res.status).toBe(202);
+    }
+    expect((await postOrderEvent(t.svc.url, ORDER_SECRET, {
+      id: 'dt-shipped', type: 'order.shipped', at: t.clock,
+      order: { id: 'DT1', customer: { channel: 'dingtalk', userId: 'staff01' }, courier: '顺丰', trackingNo: 'SF100' },
+    })).status).toBe(202);
+    expect((await postOrderEvent(t.svc.url, ORDER_SECRET, { // the customer who wrote in the group: care is theirs alone
+      id: 'dt-shipped-2', type: 'order.shipped', at: t.clock,
+      order: { id: 'DT2', customer: { channel: 'dingtalk', userId: 'staff02' }, courier: '顺丰', trackingNo: 'SF200' },
+    })).status).toBe(202);
+    await settle();
+    const api = t.fake.sent.filter((s) => s.platform === 'dingtalk-api');
+    expect(api.filter((s) => s.text.startsWith('您好，我是小王')).map((s) => [s.to, s.text]).sort()).toEqual([
+      ['group:cidGroup==', '您好，我是小王（staff02）'], // where the customer wrote: the group
+      ['staff01', '您好，我是小王（staff01）'],
+    ]);
+    expect(api.find((s) => s.text.includes('SF100'))).toMatchObject({ to: 'staff01', body: { robotCode: DINGTALK.robotCode, msgKey: 'sampleText' } });
+    expect(api.find((s) => s.text.includes('SF200'))).toMatchObject({ to: 'staff02' });
+    expect((await listOutbox(t.svc.service.db.db, 'acme')).filter((r) => r.channel === 'dingtalk').map((r) => r.state)).not.toContain('skipped');
   });
 
   it("a DingTalk customer's pictures are shown at the desk: the downloadCode exchanged with the app's token, then read", async () => {

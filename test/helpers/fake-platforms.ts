@@ -14,7 +14,7 @@ export interface FakeMessage {
 }
 
 export interface Sent {
-  platform: 'wecom' | 'kf' | 'kf-welcome' | 'kf-trans' | 'kf-state' | 'dingtalk' | 'wecom-robot' | 'feishu-bot';
+  platform: 'wecom' | 'kf' | 'kf-welcome' | 'kf-trans' | 'kf-state' | 'dingtalk' | 'dingtalk-api' | 'wecom-robot' | 'feishu-bot';
   to: string;
   text: string;
   body: Record<string, unknown>;
@@ -144,6 +144,15 @@ export class FakePlatforms {
         this.mediaCalls.push(`dingtalk:${String(body.robotCode)}:${code}`);
         if (!this.media.has(code)) return json(400, { code: 'invalidParameter.downloadCode', message: 'downloadCode有误或已过期' });
         return json(200, { downloadUrl: `${this.base}/dingtalk-file/${encodeURIComponent(code)}?sig=short-lived` });
+      }
+      case '/v1.0/robot/oToMessages/batchSend':
+      case '/v1.0/robot/groupMessages/send': {
+        if (req.headers['x-acs-dingtalk-access-token'] !== 'ding-token-1') return json(401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
+        if (scripted()) return;
+        const to = Array.isArray(body.userIds) ? String(body.userIds[0]) : `group:${String(body.openConversationId)}`;
+        this.sent.push({ platform: 'dingtalk-api', to, text: (JSON.parse(String(body.msgParam)) as { content: string }).content, body });
+        const invalid = Array.isArray(body.userIds) ? (body.userIds as string[]).filter((u) => u.startsWith('$:')) : [];
+        return json(200, { processQueryKey: `pqk-${this.sent.length}`, ...(Array.isArray(body.userIds) ? { invalidStaffIdList: invalid, flowControlledStaffIdList: [] } : {}) });
       }
       case '/cgi-bin/media/get': {
         if (!wecomToken()) return;
