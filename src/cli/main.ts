@@ -5,6 +5,7 @@ import { runBackup } from './backup.js';
 import { runCheck } from './check.js';
 import { runCustomers } from './customers.js';
 import { runExplain } from './explain.js';
+import { runReplay } from './replay.js';
 import { runHandoff } from './handoff.js';
 import { runJobs } from './jobs.js';
 import { runOrders } from './orders.js';
@@ -26,6 +27,10 @@ Usage:
   xiaoer test [--shop ID]           play the *.test.yml conversations against the playbooks
   xiaoer explain "<text>" [--shop ID]
                                     how the bot reads a message: normalized text, words, intents
+  xiaoer replay --shop ID --draft DIR [--days N] [--all] [--json]
+                                    the shop's real customer messages of the last days (default 7)
+                                    read with a draft of the playbooks: every one it would answer
+                                    differently than the playbooks running now
   xiaoer simulate --shop ID [--user NAME] [--url URL] [--no-why]
                                     chat with a shop's bot through the running service
   xiaoer handoff list [--shop ID]   conversations a person has (the bot is silent there)
@@ -72,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runHandoff(rest);
       case 'explain':
         return await runExplain(rest);
+      case 'replay':
+        return await runReplay(rest);
       case 'orders':
         return await runOrders(rest);
       case 'jobs':
