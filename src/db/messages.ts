@@ -56,6 +56,7 @@ export async function insertMessage(q: Q, m: NewMessage): Promise<number> {
 export interface MessageRow {
   id: number;
   direction: 'in' | 'out';
+  kind: string;
   text: string | null;
   rule: string | null;
   response: string | null;
@@ -64,10 +65,10 @@ export interface MessageRow {
 
 export async function listConversationMessages(q: Q, conversationId: number, limit = 50): Promise<MessageRow[]> {
   const rows = await q.selectFrom('messages')
-    .select(['id', 'direction', 'text', 'rule', 'response', 'created_at'])
+    .select(['id', 'direction', 'kind', 'text', 'rule', 'response', 'created_at'])
     .where('conversation_id', '=', conversationId).orderBy('id', 'desc').limit(limit).execute();
   return rows.reverse().map((r) => ({
-    id: Number(r.id), direction: r.direction, text: r.text, rule: r.rule, response: r.response, createdAt: Number(r.created_at),
+    id: Number(r.id), direction: r.direction, kind: r.kind, text: r.text, rule: r.rule, response: r.response, createdAt: Number(r.created_at),
   }));
 }
 
@@ -75,8 +76,12 @@ export async function listConversationMessages(q: Q, conversationId: number, lim
 export const TRANSCRIPT_MESSAGES = 20;
 
 /** The conversation's latest text messages as an alert quotes them. */
+/** How a customer's message without words reads in an alert: staff should know a photo of the damage came. */
+const WORDLESS: Readonly<Record<string, string>> = { image: '[图片，在接待台或平台客户端查看]', file: '[文件，在接待台或平台客户端查看]', other: '[语音、视频或其他非文字消息]' };
+
 export async function alertTranscript(q: Q, conversationId: number): Promise<Alert['transcript']> {
   return (await listConversationMessages(q, conversationId, TRANSCRIPT_MESSAGES))
+    .map((m) => (m.text === null && m.direction === 'in' && WORDLESS[m.kind] ? { ...m, text: WORDLESS[m.kind]! } : m))
     .filter((m) => m.text !== null)
     .map((m) => m.direction === 'in' ? { who: 'customer' as const, text: m.text! }
       : m.rule === STAFF_RULE ? { who: 'staff' as const, text: m.text!, name: m.response ?? '' }

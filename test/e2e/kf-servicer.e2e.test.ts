@@ -252,7 +252,7 @@ describe.each(DIALECTS)('微信客服 handoffs passed to 接待人员 (%s)', (di
   });
 
   it("a customer's photo is shown at the desk from WeCom's media store, and after WeCom's 3 days it says so", async () => {
-    await customerSays('m0', '收到的杯子裂了');
+    await customerSays('m0', '在吗');
     t.fake.media.set('MEDIA_CUP', { type: 'image/jpeg', data: Buffer.from('ffd8ffe000104a464946', 'hex') });
     for (const [msgid, mediaId] of [['m1', 'MEDIA_CUP'], ['m2', 'MEDIA_OLD']]) {
       t.fake.kfItems.push({ msgid, open_kfid: WECOM.openKfId, external_userid: 'wmBen', send_time: sec(), origin: 3, msgtype: 'image', image: { media_id: mediaId } });
@@ -273,6 +273,12 @@ describe.each(DIALECTS)('微信客服 handoffs passed to 接待人员 (%s)', (di
     expect(old.status).toBe(404);
     expect(((await old.json()) as { reason: string }).reason).toMatch(/no longer has it \(platform code 40007.*3 days/);
     expect(t.fake.mediaCalls).toEqual(['wecom:MEDIA_CUP', 'wecom:MEDIA_OLD']);
+    // The handoff alert tells staff photos came, and where to see them.
+    await customerSays('m3', '收到的杯子裂了');
+    const alert = (await listAlerts(t.svc.service.db.db, 'acme')).find((a) => a.kind === 'handoff')!;
+    expect(alert.transcript.filter((l) => l.who === 'customer').map((l) => l.text)).toEqual([
+      '在吗', '[图片，在接待台或平台客户端查看]', '[图片，在接待台或平台客户端查看]', '收到的杯子裂了',
+    ]);
   });
 
   it('a named 接待人员: the session goes straight to them', async () => {
