@@ -109,3 +109,17 @@ export async function customersWithTag(q: Q, shopId: string, tag: string): Promi
     .where('tags', 'like', `%${JSON.stringify(tag).replace(/[%_]/g, '')}%`).execute();
   return rows.map(toCustomer).filter((c) => c.tags.includes(tag));
 }
+
+/** Of these customers of a channel, the ones whose name is not known yet. */
+export async function namelessCustomers(q: Q, shopId: string, channel: string, userIds: readonly string[]): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await q.selectFrom('customers').select('platform_user_id')
+    .where('shop_id', '=', shopId).where('channel', '=', channel).where('platform_user_id', 'in', [...userIds]).where('name', 'is', null).execute();
+  return rows.map((r) => r.platform_user_id);
+}
+
+/** A name the platform told us, for a customer who had none yet (a name known before is kept). */
+export async function nameCustomer(q: Q, shopId: string, channel: string, userId: string, name: string): Promise<void> {
+  await q.updateTable('customers').set({ name })
+    .where('shop_id', '=', shopId).where('channel', '=', channel).where('platform_user_id', '=', userId).where('name', 'is', null).execute();
+}

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { kfItemToInbound, kfItemToSendFailure, kfItemToServicerAction } from '../../adapters/wecom-kf/parse.js';
 import type { KfSendFailure, KfServicerAction } from '../../adapters/wecom-kf/parse.js';
-import { syncKf } from '../../adapters/wecom-kf/sync.js';
+import { kfNicknames, syncKf } from '../../adapters/wecom-kf/sync.js';
 import type { KfConfig } from '../../adapters/wecom-kf/config.js';
 import type { SendContext } from '../../adapters/types.js';
+import { nameCustomer, namelessCustomers } from '../db/customers.js';
 import { getCursor, saveCursor } from '../db/cursors.js';
 import type { Db, Dialect } from '../db/index.js';
 import { withSharedLock } from '../db/locks.js';
@@ -43,6 +44,7 @@ export function createKfPuller(deps: KfPullerDeps) {
     for (let page = 0; page < MAX_PAGES_PER_PULL; page++) {
       const batch = await syncKf(cfg, callbackToken, cursor, deps.sendContext());
       let queued = false;
+      const customers = new Set<string>();
       for (const item of batch.items) {
         const failure = kfItemToSendFailure(item);
         if (failure) {
@@ -57,15 +59,33 @@ export function createKfPuller(deps: KfPullerDeps) {
         const message = kfItemToInbound(item, shopId, deps.now());
         if (!message) continue;
         const result = await deps.commit(message);
+        customers.add(message.customerId);
         if (message.event === 'session_start') deps.sendNow(result.outboxIds);
         else if (result.outboxIds.length) queued = true;
       }
       if (queued) deps.poke();
       cursor = batch.nextCursor;
       await saveCursor(deps.db, shopId, 'wecomKf', cfg.openKfId, cursor, deps.now().getTime());
+      await nameNewCustomers(shopId, cfg, [...customers]);
       if (!batch.hasMore) return;
     }
     deps.log.warn({ shop: shopId, account: cfg.openKfId }, 'sync_msg still has more after the page limit; continuing on the next callback');
+  }
+
+  /**
+   * sync_msg carries no names: customers seen for the first time get their WeChat nickname, after
+   * their messages are answered (never in the way of a reply). A failure only leaves them unnamed
+   * until their next message.
+   */
+  async function nameNewCustomers(shopId: string, cfg: KfConfig, ids: string[]): Promise<void> {
+    try {
+      const nameless = await namelessCustomers(deps.db, shopId, 'wecomKf', ids);
+      if (nameless.length === 0) return;
+      const names = await kfNicknames(cfg, nameless, deps.sendContext());
+      for (const [id, name] of names) await nameCustomer(deps.db, shopId, 'wecomKf', id, name);
+    } catch (err) {
+      deps.log.warn({ err: err instanceof Error ? err.message : String(err), shop: shopId, account: cfg.openKfId }, '微信客服 customer names could not be fetched; trying again with their next message');
+    }
   }
 
   return {

@@ -251,6 +251,25 @@ describe.each(DIALECTS)('微信客服 handoffs passed to 接待人员 (%s)', (di
     expect(calls().filter((c) => c[0] === 'kf')).toHaveLength(2);
   });
 
+  it("a new customer is named by their WeChat nickname (once), for the desk, alerts and later replies", async () => {
+    t.fake.kfNicknames.set('wmBen', '本杰明');
+    await customerSays('nn1', '在吗');
+    await customerSays('nn2', '发什么快递');
+    expect(t.fake.kfCustomerCalls).toEqual([['wmBen']]); // named after the first message; not asked again
+    const { conversations } = (await (await fetch(`${t.svc.url}/desk/acme/api/conversations?customer=wmBen`, { headers: auth })).json()) as { conversations: { customer: { name: string | null } }[] };
+    expect(conversations[0]!.customer.name).toBe('本杰明');
+    await customerSays('nn3', '转人工');
+    expect((await listAlerts(t.svc.service.db.db, 'acme')).find((a) => a.kind === 'handoff')!.text).toContain('本杰明');
+  });
+
+  it('a customer the platform gives no name for stays unnamed, and replies are not held up', async () => {
+    await customerSays('nx1', '在吗');
+    expect(calls().filter((c) => c[0] === 'kf')).toHaveLength(1);
+    expect(t.fake.kfCustomerCalls).toEqual([['wmBen']]);
+    await customerSays('nx2', '在吗');
+    expect(t.fake.kfCustomerCalls).toHaveLength(2); // asked again with the next message, in case it was a passing failure
+  });
+
   it("a customer's photo is shown at the desk from WeCom's media store, and after WeCom's 3 days it says so", async () => {
     await customerSays('m0', '在吗');
     t.fake.media.set('MEDIA_CUP', { type: 'image/jpeg', data: Buffer.from('ffd8ffe000104a464946', 'hex') });

@@ -58,6 +58,9 @@ export class FakePlatforms {
    * what the resource and media/get endpoints hand out. A key not here is unknown or expired.
    */
   media = new Map<string, { type: string; data: Buffer }>();
+  /** 微信客服 customers' WeChat nicknames, as customer/batchget hands them out; and the ids each call asked for. */
+  kfNicknames = new Map<string, string>();
+  kfCustomerCalls: string[][] = [];
   mediaCalls: string[] = [];
   /** The next this many Feishu bot calls answer HTTP 500 (alert retries; robots only). */
   feishuBotFailures = 0;
@@ -84,6 +87,8 @@ export class FakePlatforms {
     this.revoked.clear();
     this.media.clear();
     this.mediaCalls = [];
+    this.kfNicknames.clear();
+    this.kfCustomerCalls = [];
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -153,6 +158,16 @@ export class FakePlatforms {
         this.sent.push({ platform: 'dingtalk-api', to, text: (JSON.parse(String(body.msgParam)) as { content: string }).content, body });
         const invalid = Array.isArray(body.userIds) ? (body.userIds as string[]).filter((u) => u.startsWith('$:')) : [];
         return json(200, { processQueryKey: `pqk-${this.sent.length}`, ...(Array.isArray(body.userIds) ? { invalidStaffIdList: invalid, flowControlledStaffIdList: [] } : {}) });
+      }
+      case '/cgi-bin/kf/customer/batchget': {
+        if (!wecomToken()) return;
+        const ids = (body.external_userid_list ?? []) as string[];
+        this.kfCustomerCalls.push(ids);
+        return json(200, {
+          errcode: 0, errmsg: 'ok',
+          customer_list: ids.filter((id) => this.kfNicknames.has(id)).map((id) => ({ external_userid: id, nickname: this.kfNicknames.get(id), avatar: '', gender: 0, unionid: '' })),
+          invalid_external_userid: ids.filter((id) => !this.kfNicknames.has(id)),
+        });
       }
       case '/cgi-bin/media/get': {
         if (!wecomToken()) return;
