@@ -71,17 +71,8 @@ async function sendByRobotApi(msg: OutboundMessage, cfg: DingtalkConfig, ctx: Se
     robotCode: cfg.robotCode, msgKey: TEXT_TEMPLATE, msgParam: JSON.stringify({ content: msg.text }),
     ...(group ? { openConversationId: group } : { userIds: [msg.customerId] }),
   };
-  const url = `${openApi(ctx)}/v1.0/robot/${group ? 'groupMessages/send' : 'oToMessages/batchSend'}`;
-  const key = `dingtalk:${cfg.appKey}`;
-  const post = (token: string) => ctx.http.post<RobotApiReply>(url, body, { headers: { 'x-acs-dingtalk-access-token': token } });
   try {
-    let token = await ctx.tokens.get(key, () => fetchDingtalkToken(cfg, ctx));
-    let res = await post(token);
-    if (res.status === 401 || res.status === 403) {
-      ctx.tokens.invalidate(key, token);
-      token = await ctx.tokens.get(key, () => fetchDingtalkToken(cfg, ctx));
-      res = await post(token);
-    }
+    const res = await postWithToken<RobotApiReply>(`/v1.0/robot/${group ? 'groupMessages/send' : 'oToMessages/batchSend'}`, body, cfg, ctx);
     const reply = res.data ?? {};
     if (res.status === 200) {
       if (reply.invalidStaffIdList?.includes(msg.customerId)) {
@@ -116,6 +107,17 @@ function openApi(ctx: SendContext): string {
   return ctx.openApiBase ?? DINGTALK_DEFAULT_OPENAPI_BASE;
 }
 
+/** A call to DingTalk's OpenAPI with the app's access token (cached; fetched again once when refused). */
+async function postWithToken<R>(path: string, body: unknown, cfg: DingtalkConfig, ctx: SendContext) {
+  const key = `dingtalk:${cfg.appKey}`;
+  const post = (token: string) => ctx.http.post<R>(`${openApi(ctx)}${path}`, body, { headers: { 'x-acs-dingtalk-access-token': token } });
+  const token = await ctx.tokens.get(key, () => fetchDingtalkToken(cfg, ctx));
+  const res = await post(token);
+  if (res.status !== 401 && res.status !== 403) return res;
+  ctx.tokens.invalidate(key, token);
+  return post(await ctx.tokens.get(key, () => fetchDingtalkToken(cfg, ctx)));
+}
+
 /**
  * A picture or file a customer sent the robot, for staff at the desk: its downloadCode is
  * exchanged for a short-lived download URL (with the app's token, fetched again once if
@@ -123,18 +125,9 @@ function openApi(ctx: SendContext): string {
  * https://open.dingtalk.com/document/orgapp/download-the-file-content-of-the-robot-receiving-message
  */
 export async function fetchDingtalkMedia(ref: MediaRef, cfg: DingtalkConfig, ctx: SendContext): Promise<MediaResult> {
-  const key = `dingtalk:${cfg.appKey}`;
-  const exchange = (token: string) => ctx.http.post<{ downloadUrl?: string; code?: string; message?: string }>(
-    `${openApi(ctx)}/v1.0/robot/messageFiles/download`, { downloadCode: ref.key, robotCode: cfg.robotCode },
-    { headers: { 'x-acs-dingtalk-access-token': token } });
   try {
-    let token = await ctx.tokens.get(key, () => fetchDingtalkToken(cfg, ctx));
-    let res = await exchange(token);
-    if (res.status === 401 || res.status === 403) {
-      ctx.tokens.invalidate(key, token);
-      token = await ctx.tokens.get(key, () => fetchDingtalkToken(cfg, ctx));
-      res = await exchange(token);
-    }
+    const res = await postWithToken<{ downloadUrl?: string; code?: string; message?: string }>(
+      '/v1.0/robot/messageFiles/download', { downloadCode: ref.key, robotCode: cfg.robotCode }, cfg, ctx);
     const url = res.data?.downloadUrl;
     if (res.status !== 200 || typeof url !== 'string' || !url) {
       const why = `${res.data?.code ?? `HTTP ${res.status}`}: ${res.data?.message ?? 'no downloadUrl'}`;

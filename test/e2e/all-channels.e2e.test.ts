@@ -334,6 +334,11 @@ describe.each(DIALECTS)('staff desk replies on every channel (%s)', (dialect) =>
     const photo = await fetch(`${t.svc.url}/desk/acme/api/messages/${pic.id}/media/0`, { headers: auth });
     expect(photo.status).toBe(200);
     expect(photo.headers.get('content-type')).toBe('image/jpeg');
+    // A token DingTalk revoked early is fetched again once, and the picture still comes.
+    t.fake.revoked.add('ding-token-1');
+    expect((await fetch(`${t.svc.url}/desk/acme/api/messages/${pic.id}/media/0`, { headers: auth })).status).toBe(200);
+    expect(t.fake.dingtalkTokensIssued).toBe(2);
+    t.fake.mediaCalls.splice(1, 1);
     const expired = await fetch(`${t.svc.url}/desk/acme/api/messages/${pic.id}/media/1`, { headers: auth });
     expect(expired.status).toBe(404);
     expect(((await expired.json()) as { reason: string }).reason).toMatch(/downloadCode有误或已过期/);

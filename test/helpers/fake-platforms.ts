@@ -61,6 +61,7 @@ export class FakePlatforms {
   /** 微信客服 customers' WeChat nicknames, as customer/batchget hands them out; and the ids each call asked for. */
   kfNicknames = new Map<string, string>();
   kfCustomerCalls: string[][] = [];
+  dingtalkTokensIssued = 0;
   mediaCalls: string[] = [];
   /** The next this many Feishu bot calls answer HTTP 500 (alert retries; robots only). */
   feishuBotFailures = 0;
@@ -89,6 +90,7 @@ export class FakePlatforms {
     this.mediaCalls = [];
     this.kfNicknames.clear();
     this.kfCustomerCalls = [];
+    this.dingtalkTokensIssued = 0;
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -121,6 +123,12 @@ export class FakePlatforms {
       }
       return t;
     };
+    const dingtalkToken = (): boolean => {
+      const t = String(req.headers['x-acs-dingtalk-access-token'] ?? '');
+      if (t.startsWith('ding-token-') && !this.revoked.has(t)) return true;
+      json(401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
+      return false;
+    };
     const binary = (type: string, data: Buffer) => {
       res.writeHead(200, { 'content-type': type, 'content-length': data.length });
       res.end(data);
@@ -142,9 +150,10 @@ export class FakePlatforms {
     switch (url.pathname) {
       case '/v1.0/oauth2/accessToken':
         if (body.appKey !== DINGTALK.appKey || body.appSecret !== DINGTALK.appSecret) return json(400, { code: 'invalidClientIdOrSecret', message: '无效的clientId或者clientSecret' });
-        return json(200, { accessToken: 'ding-token-1', expireIn: 7200 });
+        this.dingtalkTokensIssued += 1;
+        return json(200, { accessToken: `ding-token-${this.dingtalkTokensIssued}`, expireIn: 7200 });
       case '/v1.0/robot/messageFiles/download': {
-        if (req.headers['x-acs-dingtalk-access-token'] !== 'ding-token-1') return json(401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
+        if (!dingtalkToken()) return;
         const code = String(body.downloadCode);
         this.mediaCalls.push(`dingtalk:${String(body.robotCode)}:${code}`);
         if (!this.media.has(code)) return json(400, { code: 'invalidParameter.downloadCode', message: 'downloadCode有误或已过期' });
@@ -152,8 +161,7 @@ export class FakePlatforms {
       }
       case '/v1.0/robot/oToMessages/batchSend':
       case '/v1.0/robot/groupMessages/send': {
-        if (req.headers['x-acs-dingtalk-access-token'] !== 'ding-token-1') return json(401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
-        if (scripted()) return;
+        if (!dingtalkToken() || scripted()) return;
         const to = Array.isArray(body.userIds) ? String(body.userIds[0]) : `group:${String(body.openConversationId)}`;
         this.sent.push({ platform: 'dingtalk-api', to, text: (JSON.parse(String(body.msgParam)) as { content: string }).content, body });
         const invalid = Array.isArray(body.userIds) ? (body.userIds as string[]).filter((u) => u.startsWith('$:')) : [];
