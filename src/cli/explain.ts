@@ -9,6 +9,7 @@ import { HHMM } from '../engine/time.js';
 import { understandNormalized } from '../engine/understand.js';
 import { matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
+import { styleOf } from '../nlu/style.js';
 import { loadPlaybooks } from '../playbook/load.js';
 
 /** `xiaoer explain "<text>" --shop ID`: how the bot reads a message, step by step, for staff. */
@@ -58,6 +59,7 @@ export async function runExplain(args: string[]): Promise<number> {
   const types = matchPhrases(playbook.nlu, n).filter((h) => h.entry.type !== null);
   if (types.length) out.write(`type cues:   ${types.map((h) => `${h.entry.type}: "${h.entry.phrase}"`).join(', ')}\n`);
   out.write(`winner:      ${u.intent ?? '(none) — the fallback answers; two misses in a row hand off'}${u.type ? ` (${u.type})` : ''}\n`);
+  out.write(`style:       ${styleOf(text)}\n`);
   const also = u.also.slice(0, MAX_OTHER_ANSWERS);
   if (also.length) out.write(`also asked:  ${also.map((a) => `${a.intent} (${a.before ? 'before' : 'after'} it, answered too)`).join(', ')}\n`);
   writeAnswer(out, shop, playbook, text, { time: values.time, order: values.order });

@@ -1,6 +1,7 @@
 import type { ConversationState } from '../db/conversations.js';
 import type { CompiledRule } from '../playbook/compiled.js';
 import type { Normalized } from '../nlu/normalize.js';
+import { styleOf } from '../nlu/style.js';
 import type { DecideInput, Gift } from './decide.js';
 import { keywordsMatch, rulesWithKeywordsIn } from './keywords.js';
 import type { Understood } from './understand.js';
@@ -60,6 +61,7 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   if (rule.returning !== undefined && rule.returning !== ctx.returning) return false;
   if (rule.hours !== undefined && (rule.hours === 'open') !== ctx.open) return false;
   if (rule.tiers && !(input.customer.tier !== null && rule.tiers.has(input.customer.tier))) return false;
+  if (rule.styles && !rule.styles.has(styleOf(input.message.text))) return false;
   if (!rule.tags.every((t) => ctx.tags.has(t)) || rule.notTags.some((t) => ctx.tags.has(t))) return false;
   for (const [k, v] of rule.slots) if ((state.slots[k] ?? null) !== v) return false;
   if (rule.expecting && !(ctx.expecting !== null && rule.expecting.has(ctx.expecting))) return false;

@@ -52,6 +52,7 @@ export interface CompiledRule {
   readonly tags: readonly string[];
   readonly notTags: readonly string[];
   readonly tiers: ReadonlySet<string> | undefined;
+  readonly styles: ReadonlySet<string> | undefined;
   readonly slots: readonly (readonly [string, string | null])[];
   readonly expecting: ReadonlySet<string> | undefined;
   readonly fired: { readonly rule: string; readonly lessThan: number | undefined; readonly atLeast: number | undefined } | undefined;

@@ -151,6 +151,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         channels: w.channel ? new Set(list(w.channel)) : undefined,
         tags: w.tags ?? [], notTags: w.notTags ?? [],
         tiers: w.tier ? new Set(list(w.tier)) : undefined,
+        styles: w.style ? new Set(list(w.style)) : undefined,
         slots: Object.entries(w.slots ?? {}).map(([k, v]) => [k, v === null ? null : String(v)] as const),
         expecting: w.expecting ? new Set(list(w.expecting)) : undefined,
         fired: w.fired ? { rule: w.fired.rule ?? r.name, lessThan: w.fired.lessThan, atLeast: w.fired.atLeast } : undefined,

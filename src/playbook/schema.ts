@@ -47,6 +47,8 @@ export const whenSchema = z.strictObject({
   /** Message kinds: text, image, file, other. Default: any. */
   kind: z.array(z.enum(['text', 'image', 'file', 'other'])).min(1).optional(),
   channel: oneOrMany(z.enum(CHANNEL_NAMES)).optional(),
+  /** How the customer writes this message (domain.md §7): lively (emoji, 哈哈, ～), formal (您, 请问), plain. */
+  style: oneOrMany(z.enum(['lively', 'formal', 'plain'])).optional(),
   /** Customer tags: every one listed must be present. */
   tags: nameList.optional(),
   /** Customer tags: none of these may be present. */

@@ -18,7 +18,7 @@ export function findShadowed(rules: readonly CompiledRule[]): { rule: CompiledRu
 function covers(a: CompiledRule, b: CompiledRule): boolean {
   return (a.event === b.event || (a.event === 'message' && b.event === 'first_message'))
     && subset(b.intents, a.intents) && subset(b.bargainers, a.bargainers)
-    && subset(b.kinds, a.kinds) && subset(b.channels, a.channels) && subset(b.tiers, a.tiers)
+    && subset(b.kinds, a.kinds) && subset(b.channels, a.channels) && subset(b.tiers, a.tiers) && subset(b.styles, a.styles)
     && (a.returning === undefined || a.returning === b.returning)
     && (a.hours === undefined || a.hours === b.hours)
     && (a.giftAvailable === undefined || a.giftAvailable === b.giftAvailable)

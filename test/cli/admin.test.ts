@@ -70,11 +70,16 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(await main(['explain', '包邮吗？什么时候发货', '--shop', 'acme'])).toBe(0);
     expect(out).toMatch(/normalized: {2}包邮吗 什么时候发货\n/);
     expect(out).toMatch(/winner: {6}faq\.shipping_time\n/);
+    expect(out).toMatch(/style: {7}plain\n/);
     expect(out).toMatch(/also asked: {2}faq\.free_shipping \(before it, answered too\)\n/);
     expect(out).toMatch(/\n {2}包邮运费 \(.*quick-replies\.yml:\d+\) → free-shipping: 亲，运费.*\n {2}发货时间 \(.*quick-replies\.yml:\d+\) → shipping-time: /);
     out = '';
     expect(await main(['explain', '好的谢谢，那什么时候发货', '--shop', 'acme'])).toBe(0);
     expect(out).not.toMatch(/also asked/);
+    out = '';
+    expect(await main(['explain', '哈喽～在吗', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/style: {7}lively\n/);
+    expect(out).toMatch(/问候-活泼 \(.*greeting\.yml:\d+\) → greet-lively/);
   });
 
   it('explains what the bot would answer: at a time of day, with an order, a handoff', async () => {

@@ -64,7 +64,7 @@ describe('decide with the default playbooks', () => {
     expect(later.handoff).toMatchObject({ reason: '连续两次没听懂' });
     for (const plain of ['你好 在吗', '您好请问有人吗', '你好，请问一下']) {
       const d = say(plain, { isNew: true });
-      expect([plain, d.replies.map((r) => r.rule), d.state.misses]).toEqual([plain, ['新客户问候'], 0]);
+      expect([plain, d.replies.map((r) => r.rule), d.state.misses]).toEqual([plain, [/您|请问/.test(plain) ? '问候-正式' : '新客户问候'], 0]); // 您, 请问: the formal greeting (§7)
     }
     expect(say('谢谢，那这个适合送人吗').replies.map((r) => r.rule)).toEqual([FALLBACK_RULE]);
   });
