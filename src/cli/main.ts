@@ -6,6 +6,7 @@ import { runCheck } from './check.js';
 import { runCustomers } from './customers.js';
 import { runExplain } from './explain.js';
 import { runReplay } from './replay.js';
+import { runFaq } from './faq.js';
 import { runHandoff } from './handoff.js';
 import { runJobs } from './jobs.js';
 import { runOrders } from './orders.js';
@@ -31,6 +32,9 @@ Usage:
                                     the shop's real customer messages of the last days (default 7)
                                     read with a draft of the playbooks: every one it would answer
                                     differently than the playbooks running now
+  xiaoer faq import FILE.csv --out DIR/FILE.yml [--force]
+                                    the shop's FAQ sheet (问题, 关键词, 回答) as a playbook file,
+                                    checked before it is kept; meant for a draft folder
   xiaoer simulate --shop ID [--user NAME] [--url URL] [--no-why]
                                     chat with a shop's bot through the running service
   xiaoer handoff list [--shop ID]   conversations a person has (the bot is silent there)
@@ -79,6 +83,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runExplain(rest);
       case 'replay':
         return await runReplay(rest);
+      case 'faq':
+        return await runFaq(rest);
       case 'orders':
         return await runOrders(rest);
       case 'jobs':
