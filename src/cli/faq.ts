@@ -26,7 +26,7 @@ export async function runFaq(args: string[]): Promise<number> {
   } catch (err) {
     return fail(`faq: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})\n`);
   }
-  const { rows, problems } = parseFaqSheet(decodeSheet(bytes), file);
+  const { rows, problems, skipped } = parseFaqSheet(decodeSheet(bytes), file);
   if (problems.length) return fail(`faq: nothing imported; fix these in ${file} and run it again:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
 
   const before = existsSync(out) ? readFileSync(out) : null;
@@ -38,7 +38,7 @@ export async function runFaq(args: string[]): Promise<number> {
     else unlinkSync(out);
     return fail(`faq: nothing imported; with ${basename(out)} the folder ${dirname(out)} would not load:\n${loaded.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
   }
-  process.stdout.write(`imported ${rows.length} questions from ${file} into ${out}\n`);
+  process.stdout.write(`imported ${rows.length} questions from ${file} into ${out}${skipped ? ` (${skipped} not filled in: left out)` : ''}\n`);
   for (const p of loaded.problems) process.stdout.write(`  ${formatProblem(p)}\n`);
   process.stdout.write(`next: read it over, see what it changes for last week's customers with\n  npx xiaoer replay --shop <shop> --draft ${dirname(out)}\nthen copy it into the shop's playbooks folder (the service picks it up at once).\n`);
   return 0;

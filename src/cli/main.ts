@@ -50,7 +50,7 @@ Usage:
   xiaoer alerts retry --shop ID [ALERT_ID ...]
                                     send failed alerts again (after fixing a robot)
   xiaoer alerts test --shop ID      a test message to each of the shop's alert robots
-  xiaoer report [--shop ID] [--days N | --from DATE [--to DATE]] [--json]
+  xiaoer report [--shop ID] [--days N | --from DATE [--to DATE]] [--json | --faq-sheet FILE.csv]
                                     reception, response times, 询单转化率, 催付 results and
                                     the questions the bot did not understand (default: 7 days;
                                     without --shop, every shop)

@@ -1,13 +1,17 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { migrateToLatest, openDb } from '../db/index.js';
+import { faqSheetCsv } from '../playbook/faq-import.js';
 import { loadPlaybooks } from '../playbook/load.js';
 import { buildReport, formatReport } from '../report/index.js';
 import { reportPeriod } from '../report/period.js';
 
 const DAY_MS = 86_400_000;
-const USAGE = 'usage: xiaoer report [--shop ID] [--days N | --from YYYY-MM-DD [--to YYYY-MM-DD]] [--json]   (no --shop: every shop)\n';
+/** Questions written to a --faq-sheet at most: the most asked. */
+const FAQ_SHEET_QUESTIONS = 100;
+const USAGE = 'usage: xiaoer report [--shop ID] [--days N | --from YYYY-MM-DD [--to YYYY-MM-DD]] [--json | --faq-sheet FILE.csv]   (no --shop: every shop)\n';
 
 /**
  * `xiaoer report [--shop acme]`: the week's reception, response times, 询单转化率, 催付 results and
@@ -17,7 +21,10 @@ const USAGE = 'usage: xiaoer report [--shop ID] [--days N | --from YYYY-MM-DD [-
 export async function runReport(args: string[], now = Date.now()): Promise<number> {
   const { values } = parseArgs({
     args, strict: true,
-    options: { shop: { type: 'string', short: 's' }, days: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      shop: { type: 'string', short: 's' }, days: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' },
+      'faq-sheet': { type: 'string' },
+    },
   });
   const env = readEnvOptions();
   const config = loadConfig(resolveConfigPath(env.configPath).path);
@@ -25,6 +32,11 @@ export async function runReport(args: string[], now = Date.now()): Promise<numbe
   const shops = values.shop === undefined ? config.shops : config.shops.filter((s) => s.id === values.shop);
   if (shops.length === 0) {
     process.stderr.write(`no shop "${values.shop}" in the config (shops: ${config.shops.map((s) => s.id).join(', ')})\n`);
+    return 1;
+  }
+  const sheet = values['faq-sheet'];
+  if (sheet !== undefined && (values.shop === undefined || existsSync(sheet))) {
+    process.stderr.write(values.shop === undefined ? `report: --faq-sheet needs --shop: one sheet per shop\n${USAGE}` : `report: ${sheet} exists: choose another file\n`);
     return 1;
   }
   let periods;
@@ -41,7 +53,16 @@ export async function runReport(args: string[], now = Date.now()): Promise<numbe
     for (const [i, shop] of shops.entries()) {
       // Retention deleted what is older: the report says where its figures start to be whole.
       const keptSince = config.retention ? now - config.retention.days * DAY_MS : null;
-      reports.push(await buildReport(handle.db, shop, loadPlaybooks(shop.playbooksDir).playbook, periods[i]!, keptSince));
+      reports.push(await buildReport(handle.db, shop, loadPlaybooks(shop.playbooksDir).playbook, periods[i]!, keptSince, sheet ? FAQ_SHEET_QUESTIONS : undefined));
+    }
+    if (sheet) {
+      // §10: a question asked by four or five customers becomes a saved answer — here, a sheet to fill in and import.
+      const asked = reports[0]!.notUnderstood;
+      writeFileSync(sheet, faqSheetCsv(asked));
+      process.stdout.write(`wrote ${asked.length} questions customers asked that no rule answered (${reports[0]!.period.from} – ${reports[0]!.period.to}) to ${sheet}\n`
+        + 'fill in 关键词 and 回答 for the ones worth answering (leave the others empty), then:\n'
+        + `  npx xiaoer faq import ${sheet} --out playbooks-draft/faq.yml\n`);
+      return 0;
     }
     process.stdout.write(values.json
       ? `${JSON.stringify(values.shop === undefined ? reports : reports[0], null, 2)}\n`

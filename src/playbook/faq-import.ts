@@ -40,7 +40,9 @@ export function decodeSheet(bytes: Buffer): string {
  * no phrase the shop may never say. Every problem is reported with its line, and any problem
  * means nothing is imported.
  */
-export function parseFaqSheet(text: string, file: string, forbidden: readonly string[] = DEFAULT_FORBIDDEN_PHRASES): { rows: FaqRow[]; problems: Problem[] } {
+export function parseFaqSheet(
+  text: string, file: string, forbidden: readonly string[] = DEFAULT_FORBIDDEN_PHRASES,
+): { rows: FaqRow[]; problems: Problem[]; /** questions left without keywords and answer: not filled in, not imported */ skipped: number } {
   const problems: Problem[] = [];
   const at = (line: number, field: string, message: string) => problems.push({ file, line, col: 1, field, message, severity: 'error' });
   let records: { record: string[]; info: { lines: number } }[];
@@ -48,7 +50,7 @@ export function parseFaqSheet(text: string, file: string, forbidden: readonly st
     records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
   } catch (err) {
     at((err as { lines?: number }).lines ?? 1, '', `not a CSV file this can read: ${(err as Error).message}`);
-    return { rows: [], problems };
+    return { rows: [], problems, skipped: 0 };
   }
   const [header, ...body] = records;
   const cols = header?.record ?? [];
@@ -57,9 +59,10 @@ export function parseFaqSheet(text: string, file: string, forbidden: readonly st
   const a = cols.flatMap((c, i) => (HEADERS.answer.test(c) ? [i] : []));
   if (q < 0 || k < 0 || a.length === 0) {
     at(1, 'header', `the first row names the columns 问题, 关键词 and 回答 (回答2, 回答3… for variations); found: ${cols.join(', ') || '(nothing)'}`);
-    return { rows: [], problems };
+    return { rows: [], problems, skipped: 0 };
   }
   const rows: FaqRow[] = [];
+  let skipped = 0;
   const seen = new Map<string, number>();
   for (const { record, info } of body) {
     // info.lines is the line the record ends on; a record starts where the previous one ended.
@@ -68,6 +71,11 @@ export function parseFaqSheet(text: string, file: string, forbidden: readonly st
     const keywords = (record[k] ?? '').split(KEYWORD_SEPARATORS).map((s) => s.trim()).filter(Boolean);
     const answers = a.map((i) => record[i] ?? '').filter(Boolean);
     if (!question && !keywords.length && !answers.length) continue;
+    // A question with neither keywords nor an answer is one not filled in yet (a sheet from `xiaoer report --faq-sheet`).
+    if (question && !keywords.length && !answers.length) {
+      skipped += 1;
+      continue;
+    }
     if (!question) at(line, '问题', 'empty: write the question as customers ask it');
     if (!keywords.length) at(line, '关键词', `empty: write the words customers use for "${question}", separated by 、 (e.g. 机洗、水洗)`);
     if (!answers.length) at(line, '回答', `empty: write the answer to "${question}"`);
@@ -80,8 +88,8 @@ export function parseFaqSheet(text: string, file: string, forbidden: readonly st
     if (question) seen.set(question, line);
     rows.push({ line, question, keywords, answers });
   }
-  if (!rows.length && !problems.length) at(2, '', 'no questions below the header row');
-  return { rows, problems };
+  if (!rows.length && !problems.length) at(2, '', skipped ? `none of the ${skipped} questions has 关键词 and 回答 filled in yet` : 'no questions below the header row');
+  return { rows, problems, skipped };
 }
 
 /** The playbook file for these rows: one intent, one rule and one response each, commented with where it came from. */
@@ -103,4 +111,16 @@ export function faqPlaybookYaml(rows: readonly FaqRow[], source: string): string
     + ' Each question: its keywords (intent), when to answer (rule) and the answer (response). Edit freely;\n'
     + ' import again only into a new file. Check a change with: npx xiaoer replay --shop ID --draft <this folder>';
   return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * A FAQ sheet to fill in: the questions customers asked that no rule answered, most asked first,
+ * with 关键词 and 回答 left for staff (rows left empty are not imported). UTF-8 with a BOM so Excel
+ * opens it as Chinese. Quoting written here: every cell quoted, quotes doubled (RFC 4180), which
+ * is all a sheet of plain questions needs.
+ */
+export function faqSheetCsv(questions: readonly { text: string; count: number }[]): string {
+  const cell = (v: string | number) => `"${String(v).replace(/"/g, '""')}"`;
+  const lines = [['问题', '关键词', '回答', '次数'], ...questions.map((q) => [q.text, '', '', q.count])];
+  return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
 }

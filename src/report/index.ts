@@ -6,7 +6,7 @@ import {
 import type { Database } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import {
-  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, topItems, topNotUnderstood,
+  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topItems, topNotUnderstood,
 } from './kpis.js';
 import type { Conversion, Latency, PaymentReminders, Reception, StaffResponse } from './kpis.js';
 import { localTime } from '../engine/time.js';
@@ -54,6 +54,7 @@ function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: s
 
 export async function buildReport(
   db: Kysely<Database>, shop: ShopConfig, playbook: CompiledPlaybook | null, p: ReportPeriod, keptSince: number | null = null,
+  notUnderstoodLimit = TOP_NOT_UNDERSTOOD,
 ): Promise<ShopReport> {
   const scan = await scanPeriod(db, p);
   const [inbound, answered, proactive, orders, handedOver, lost, byStaff] = await Promise.all([
@@ -75,7 +76,7 @@ export async function buildReport(
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
     undelivered: lost,
     orders: { placed: placed.length, topItems: topItems(placed) },
-    notUnderstood: topNotUnderstood(notUnderstoodTexts),
+    notUnderstood: topNotUnderstood(notUnderstoodTexts, notUnderstoodLimit),
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
 }

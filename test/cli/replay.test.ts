@@ -80,5 +80,25 @@ describe.each(DIALECTS)('xiaoer replay (%s)', (dialect) => {
     expect(err).toMatch(/--days week: a whole number of days/);
   });
 
+  it('closes the loop: not-understood questions to a sheet, filled in, imported into a draft, replayed', async () => {
+    const sheet = join(dir, 'not-understood.csv');
+    expect(await main(['report', '--shop', 'acme', '--faq-sheet', sheet])).toBe(0);
+    expect(out).toMatch(/wrote 1 questions customers asked that no rule answered .* to .*not-understood\.csv/);
+    const csv = readFileSync(sheet, 'utf8');
+    expect(csv).toBe('\uFEFF"问题","关键词","回答","次数"\r\n"火星能送吗","","","1"\r\n');
+    // Staff fill in the row worth answering, and add one the bot should leave alone for now.
+    writeFileSync(sheet, csv.replace('"火星能送吗","",""', '"火星能送吗","火星","亲，火星暂时还不在配送范围内哦～"') + '"你们老板养猫吗","","","1"\r\n');
+    const d = draft('greeting.yml', (y) => y);
+    out = '';
+    expect(await main(['faq', 'import', sheet, '--out', join(d, 'faq.yml')])).toBe(0);
+    expect(out).toMatch(/imported 1 questions .* \(1 not filled in: left out\)/);
+    out = '';
+    expect(await main(['replay', '--shop', 'acme', '--draft', d])).toBe(0);
+    expect(out).toMatch(/now understood \(were the fallback\): 1\n +1× +火星能送吗\n +\(fallback\) +→ +问答：火星能送吗/);
+    err = '';
+    expect(await main(['report', '--shop', 'acme', '--faq-sheet', sheet])).toBe(1);
+    expect(err).toMatch(/not-understood\.csv exists/);
+  });
+
   const d0 = () => DEFAULT_PLAYBOOKS;
 });
