@@ -5,7 +5,7 @@ import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import type { LocatedYaml } from '../config/yaml.js';
 import { compilePhrases, durationMs } from './compiled.js';
 import { buildIndex } from '../nlu/matcher.js';
-import { normalizePhrase } from '../nlu/normalize.js';
+import { addWords, normalizePhrase } from '../nlu/normalize.js';
 import type { CompiledPlaybook, CompiledRule } from './compiled.js';
 import { DEFAULT_FORBIDDEN_PHRASES } from './forbidden.js';
 import { checkText, compileIntents, compileResponses, problem } from './compile-text.js';
@@ -56,6 +56,8 @@ export function loadPlaybooks(dir: string, displayBase = process.cwd()): LoadRes
 
 function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
   const settings = compileSettings(parsed, problems);
+  // Before the phrases are indexed and any message is cut: the shop's whole words (人工草坪) first.
+  addWords(settings.words.map(normalizePhrase));
   const forbidden = [...DEFAULT_FORBIDDEN_PHRASES, ...settings.forbiddenPhrases];
   const synonyms = new Map<string, string[]>();
   for (const { data } of parsed) for (const [w, alts] of Object.entries(data.synonyms)) synonyms.set(normalizePhrase(w), alts.map(normalizePhrase));

@@ -191,6 +191,11 @@ export const settingsSchema = z.strictObject({
   }).default({ afterMisses: 2, silenceMinutes: 120, remindStaffAfterMinutes: 5 }),
   /** Phrases no response may contain, added to the built-in list (domain.md §6). */
   forbiddenPhrases: z.array(nonEmpty).default([]),
+  /**
+   * Words kept whole when a message is cut into words — the shop's product names that contain
+   * a phrase (人工草坪 contains 人工): no phrase matches inside them.
+   */
+  words: z.array(nonEmpty).default([]),
 });
 
 export const responseSchema = z.array(nonEmpty).min(1, 'a response needs at least one variation');
