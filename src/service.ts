@@ -40,6 +40,8 @@ import type { JobRunner } from './scheduler/jobs-runner.js';
 import { ingestOrderEvent } from './orders/ingest.js';
 import { createOutboxWorker } from './scheduler/outbox-worker.js';
 import { createRetention } from './scheduler/retention.js';
+import { createWeeklyReport } from './scheduler/weekly-report.js';
+import type { WeeklyReport } from './scheduler/weekly-report.js';
 import type { Retention } from './scheduler/retention.js';
 import type { OutboxWorker } from './scheduler/outbox-worker.js';
 import type { Channel, SendResult } from './types/index.js';
@@ -75,6 +77,7 @@ export interface Service {
   readonly kf: KfPuller;
   readonly jobs: JobRunner;
   readonly handoffs: HandoffReminder;
+  readonly weekly: WeeklyReport;
   readonly retention: Retention;
   readonly playbooks: PlaybookStore;
   readonly metrics: Metrics;
@@ -203,6 +206,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const handoffs = createHandoffReminder({
     db: db.db, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), onAlert: () => alerts.poke(),
   });
+  const weekly = createWeeklyReport({
+    db: db.db, dialect: db.dialect, shops, playbooks, log, now: () => now().getTime(), onAlert: () => alerts.poke(),
+  });
   const app = createHttpApp({
     db: db.db, log, metrics, shops, now, commit,
     async ingestOrder(shop, event) {
@@ -248,6 +254,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     task = cron.schedule(OUTBOX_TICK, () => {
       void jobs.tick();
       void handoffs.tick();
+      void weekly.tick();
       void retention.tick();
       wake();
     }, { noOverlap: true, name: 'xiaoer-tick' });
@@ -256,7 +263,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   let server: Server | null = null;
 
   return {
-    app, db, worker, alerts, kf, jobs, handoffs, retention, playbooks, metrics,
+    app, db, worker, alerts, kf, jobs, handoffs, weekly, retention, playbooks, metrics,
     async listen(port, host) {
       server = app.listen(port, host);
       await once(server, 'listening');
@@ -272,6 +279,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       await kf.idle();
       await jobs.idle();
       await handoffs.idle();
+      await weekly.idle();
       await retention.stop();
       await batcher.drain();
       await worker.idle();

@@ -29,6 +29,11 @@ export const alertsSchema = z.strictObject({
   wecomRobotKey: z.string().min(1).optional(),
   /** Feishu custom bot (群设置 → 群机器人 → 自定义机器人): its webhook URL, and the signing secret if 签名校验 is on. */
   feishuBot: z.strictObject({ url: z.url(), secret: z.string().min(1).optional() }).optional(),
+  /** The past week's figures in the staff group, every week on this shop-local weekday and time (domain.md §10). */
+  weeklyReport: z.strictObject({
+    day: z.enum(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']),
+    at: z.string().regex(HHMM, 'use 24-hour HH:MM, e.g. "09:00"'),
+  }).optional(),
 });
 
 export const shopSchema = z.strictObject({

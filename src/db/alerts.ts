@@ -3,7 +3,7 @@ import type { AlertsTable, Database } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
-export type AlertKind = 'handoff' | 'handoff_waiting' | 'dead_letter' | 'bad_review' | 'playbook_rejected' | 'rule';
+export type AlertKind = 'handoff' | 'handoff_waiting' | 'dead_letter' | 'bad_review' | 'playbook_rejected' | 'rule' | 'report';
 
 export interface NewAlert {
   shopId: string;

@@ -27,7 +27,7 @@ const TRANSCRIPT_LINES = 8;
 const ROBOT_RATE: Rate = { count: ROBOT_MESSAGES_PER_MINUTE, windowMs: 60_000 };
 
 const KIND_TITLE: Record<AlertKind, string> = {
-  handoff: '转人工', handoff_waiting: '等待人工', dead_letter: '消息未送达', bad_review: '差评', playbook_rejected: '剧本错误', rule: '提醒',
+  handoff: '转人工', handoff_waiting: '等待人工', dead_letter: '消息未送达', bad_review: '差评', playbook_rejected: '剧本错误', rule: '提醒', report: '周报',
 };
 
 export interface AlertWorker {

@@ -1,0 +1,30 @@
+import type { ShopReport } from './index.js';
+
+/** Questions named in the weekly message: a group chat is read on a phone. */
+const SUMMARY_QUESTIONS = 5;
+
+/**
+ * The week's figures as one message for the staff group (domain.md §10: first response,
+ * 询单转化率, payment after reminder; and the questions worth a saved answer), short enough for a
+ * robot message and a phone screen; the whole report stays `xiaoer report`.
+ */
+export function weeklySummary(r: ShopReport): string {
+  const pct = (n: number, of: number) => (of === 0 ? '—' : `${Math.round((n / of) * 100)}%`);
+  const secs = (ms: number | null) => (ms === null ? '—' : ms < 60_000 ? `${Math.max(0.1, ms / 1000).toFixed(1)} 秒` : `${Math.round(ms / 60_000)} 分钟`);
+  const rc = r.reception;
+  const lines = [
+    `【周报】${r.shop.name} ${r.period.from} 至 ${r.period.to}`,
+    `接待：${rc.customers} 位顾客，${rc.messages} 条消息；机器人答上 ${rc.understood} 条，没听懂 ${rc.notUnderstood} 条，转人工 ${rc.handoffs} 次`,
+    `首次响应：中位 ${secs(r.responseMs.first.median)}，90% 在 ${secs(r.responseMs.first.p90)} 内`,
+    `人工：${r.staff.handoffs} 次转人工，${r.staff.answered} 次 24 小时内有人回复${r.staff.firstReplyMs.replies ? `（首次回复中位 ${secs(r.staff.firstReplyMs.median)}）` : ''}`,
+    `询单转化率：${r.conversion.ordered}/${r.conversion.inquirers}（${pct(r.conversion.ordered, r.conversion.inquirers)}），付款 ${r.conversion.paid}`,
+    ...(r.paymentReminders ? [`催付：提醒 ${r.paymentReminders.ordersReminded} 单，之后付款 ${r.paymentReminders.paidAfter} 单（${pct(r.paymentReminders.paidAfter, r.paymentReminders.ordersReminded)}）`] : []),
+    ...(r.undelivered.dead ? [`未送达的回复：${r.undelivered.dead} 条（xiaoer alerts / 接待台可查）`] : []),
+  ];
+  const top = r.notUnderstood.slice(0, SUMMARY_QUESTIONS);
+  if (top.length) {
+    lines.push('没听懂最多的问题（值得加一条快捷回复）：', ...top.map((q, i) => `${i + 1}. ${q.text}（${q.count} 次）`));
+  }
+  lines.push(`完整报表：npx xiaoer report --shop ${r.shop.id} --from ${r.period.from} --to ${r.period.to}`);
+  return lines.join('\n');
+}
