@@ -3,7 +3,8 @@
  * points — Koa reading the POST body and nothing else ('body'), Koa plus the Feishu adapter's
  * verify and parse with no storage and no decision ('receive': the work the protocol demands
  * before anything can be stored, so no receiver on this stack beats it), a naive durable
- * receiver (each raw body in its own SQLite transaction before the 200) — or the full service
+ * receiver (each raw body in its own SQLite transaction before the 200), the same receiver with
+ * group commit ('naive-batched') — or the full service
  * with one Feishu shop, on an SQLite file, outbox sending off (the ack path only).
  * 'work20': Koa reading the body and then 20 µs of busy work, a yardstick for what any handler
  * work costs here. Prints "READY <port>" when listening.
@@ -26,15 +27,35 @@ const BUSY_WORK_NS = 20_000n;
 function ready(server: import('node:http').Server) {
   server.on('listening', () => process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`));
 }
-if (mode === 'naive') {
+if (mode === 'naive' || mode === 'naive-batched') {
   const sqlite = new BetterSqlite3(join(mkdtempSync(join(tmpdir(), 'xiaoer-bench-')), 'naive.db'));
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.exec('create table inbox (id integer primary key, body blob not null, at integer not null)');
   const insert = sqlite.prepare('insert into inbox (body, at) values (?, ?)');
+  // naive-batched: the same rows, committed together by whatever arrived in one turn of the event
+  // loop, each ack after the shared commit (what src/db/batch.ts does for the real pipeline).
+  let waiting: { body: Buffer; done: () => void }[] = [];
+  const flush = sqlite.transaction((rows: typeof waiting) => {
+    for (const r of rows) insert.run(r.body, Date.now());
+  });
   const app = new Koa();
   app.use(async (ctx) => {
-    insert.run(await readRawBody(ctx), Date.now()); // autocommit: one transaction per webhook
+    const body = await readRawBody(ctx);
+    if (mode === 'naive') {
+      insert.run(body, Date.now()); // autocommit: one transaction per webhook
+    } else {
+      await new Promise<void>((done) => {
+        if (waiting.push({ body, done }) === 1) {
+          setImmediate(() => {
+            const rows = waiting;
+            waiting = [];
+            flush(rows);
+            for (const r of rows) r.done();
+          });
+        }
+      });
+    }
     ctx.body = { ok: true };
   });
   ready(app.listen(0, '127.0.0.1'));

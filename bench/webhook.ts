@@ -25,7 +25,7 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 150_000);
 const WARMUP_S = 2;
 
-type Mode = 'bare' | 'body' | 'work20' | 'receive' | 'naive' | 'pipeline';
+type Mode = 'bare' | 'body' | 'work20' | 'receive' | 'naive' | 'naive-batched' | 'pipeline';
 
 async function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'bench', 'server.ts'), mode], {
@@ -95,6 +95,7 @@ const body = await measure('body', feishuRequests());
 const work20 = await measure('work20', feishuRequests());
 const receive = await measure('receive', feishuRequests());
 const naive = await measure('naive', feishuRequests());
+const naiveBatched = await measure('naive-batched', feishuRequests());
 const pipeline = await measure('pipeline', feishuRequests());
 type Row = Awaited<ReturnType<typeof measure>>;
 const line = (label: string, r: Row, note: string) => console.log(
@@ -106,6 +107,7 @@ line('read body', body, '; Koa reading each POST body, nothing else');
 line('+ 20 µs work', work20, '; the body, then 20 µs of busy work: what any handler work costs here');
 line('verify only', receive, '; + signature, decrypt, token, parse: no storage, the ceiling of any receiver');
 line('naive receiver', naive, '; raw body in its own SQLite transaction, nothing verified or decided');
+line('naive, batched', naiveBatched, '; the same rows, acks after a shared commit per event-loop turn');
 line('feishu pipeline', pipeline, '');
 console.log(`ratio ${(pipeline.rps / bare.rps).toFixed(2)}× bare Koa (target ≥ 0.5); ${(pipeline.rps / receive.rps).toFixed(2)}× verify-only; ${(pipeline.rps / naive.rps).toFixed(2)}× the naive durable receiver`);
-if (body.failed + work20.failed + receive.failed + pipeline.failed + naive.failed > 0) process.exitCode = 1;
+if (body.failed + work20.failed + receive.failed + pipeline.failed + naive.failed + naiveBatched.failed > 0) process.exitCode = 1;
