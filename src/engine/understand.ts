@@ -1,6 +1,6 @@
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { Hit, Via } from '../nlu/matcher.js';
-import { matchPhrases } from '../nlu/matcher.js';
+import { isLiteral, matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
 import type { Normalized } from '../nlu/normalize.js';
 
@@ -51,7 +51,7 @@ export function understandNormalized(n: Normalized | null, playbook: Pick<Compil
     if (h.entry.type !== null) continue;
     const b = best.get(h.entry.intent) ?? { score: 0, exact: false, hits: [] };
     b.score = Math.max(b.score, h.score);
-    b.exact ||= h.via === 'exact' || h.via === 'english';
+    b.exact ||= isLiteral(h.via);
     b.hits.push(h);
     best.set(h.entry.intent, b);
   }
@@ -119,7 +119,7 @@ function otherQuestions(text: string, ranked: readonly Ranked[]): Understood['al
     // A statement beside the request (这款没货了，有货了告诉我) is context, not a second question.
     if (winnerClauses.has(c) || !QUESTION.test(text.slice(starts[c]!, starts[c + 1] ?? text.length))) continue;
     const best = ranked.slice(1).find((r) => r.exact && !r.def.alone
-      && r.hits.some((h) => (h.via === 'exact' || h.via === 'english') && clauseOf(h.at) === c));
+      && r.hits.some((h) => isLiteral(h.via) && clauseOf(h.at) === c));
     if (best && !also.some((a) => a.intent === best.def.name)) also.push({ intent: best.def.name, before: c < firstOfWinner });
   }
   return also;

@@ -20,9 +20,24 @@ export interface PhraseEntry {
   typed: readonly string[];
   /** "叫…客服": parts that must appear in this order, a few characters apart at most */
   parts: readonly string[] | null;
+  /** Two Han characters: also found split by 个/了/过 (打个折, 付了款), see SPLIT_INFIXES. */
+  separable?: boolean;
 }
 
-export type Via = 'exact' | 'homophone' | 'typed-pinyin' | 'abbreviation' | 'english';
+export type Via = 'exact' | 'split' | 'homophone' | 'typed-pinyin' | 'abbreviation' | 'english';
+
+/** The customer's own words, not a guess from sound or letters: these outrank fuzzy matches. */
+export function isLiteral(via: Via): boolean {
+  return via === 'exact' || via === 'split' || via === 'english';
+}
+
+/**
+ * Chinese verb–object words come apart in speech with an aspect or measure word between them:
+ * 打折 → 打个折, 付款 → 付了款, 下单 → 下过单, 发货 → 发了货. A two-character phrase is also
+ * found with one of these inside, so staff need not list every form. Only these three: 不 or 没
+ * inside (付不了款) changes the meaning, and longer fillers would join unrelated characters.
+ */
+const SPLIT_INFIXES = new Set(['个', '了', '过']);
 
 export interface Hit {
   entry: PhraseEntry;
@@ -98,6 +113,7 @@ export function buildIndex(intents: readonly { phrases: readonly string[]; negat
         syllables: han === [...phrase].length && han >= 2 ? `|${charSyllables(phrase).join('|')}|` : null,
         typed: han >= 2 ? contextSyllables(phrase) : [],
         parts: null,
+        ...(han === 2 && phrase.length === 2 ? { separable: true } : {}),
       };
       push(index.byChar, phrase[0]!, entry);
       if (entry.syllables) push(index.bySyllable, charSyllables(phrase[0]!)[0]!, entry);
@@ -144,12 +160,17 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
   let offset = 0;
   for (const ch of chars) {
     for (const e of index.byChar.get(ch) ?? []) {
-      const end = e.parts ? gapMatch(text, offset, e.parts) : text.startsWith(e.phrase, offset) ? offset + e.phrase.length : -1;
+      let end = e.parts ? gapMatch(text, offset, e.parts) : text.startsWith(e.phrase, offset) ? offset + e.phrase.length : -1;
+      let via: Via = 'exact';
+      if (end < 0 && e.separable && SPLIT_INFIXES.has(text[offset + 1]!) && text[offset + 2] === e.phrase[1]) {
+        end = offset + 3;
+        via = 'split';
+      }
       if (end < 0) continue;
       // Word boundaries matter for a phrase as a whole; the parts of "少…块" and bargainer-type cues are hints.
       if (!e.parts && e.type === null && insideLongerWord(n.tokens, offset, end)) continue;
       if (e.negatable && negated(text.slice(0, offset))) continue;
-      hits.push({ entry: e, at: offset, via: 'exact', score: e.length });
+      hits.push({ entry: e, at: offset, via, score: e.length });
       exactAt.add(`${e.intent}:${e.type}:${e.phrase}`);
     }
     offset += ch.length;

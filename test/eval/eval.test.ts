@@ -34,6 +34,8 @@ describe('understanding, measured on the labelled set (npm run eval prints the t
     ['有没有真人在', 'handoff'], ['我没有要退货', null],
     // 特别 is no 别: 特别想转人工 asks for a person.
     ['特别想转人工', 'handoff'], ['别转人工，问下发票', 'faq.invoice'],
+    // Verb–object words split by 个/了/过 (离合词): the two-character phrase still counts as written.
+    ['能打个折吗', 'bargain'], ['能砍个价吗', 'bargain'], ['换个货要多久', 'faq.returns'],
   ])('%s → %s', (text, intent) => {
     expect(understand(text, playbook).intent).toBe(intent);
   });
