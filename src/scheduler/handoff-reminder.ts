@@ -2,28 +2,16 @@ import type { ShopConfig } from '../config/schema.js';
 import { insertAlert } from '../db/alerts.js';
 import { getCursor, saveCursor } from '../db/cursors.js';
 import { unansweredHandoffs } from '../db/desk.js';
-import type { Db, Dialect } from '../db/index.js';
-import { withSharedTryLock } from '../db/locks.js';
 import { alertTranscript } from '../db/messages.js';
-import type { Logger } from '../log.js';
-import type { PlaybookStore } from '../playbook/store.js';
-import { createTicker, throttled } from './ticker.js';
+import { createShopSweep } from './shop-sweep.js';
+import type { ShopSweepDeps } from './shop-sweep.js';
 
 /** How often handed-over conversations are checked; reminders are due in minutes, not seconds. */
 export const HANDOFF_SWEEP_EVERY_MS = 30_000;
 /** Where each shop's sweep remembers how far it got (platform_cursors: shop, channel, account). */
 const CURSOR = { channel: 'xiaoer', account: 'handoff-reminder' } as const;
 
-export interface HandoffReminderDeps {
-  db: Db;
-  dialect: Dialect;
-  shops: ReadonlyMap<string, ShopConfig>;
-  playbooks: PlaybookStore;
-  log: Logger;
-  now: () => number;
-  /** After reminders were recorded: deliver them now. */
-  onAlert: () => void;
-}
+export type HandoffReminderDeps = ShopSweepDeps;
 
 /**
  * A handed-over customer nobody answered: staff are alerted again once the playbook's
@@ -57,23 +45,12 @@ export function createHandoffReminder(deps: HandoffReminderDeps) {
     });
   }
 
-  const ticker = createTicker(async () => {
-    const now = deps.now();
-    let reminded = 0;
-    await withSharedTryLock(deps.db, deps.dialect, 'xiaoer:handoff-reminder', async () => {
-      for (const shop of deps.shops.values()) reminded += await sweepShop(shop, now);
-    });
-    if (reminded > 0) {
-      deps.log.info({ reminded }, 'staff reminded of customers waiting for a person');
-      deps.onAlert();
-    }
-    return { handled: reminded, more: false };
-  }, (err) => deps.log.error({ err }, 'handoff reminder sweep failed; the next one looks again'));
-
-  return {
-    /** Sweeps when HANDOFF_SWEEP_EVERY_MS have passed since the last sweep (`force`: now). */
-    tick: throttled(ticker, HANDOFF_SWEEP_EVERY_MS, deps.now),
-    idle: () => ticker.idle(),
-  };
+  return createShopSweep(deps, {
+    lock: 'xiaoer:handoff-reminder',
+    everyMs: HANDOFF_SWEEP_EVERY_MS,
+    perShop: sweepShop,
+    queued: 'staff reminded of customers waiting for a person',
+    failed: 'handoff reminder sweep failed; the next one looks again',
+  });
 }
 export type HandoffReminder = ReturnType<typeof createHandoffReminder>;

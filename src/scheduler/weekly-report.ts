@@ -1,15 +1,12 @@
 import type { ShopConfig } from '../config/schema.js';
 import { insertAlert } from '../db/alerts.js';
 import { getCursor, saveCursor } from '../db/cursors.js';
-import type { Db, Dialect } from '../db/index.js';
-import { withSharedTryLock } from '../db/locks.js';
 import { hhmmToMinutes, localDayStart, localTime } from '../engine/time.js';
-import type { Logger } from '../log.js';
-import type { PlaybookStore } from '../playbook/store.js';
 import { buildReport } from '../report/index.js';
 import { reportPeriod } from '../report/period.js';
 import { weeklySummary } from '../report/summary.js';
-import { createTicker, throttled } from './ticker.js';
+import { createShopSweep } from './shop-sweep.js';
+import type { ShopSweepDeps } from './shop-sweep.js';
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -31,16 +28,7 @@ export function lastDue(when: { day: (typeof WEEKDAYS)[number]; at: string }, tz
   return due;
 }
 
-export interface WeeklyReportDeps {
-  db: Db;
-  dialect: Dialect;
-  shops: ReadonlyMap<string, ShopConfig>;
-  playbooks: PlaybookStore;
-  log: Logger;
-  now: () => number;
-  /** After a report was queued for the robots: deliver it now. */
-  onAlert: () => void;
-}
+export type WeeklyReportDeps = ShopSweepDeps;
 
 /**
  * Shops with alerts.weeklyReport get the past seven days' figures in their staff group at the
@@ -66,24 +54,12 @@ export function createWeeklyReport(deps: WeeklyReportDeps) {
     return text !== null;
   }
 
-  const ticker = createTicker(async () => {
-    const now = deps.now();
-    let sent = 0;
-    await withSharedTryLock(deps.db, deps.dialect, 'xiaoer:weekly-report', async () => {
-      for (const shop of deps.shops.values()) {
-        if (shop.alerts.weeklyReport && await checkShop(shop, shop.alerts.weeklyReport, now)) sent += 1;
-      }
-    });
-    if (sent > 0) {
-      deps.log.info({ sent }, 'weekly reports queued for the staff robots');
-      deps.onAlert();
-    }
-    return { handled: sent, more: false };
-  }, (err) => deps.log.error({ err }, 'weekly report failed; the next check tries again'));
-
-  return {
-    tick: throttled(ticker, WEEKLY_REPORT_CHECK_EVERY_MS, deps.now),
-    idle: () => ticker.idle(),
-  };
+  return createShopSweep(deps, {
+    lock: 'xiaoer:weekly-report',
+    everyMs: WEEKLY_REPORT_CHECK_EVERY_MS,
+    perShop: async (shop, now) => (shop.alerts.weeklyReport && await checkShop(shop, shop.alerts.weeklyReport, now) ? 1 : 0),
+    queued: 'weekly reports queued for the staff robots',
+    failed: 'weekly report failed; the next check tries again',
+  });
 }
 export type WeeklyReport = ReturnType<typeof createWeeklyReport>;
