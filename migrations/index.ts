@@ -9,6 +9,7 @@ import * as alertDeliveries from './2026-11-28T00-alert-deliveries.js';
 import * as orderLookups from './2026-11-28T01-order-lookups.js';
 import * as outboxMessageIndex from './2026-11-28T02-outbox-message-index.js';
 import * as ordersCustomerRecent from './2026-11-28T03-orders-customer-recent.js';
+import * as sendRates from './2026-11-28T04-send-rates.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T01-order-lookups': orderLookups,
   '2026-11-28T02-outbox-message-index': outboxMessageIndex,
   '2026-11-28T03-orders-customer-recent': ordersCustomerRecent,
+  '2026-11-28T04-send-rates': sendRates,
 };

@@ -144,7 +144,15 @@ export interface AlertsTable {
   next_attempt_at: number;
 }
 
+export interface SendRatesTable {
+  key: string;
+  /** Start of the fixed window (ms, a multiple of the window length). */
+  window_start: number;
+  count: number;
+}
+
 export interface Database {
+  send_rates: SendRatesTable;
   orders: OrdersTable;
   order_events: OrderEventsTable;
   jobs: JobsTable;

@@ -29,7 +29,7 @@ export interface OutboxWorkerDeps {
   /** A reason not to send at all (platform reply limits), checked right before sending. */
   policy?(row: OutboxRow): Promise<string | null>;
   /** Milliseconds to wait before this send fits the platform's send rates (0: go now). */
-  throttle?(row: OutboxRow): number;
+  throttle?(row: OutboxRow): number | Promise<number>;
   /** Called once per dead-lettered row (alerts hook in here); awaited, its errors logged. */
   onDead?(row: OutboxRow, reason: string, personHasSession: boolean): Promise<void>;
 }
@@ -54,7 +54,7 @@ export function backoffMs(attempts: number, random: () => number): number {
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   /** true when the row is finished; else when the conversation's later rows may be tried. */
   async function handle(row: OutboxRow): Promise<true | number> {
-    const wait = deps.throttle?.(row) ?? 0;
+    const wait = (await deps.throttle?.(row)) ?? 0;
     if (wait > 0) {
       // Over a platform send rate: back in the queue untried, due when the window frees.
       const now = deps.now();
