@@ -5,7 +5,6 @@ import cron from 'node-cron';
 import type { ScheduledTask } from 'node-cron';
 import { adapterForChannel } from '../adapters/index.js';
 import { createPlatformHttp } from '../adapters/shared/http.js';
-import { RATE_SWEEP_EVERY, createRateLimiter } from '../adapters/shared/rate.js';
 import { createTokenCache } from '../adapters/shared/token-cache.js';
 import type { SendContext } from '../adapters/types.js';
 import { platformBases } from './config/env.js';
@@ -19,7 +18,7 @@ import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';
 import type { DbHandle } from './db/index.js';
 import { countByState, countSentSince, markUndelivered } from './db/outbox.js';
 import type { OutboxRow } from './db/outbox.js';
-import { sweepSendRates, takeSendRate } from './db/send-rates.js';
+import { createSendLimiter } from './db/send-rates.js';
 import { createKfPuller } from './engine/kf-puller.js';
 import { afterFailedTransfer, applyServicerAction, holdForPerson } from './engine/kf-servicer.js';
 import type { KfPuller } from './engine/kf-puller.js';
@@ -131,24 +130,14 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   }
 
   const batcher = createWriteBatcher(db.db, MAX_BATCH, db.dialect === 'postgres' ? PG_WRITE_LANES : 1);
-  const rates = createRateLimiter(() => now().getTime());
-  let sharedTakes = 0;
-  /**
-   * Platform send rates: in memory for the one instance an SQLite file serves; in the database
-   * on PostgreSQL, where several instances send for the same app and each would otherwise use
-   * the whole limit (domain.md §11: exceeding platform limits gets accounts banned).
-   */
+  const sendLimit = createSendLimiter(db.db, db.dialect, () => now().getTime());
   async function throttle(row: OutboxRow): Promise<number> {
     const limits = adapterForChannel(row.channel)?.limits;
     if (!limits?.perApp && !limits?.perRecipient) return 0;
-    const take = [
+    return sendLimit([
       ...(limits.perApp ? [{ key: `${row.shopId}:${row.channel}`, rate: limits.perApp }] : []),
       ...(limits.perRecipient ? [{ key: `${row.shopId}:${row.channel}:${row.message.conversationKey}`, rate: limits.perRecipient }] : []),
-    ];
-    if (db.dialect !== 'postgres') return rates.take(take);
-    const at = now().getTime();
-    if (++sharedTakes % RATE_SWEEP_EVERY === 0) await sweepSendRates(db.db, at);
-    return takeSendRate(db.db, take, at);
+    ]);
   }
 
   const alerts = createAlertWorker({ db: db.db, dialect: db.dialect, log, metrics, http, shops, now: () => now().getTime(), wecomBase: env.apiBase.wecom, random });

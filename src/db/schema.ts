@@ -146,8 +146,9 @@ export interface AlertsTable {
 
 export interface SendRatesTable {
   key: string;
-  /** Start of the fixed window (ms, a multiple of the window length). */
-  window_start: number;
+  /** When the sends were made (ms). */
+  sent_at: number;
+  /** Sends for the key in that millisecond. */
   count: number;
 }
 

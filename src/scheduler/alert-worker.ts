@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
-import { createRateLimiter } from '../../adapters/shared/rate.js';
 import type { Rate } from '../../adapters/shared/rate.js';
 import { ROBOT_MESSAGES_PER_MINUTE, shopRobots, WECOM_ROBOT_MAX_BYTES } from '../../adapters/shared/robots.js';
 import type { ShopConfig } from '../config/schema.js';
@@ -8,6 +8,7 @@ import { markAlerts, markDelivered, pendingAlerts, recordAlertFailure } from '..
 import type { Alert, AlertKind } from '../db/alerts.js';
 import type { Db, Dialect } from '../db/index.js';
 import { withSharedTryLock } from '../db/locks.js';
+import { createSendLimiter } from '../db/send-rates.js';
 import type { Metrics } from '../metrics.js';
 import { backoffMs } from './outbox-worker.js';
 import { createTicker } from './ticker.js';
@@ -45,7 +46,8 @@ export function createAlertWorker(deps: {
   db: Db; dialect: Dialect; log: Logger; metrics: Metrics; http: AxiosInstance; shops: ReadonlyMap<string, ShopConfig>;
   now: () => number; wecomBase: string; random?: () => number;
 }): AlertWorker {
-  const limiter = createRateLimiter(deps.now);
+  // Robots' rates are shared by the instances on one PostgreSQL: each delivers in turn.
+  const sendLimit = createSendLimiter(deps.db, deps.dialect, deps.now);
   const random = deps.random ?? Math.random;
 
   const robotsOf = (shop: ShopConfig) => shopRobots(shop.alerts, deps);
@@ -65,7 +67,8 @@ export function createAlertWorker(deps: {
     const failures = new Map<string, Alert[]>(); // reason → alerts whose message failed
     for (const robot of robots) {
       for (const chunk of chunks(shop, alerts.filter((x) => !x.deliveredTo.includes(robot.name)))) {
-        if (limiter.take([{ key: robot.id, rate: ROBOT_RATE }]) > 0) {
+        // The robot's id holds its key or webhook address: only a digest of it is stored.
+        if (await sendLimit([{ key: `robot:${createHash('sha256').update(robot.id).digest('hex').slice(0, 32)}`, rate: ROBOT_RATE }]) > 0) {
           deps.metrics.alerts.inc({ robot: robot.name, outcome: 'deferred' });
           break;
         }
