@@ -18,7 +18,7 @@ import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';
 import type { DbHandle } from './db/index.js';
 import { countByState, countSentSince, markUndelivered } from './db/outbox.js';
 import type { OutboxRow } from './db/outbox.js';
-import { createSendLimiter } from './db/send-rates.js';
+import { createSendLimiter, recipientRateKey } from './db/send-rates.js';
 import { createKfPuller } from './engine/kf-puller.js';
 import { afterFailedTransfer, applyServicerAction, holdForPerson } from './engine/kf-servicer.js';
 import type { KfPuller } from './engine/kf-puller.js';
@@ -136,7 +136,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (!limits?.perApp && !limits?.perRecipient) return 0;
     return sendLimit([
       ...(limits.perApp ? [{ key: `${row.shopId}:${row.channel}`, rate: limits.perApp }] : []),
-      ...(limits.perRecipient ? [{ key: `${row.shopId}:${row.channel}:${row.message.conversationKey}`, rate: limits.perRecipient }] : []),
+      ...(limits.perRecipient ? [{ key: recipientRateKey(row.shopId, row.channel, row.message.conversationKey), rate: limits.perRecipient }] : []),
     ]);
   }
 

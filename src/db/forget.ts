@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { findCustomer } from './customers.js';
 import type { Database } from './schema.js';
+import { recipientRateKey } from './send-rates.js';
 
 export interface CustomerIdentity {
   shopId: string;
@@ -57,6 +58,10 @@ async function deleteAll(trx: Transaction<Database>, who: CustomerIdentity): Pro
     .where('shop_id', '=', who.shopId).where('customer_channel', '=', who.channel).where('customer_user_id', '=', who.platformUserId);
   const n = (r: { numDeletedRows: bigint } | undefined) => Number(r?.numDeletedRows ?? 0n);
 
+  // The per-recipient send counts name the customer too (kept minutes at most, but asked to go now).
+  const keys = (await trx.selectFrom('conversations').select('key').where('customer_id', '=', customerId).execute())
+    .map((c) => recipientRateKey(who.shopId, who.channel, c.key));
+  if (keys.length) await trx.deleteFrom('send_rates').where('key', 'in', keys).execute();
   // Children before parents: outbox → messages → conversations → customer (foreign keys).
   const alerts = n(await trx.deleteFrom('alerts').where('shop_id', '=', who.shopId)
     .where('conversation_key', 'in', trx.selectFrom('conversations').select('key').where('customer_id', '=', customerId))

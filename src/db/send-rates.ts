@@ -9,6 +9,11 @@ import type { Database } from './schema.js';
 /** Sends older than this are deleted: longer than any platform's send window (a minute at most). */
 export const SEND_RATE_KEEP_MS = 10 * 60_000;
 
+/** The key of a per-recipient limit: it names the customer, so `xiaoer forget` removes it too. */
+export function recipientRateKey(shopId: string, channel: string, conversationKey: string): string {
+  return `${shopId}:${channel}:${conversationKey}`;
+}
+
 export interface SendLimit {
   key: string;
   rate: Rate;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Database } from '../../src/db/schema.js';
+import { recipientRateKey } from '../../src/db/send-rates.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { postOrderEvent } from '../helpers/orders.js';
 import { localChat, startService, writeConfig } from '../helpers/service.js';
@@ -11,7 +12,7 @@ import type { TestService } from '../helpers/service.js';
 
 const SECRET = 'order-webhook-secret-0123456789';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
-const TABLES = ['customers', 'conversations', 'messages', 'outbox', 'jobs', 'orders', 'order_events', 'alerts'] as const;
+const TABLES = ['customers', 'conversations', 'messages', 'outbox', 'jobs', 'orders', 'order_events', 'alerts', 'send_rates'] as const;
 
 /** `xiaoer customers forget`: a customer's request to delete their data removes all of it, and only theirs. */
 describe.each(DIALECTS)('forgetting a customer (%s)', (dialect) => {
@@ -68,6 +69,10 @@ describe.each(DIALECTS)('forgetting a customer (%s)', (dialect) => {
     }
     await svc.service.worker.tick();
     await svc.service.worker.idle();
+    // The local channel has no send limits; a platform's per-recipient count names the customer too.
+    for (const c of await svc.service.db.db.selectFrom('conversations').select('key').execute()) {
+      await svc.service.db.db.insertInto('send_rates').values({ key: recipientRateKey('acme', 'local', c.key), sent_at: clock, count: 1 }).execute();
+    }
     const before = await snapshot();
     const anna = shareOf('anna_1', before);
     for (const t of TABLES) expect(anna[t]!.length, t).toBeGreaterThan(0);
