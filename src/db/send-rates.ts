@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import { RATE_SWEEP_EVERY, createRateLimiter } from '../../adapters/shared/rate.js';
+import { createRateLimiter } from '../../adapters/shared/rate.js';
 import type { Rate } from '../../adapters/shared/rate.js';
 import type { Dialect } from './index.js';
 import { isPostgres } from './prepared.js';
@@ -62,11 +62,15 @@ export async function sweepSendRates(db: Kysely<Database>, now: number): Promise
  */
 export function createSendLimiter(db: Kysely<Database>, dialect: Dialect, now: () => number) {
   const memory = createRateLimiter(now);
-  let takes = 0;
+  let swept = 0;
   return async (limits: readonly SendLimit[]): Promise<number> => {
     if (dialect !== 'postgres') return memory.take(limits);
     const at = now();
-    if (++takes % RATE_SWEEP_EVERY === 0) await sweepSendRates(db, at);
+    // By time, not by count: a small shop sending a few messages a day still drops old rows.
+    if (at - swept >= SEND_RATE_KEEP_MS) {
+      swept = at;
+      await sweepSendRates(db, at);
+    }
     return takeSendRate(db, limits, at);
   };
 }

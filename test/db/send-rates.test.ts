@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDb } from '../../src/db/index.js';
 import type { DbHandle } from '../../src/db/index.js';
-import { SEND_RATE_KEEP_MS, sweepSendRates, takeSendRate } from '../../src/db/send-rates.js';
+import { SEND_RATE_KEEP_MS, createSendLimiter, sweepSendRates, takeSendRate } from '../../src/db/send-rates.js';
 import { DIALECTS, freshDatabaseUrl, pgOk } from '../helpers/db.js';
 
 const APP = { key: 'acme:feishu', rate: { count: 3, windowMs: 1000 } };
@@ -56,6 +56,23 @@ describe.each(DIALECTS)('shared send rates on %s', (dialect) => {
 });
 
 describe.runIf(pgOk)('shared send rates across instances (postgres)', () => {
+  it('the service\'s limiter drops old sends as time passes, however few messages a shop sends', async () => {
+    const fresh = await freshDatabaseUrl('postgres');
+    const a = openDb(fresh.url);
+    await migrateToLatest(a.db);
+    try {
+      let clock = 1_000_000;
+      const limit = createSendLimiter(a.db, 'postgres', () => clock);
+      expect(await limit([APP])).toBe(0);
+      clock += SEND_RATE_KEEP_MS + 1;
+      expect(await limit([APP])).toBe(0);
+      expect((await a.db.selectFrom('send_rates').select('sent_at').execute()).map((r) => Number(r.sent_at))).toEqual([clock]);
+    } finally {
+      await a.close();
+      await fresh.cleanup();
+    }
+  });
+
   it('two instances sending at once for one app never pass its limit together', async () => {
     const fresh = await freshDatabaseUrl('postgres');
     const a = openDb(fresh.url);
