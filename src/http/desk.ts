@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ShopConfig } from '../config/schema.js';
 import { customerBatchKey } from '../db/batch.js';
+import { isPostgres } from '../db/prepared.js';
 import type { Unit, WriteBatcher } from '../db/batch.js';
 import type { MediaRef, MediaResult } from '../../adapters/types.js';
 import { deskConversation, deskTranscript, findByCustomer, inboundRaw, listRecent, listWithPerson, setHandoff } from '../db/desk.js';
@@ -19,7 +20,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { PlaybookStore } from '../playbook/store.js';
-import { createDeskAuth } from './desk-auth.js';
+import { createDeskAuth, databaseFailures, memoryFailures } from './desk-auth.js';
 import { readRawBody } from './raw-body.js';
 import { answerRefused } from './refuse.js';
 
@@ -58,14 +59,15 @@ const MEDIA_CACHE_SECONDS = 24 * 60 * 60;
  * Every route needs the shop's desk password; POSTs also need DESK_CSRF_HEADER.
  */
 export function mountDesk(router: Router, deps: DeskDeps): void {
-  const staffOf = createDeskAuth(() => deps.now().getTime());
+  // Wrong desk passwords are counted where every instance sees them (PostgreSQL), else in memory.
+  const staffOf = createDeskAuth(() => deps.now().getTime(), isPostgres(deps.db) ? databaseFailures(deps.db) : memoryFailures());
   const page = readFileSync(join(PACKAGE_ROOT, 'web', 'desk.html'), 'utf8');
 
   const route = (handler: (ctx: Context, shop: ShopConfig, staff: string) => Promise<void>) => async (ctx: Context) => {
     try {
       const shop = deps.shops.get(String(ctx.params.shop));
       if (!shop) throw new RequestError(404, `unknown shop "${String(ctx.params.shop)}"`);
-      const staff = staffOf(ctx, shop);
+      const staff = await staffOf(ctx, shop);
       if (ctx.method === 'POST' && ctx.get(DESK_CSRF_HEADER) !== '1') throw new RequestError(403, `POST needs the header ${DESK_CSRF_HEADER}: 1`);
       await handler(ctx, shop, staff);
     } catch (err) {
