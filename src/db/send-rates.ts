@@ -40,13 +40,16 @@ export async function takeSendRate(db: Kysely<Database>, limits: readonly SendLi
       if (sent >= rate.count) wait = Math.max(wait, Number(recent[0]!.sent_at) + rate.windowMs - now);
     }
     if (wait > 0) return wait;
-    for (const { key } of limits) {
-      await trx.insertInto('send_rates').values({ key, sent_at: now, count: 1 })
-        .onConflict((oc) => oc.columns(['key', 'sent_at']).doUpdateSet((eb) => ({ count: eb('send_rates.count', '+', 1) })))
-        .execute();
-    }
+    for (const { key } of limits) await countOne(trx, key, now);
     return 0;
   });
+}
+
+/** One more event (a send, a wrong desk password) for `key` at `at`. */
+export async function countOne(q: Kysely<Database>, key: string, at: number): Promise<void> {
+  await q.insertInto('send_rates').values({ key, sent_at: at, count: 1 })
+    .onConflict((oc) => oc.columns(['key', 'sent_at']).doUpdateSet((eb) => ({ count: eb('send_rates.count', '+', 1) })))
+    .execute();
 }
 
 /** Drops sends no window looks at any more. */

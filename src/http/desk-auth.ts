@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { safeEqual } from '../../adapters/shared/crypto.js';
 import type { ShopConfig } from '../config/schema.js';
 import type { Database } from '../db/schema.js';
+import { countOne } from '../db/send-rates.js';
 import { RequestError } from '../errors.js';
 
 /** Wrong passwords from one address before it must wait: enough for typos, too few to guess. */
@@ -64,11 +65,7 @@ export function databaseFailures(db: Kysely<Database>): FailureLog {
       return rows.flatMap((r) => Array.from({ length: Number(r.count) }, () => Number(r.sent_at)));
     },
     async add(keys, t) {
-      for (const key of keys) {
-        await db.insertInto('send_rates').values({ key: k(key), sent_at: t, count: 1 })
-          .onConflict((oc) => oc.columns(['key', 'sent_at']).doUpdateSet((eb) => ({ count: eb('send_rates.count', '+', 1) })))
-          .execute();
-      }
+      for (const key of keys) await countOne(db, k(key), t);
     },
     async clear(key) {
       await db.deleteFrom('send_rates').where('key', '=', k(key)).execute();
