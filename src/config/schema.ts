@@ -24,6 +24,9 @@ export const channelsSchema = z.strictObject({
 }).refine((c) => !c.wecomKf || c.wecom, { message: 'wecomKf needs channels.wecom (the same corp credentials and callback URL)', path: ['wecomKf'] });
 
 /** Where staff hear about handoffs, dead letters and bad reviews. */
+/** Weekday names as the config writes them, in JavaScript's getDay() order (Sunday first). */
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
 export const alertsSchema = z.strictObject({
   /** WeCom group robot: the key=… part of its webhook URL (群 → 添加群机器人). */
   wecomRobotKey: z.string().min(1).optional(),
@@ -31,7 +34,7 @@ export const alertsSchema = z.strictObject({
   feishuBot: z.strictObject({ url: z.url(), secret: z.string().min(1).optional() }).optional(),
   /** The past week's figures in the staff group, every week on this shop-local weekday and time (domain.md §10). */
   weeklyReport: z.strictObject({
-    day: z.enum(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']),
+    day: z.enum(WEEKDAYS),
     at: z.string().regex(HHMM, 'use 24-hour HH:MM, e.g. "09:00"'),
   }).optional(),
 });

@@ -33,16 +33,21 @@ export async function takeSendRate(db: Kysely<Database>, limits: readonly SendLi
     }
     let wait = 0;
     for (const { key, rate } of limits) {
-      const recent = await trx.selectFrom('send_rates').select(['sent_at', 'count'])
-        .where('key', '=', key).where('sent_at', '>', now - rate.windowMs).orderBy('sent_at').execute();
-      const sent = recent.reduce((n, r) => n + Number(r.count), 0);
+      const recent = await countedSince(trx, key, now - rate.windowMs);
       // Full: wait until the oldest send in the window leaves it.
-      if (sent >= rate.count) wait = Math.max(wait, Number(recent[0]!.sent_at) + rate.windowMs - now);
+      if (recent.length >= rate.count) wait = Math.max(wait, recent[0]! + rate.windowMs - now);
     }
     if (wait > 0) return wait;
     for (const { key } of limits) await countOne(trx, key, now);
     return 0;
   });
+}
+
+/** The times of `key`'s events after `since`, oldest first, one entry per event. */
+export async function countedSince(q: Kysely<Database>, key: string, since: number): Promise<number[]> {
+  const rows = await q.selectFrom('send_rates').select(['sent_at', 'count'])
+    .where('key', '=', key).where('sent_at', '>', since).orderBy('sent_at').execute();
+  return rows.flatMap((r) => Array.from({ length: Number(r.count) }, () => Number(r.sent_at)));
 }
 
 /** One more event (a send, a wrong desk password) for `key` at `at`. */

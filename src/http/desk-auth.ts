@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { safeEqual } from '../../adapters/shared/crypto.js';
 import type { ShopConfig } from '../config/schema.js';
 import type { Database } from '../db/schema.js';
-import { countOne } from '../db/send-rates.js';
+import { countOne, countedSince } from '../db/send-rates.js';
 import { RequestError } from '../errors.js';
 
 /** Wrong passwords from one address before it must wait: enough for typos, too few to guess. */
@@ -59,11 +59,7 @@ export function memoryFailures(): FailureLog {
 export function databaseFailures(db: Kysely<Database>): FailureLog {
   const k = (key: string) => `desk ${key}`;
   return {
-    async recent(key, t) {
-      const rows = await db.selectFrom('send_rates').select(['sent_at', 'count'])
-        .where('key', '=', k(key)).where('sent_at', '>', t - DESK_FAILURE_WINDOW_MS).orderBy('sent_at').execute();
-      return rows.flatMap((r) => Array.from({ length: Number(r.count) }, () => Number(r.sent_at)));
-    },
+    recent: (key, t) => countedSince(db, k(key), t - DESK_FAILURE_WINDOW_MS),
     async add(keys, t) {
       for (const key of keys) await countOne(db, k(key), t);
     },

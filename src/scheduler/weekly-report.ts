@@ -1,3 +1,4 @@
+import { WEEKDAYS } from '../config/schema.js';
 import type { ShopConfig } from '../config/schema.js';
 import { insertAlert } from '../db/alerts.js';
 import { getCursor, saveCursor } from '../db/cursors.js';
@@ -16,7 +17,6 @@ export const WEEKLY_REPORT_CHECK_EVERY_MS = 60_000;
 export const WEEKLY_REPORT_LATE_MS = DAY_MS;
 /** Where each shop remembers the last report time it handled (platform_cursors: shop, channel, account). */
 const CURSOR = { channel: 'xiaoer', account: 'weekly-report' } as const;
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
 /** The latest time the shop's report was due, at or before `now` (shop-local weekday and HH:MM). */
 export function lastDue(when: { day: (typeof WEEKDAYS)[number]; at: string }, tz: string, now: number): number {
