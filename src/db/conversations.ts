@@ -18,6 +18,8 @@ export interface ConversationState {
   handoffUntil: number | null;
   /** What the bot's last answer asked the customer for (an `expect` action); lives for their next message only. */
   expecting?: string;
+  /** The intents the bot's last answer offered (您是想问… 1. 2. 3.); lives for the customer's next message only. */
+  suggested?: string[];
   /** Why the bot handed the conversation over (the rule's reason), shown at the desk while a person has it. */
   handoffReason?: string;
   /** The member of staff who took or answered the conversation at the desk (while handoffUntil runs). */

@@ -8,6 +8,7 @@ import type { Channel, MessageKind } from '../types/index.js';
 import { orderVars, pushReply, runRules, startHandoff } from './actions.js';
 import type { MatchContext } from './match.js';
 import { isWithinHours, localDayStart, localTime } from './time.js';
+import { pickedSuggestion, suggestionList, suggestionsFor } from './suggest.js';
 import { understandNormalized } from './understand.js';
 import type { Understood } from './understand.js';
 
@@ -103,8 +104,13 @@ export function decide(input: DecideInput): Decision {
   const { shop, playbook, now } = input;
   const local = localTime(now, shop.timezone);
   const text = input.message.text === null ? null : normalize(input.message.text);
-  const understood = understandNormalized(text, playbook);
   const state = structuredClone(input.state);
+  // The list the bot offered after a miss is answered by the next message or not at all (like expecting).
+  const offered = input.message.event === undefined ? state.suggested ?? null : null;
+  if (input.message.event === undefined) delete state.suggested;
+  let understood = understandNormalized(text, playbook);
+  const picked = offered && understood.intent === null ? pickedSuggestion(playbook, input.message.text, offered) : null;
+  if (picked) understood = { intent: picked, type: null, candidates: [], also: [] };
   const d: Decision = {
     understood, replies: [], state, fired: [], tags: { add: [], remove: [] }, alerts: [], handoff: null, silenced: false,
     schedules: [], cancels: { rules: [], marketing: false }, optOut: null,
@@ -155,7 +161,7 @@ export function decide(input: DecideInput): Decision {
   if (answered && !d.handoff) answerOtherQuestions(d, ctx, vars);
   if ((!answered || missedToo) && !d.handoff && playbook.fallback) {
     d.fired.push(FALLBACK_RULE);
-    pushReply(d, playbook, playbook.fallback.reply, { name: FALLBACK_RULE, category: 'care' }, vars, input.random);
+    if (!offerSuggestions(d, input, vars)) pushReply(d, playbook, playbook.fallback.reply, { name: FALLBACK_RULE, category: 'care' }, vars, input.random);
   }
   // A nod (好的, 👍) between two misses leaves the customer as stuck as before: it does not reset them.
   const nodded = answered && d.replies.length === 0 && d.fired.length > 0 && silentRules(playbook).has(d.fired.at(-1)!);
@@ -163,6 +169,20 @@ export function decide(input: DecideInput): Decision {
   // 麻烦发一下订单号 → 好的 → 4012…: the nod is not the answer, the question stays open for it.
   if (nodded && expecting !== null && state.expecting === undefined) state.expecting = expecting;
   return d;
+}
+
+/** 您是想问… instead of the plain fallback, when the missed message resembles questions the shop offers; true if sent. */
+function offerSuggestions(d: Decision, input: DecideInput, vars: Record<string, string | null>): boolean {
+  const { playbook } = input;
+  const suggest = playbook.fallback?.suggest;
+  if (!suggest || input.message.text === null) return false;
+  const intents = suggestionsFor(playbook, input.message.text, d.understood.negated);
+  if (intents.length === 0) return false;
+  const before = d.replies.length;
+  pushReply(d, playbook, suggest.reply, { name: FALLBACK_RULE, category: 'care' }, { ...vars, suggestions: suggestionList(playbook, intents) }, input.random);
+  if (d.replies.length === before) return false;
+  d.state.suggested = intents;
+  return true;
 }
 
 /** Besides the main answer, how many other questions of one message get their own answer. */

@@ -27,6 +27,8 @@ export interface Understood {
    * knows (你好，这个适合送男朋友吗): answering the greeting alone would leave it unheard.
    */
   unheard?: boolean;
+  /** Intents the customer said in so many words they do not want (不用转人工, 我不是要退货); never offered as a guess. */
+  negated?: string[];
 }
 
 export const NOTHING: Understood = { intent: null, type: null, candidates: [], also: [] };
@@ -44,8 +46,9 @@ export function understand(text: string | null, playbook: Pick<CompiledPlaybook,
 /** The same, for a message already normalized (decide needs the normalized text for keywords too). */
 export function understandNormalized(n: Normalized | null, playbook: Pick<CompiledPlaybook, 'intents' | 'nlu'>): Understood {
   if (n === null || playbook.intents.length === 0) return NOTHING;
-  const hits = matchPhrases(playbook.nlu, n);
-  if (hits.length === 0) return NOTHING;
+  const negatedAt = new Set<number>();
+  const hits = matchPhrases(playbook.nlu, n, negatedAt);
+  if (hits.length === 0) return negatedAt.size ? { ...NOTHING, negated: [...negatedAt].map((i) => playbook.intents[i]!.name) } : NOTHING;
   const best = new Map<number, { score: number; exact: boolean; hits: Hit[] }>();
   for (const h of hits) {
     if (h.entry.type !== null) continue;

@@ -151,7 +151,8 @@ export function negatedEnglish(before: string): boolean {
   return /(?:\bnot?|\bdon'?t|\bno need to)\s*$/.test(before);
 }
 
-export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
+/** `negatedOut` collects the intents (by index) of phrases the customer negated (我不是要退货). */
+export function matchPhrases(index: IntentIndex, n: Normalized, negatedOut?: Set<number>): Hit[] {
   const hits: Hit[] = [];
   const text = n.text;
   const chars = [...text];
@@ -169,7 +170,10 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
       if (end < 0) continue;
       // Word boundaries matter for a phrase as a whole; the parts of "少…块" and bargainer-type cues are hints.
       if (!e.parts && e.type === null && insideLongerWord(n.tokens, offset, end)) continue;
-      if (e.negatable && negated(text.slice(0, offset))) continue;
+      if (e.negatable && negated(text.slice(0, offset))) {
+        negatedOut?.add(e.intent);
+        continue;
+      }
       hits.push({ entry: e, at: offset, via, score: e.length });
       exactAt.add(`${e.intent}:${e.type}:${e.phrase}`);
     }
@@ -207,7 +211,8 @@ export function matchPhrases(index: IntentIndex, n: Normalized): Hit[] {
   }
   for (const { entry, re } of index.patterns) {
     const m = re.exec(text);
-    if (m && !(entry.negatable && negated(text.slice(0, m.index)))) hits.push({ entry, at: m.index, via: 'exact', score: Math.max(2, [...m[0]].length) });
+    if (m && entry.negatable && negated(text.slice(0, m.index))) negatedOut?.add(entry.intent);
+    else if (m) hits.push({ entry, at: m.index, via: 'exact', score: Math.max(2, [...m[0]].length) });
   }
   for (const { entry, re } of index.english) {
     // The phrase as written must be in the text for its whole-word regex to match: a substring

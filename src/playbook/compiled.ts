@@ -21,6 +21,8 @@ export interface CompiledIntent {
   /** normalized, synonyms expanded */
   readonly phrases: readonly string[];
   readonly types: readonly { readonly name: string; readonly phrases: readonly string[] }[];
+  /** How the intent is offered when the bot guesses (您是想问…); absent: never offered. */
+  readonly ask?: string;
 }
 
 /** A playbook after validation: regexes built, keywords folded, rules in firing order. Built once per load. */
@@ -78,9 +80,17 @@ export interface CompiledPlaybook {
   readonly nlu: IntentIndex;
   readonly rules: readonly CompiledRule[];
   readonly responses: ReadonlyMap<string, CompiledResponse>;
-  readonly fallback: { readonly reply: string } | null;
+  readonly fallback: CompiledFallback | null;
+  /** Whole customer messages per intent (`examples:`), for guessing what a message no phrase recognises meant. */
+  readonly examples: readonly { readonly intent: string; readonly text: string }[];
   readonly settings: CompiledSettings;
   readonly files: readonly string[];
+}
+
+export interface CompiledFallback {
+  readonly reply: string;
+  /** Offer the intents a missed message resembles (src/engine/suggest.ts). */
+  readonly suggest?: { readonly reply: string; readonly max: number };
 }
 
 /** Matching is case-insensitive and ignores width differences (Ａ vs A, ！ vs !). */

@@ -6,7 +6,8 @@ import type { LocatedYaml } from '../config/yaml.js';
 import { compilePhrases, durationMs } from './compiled.js';
 import { buildIndex } from '../nlu/matcher.js';
 import { addWords, normalizePhrase } from '../nlu/normalize.js';
-import type { CompiledPlaybook, CompiledRule } from './compiled.js';
+import type { CompiledFallback, CompiledPlaybook, CompiledRule } from './compiled.js';
+import { checkSuggestReply, compileExamples } from './compile-suggest.js';
 import { DEFAULT_FORBIDDEN_PHRASES } from './forbidden.js';
 import { checkText, compileIntents, compileResponses, problem } from './compile-text.js';
 import type { Parsed } from './compile-text.js';
@@ -63,6 +64,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
   for (const { data } of parsed) for (const [w, alts] of Object.entries(data.synonyms)) synonyms.set(normalizePhrase(w), alts.map(normalizePhrase));
 
   const intents = compileIntents(parsed, synonyms, problems);
+  const examples = compileExamples(parsed, intents, forbidden, problems);
   const slotsSet = new Set<string>(['gift']);
   for (const { data } of parsed) for (const r of data.rules) for (const a of r.then) if ('set' in a) for (const k of Object.keys(a.set)) slotsSet.add(k);
   const responses = compileResponses(parsed, slotsSet, forbidden, problems);
@@ -71,7 +73,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
 
   const rules: CompiledRule[] = [];
   const ruleAt = new Map<string, string>();
-  let fallback: { reply: string } | null = null;
+  let fallback: CompiledFallback | null = null;
   let fallbackAt = '';
   const laterChecks: (() => void)[] = [];
   for (const { yaml, data } of parsed) {
@@ -165,6 +167,10 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
       const at = locate(yaml, ['fallback']);
       if (fallback) problems.push(problem(yaml.file, at.line, at.col, 'fallback', `fallback is already set in ${fallbackAt}; a shop has one fallback`));
       checkName(yaml, ['fallback', 'reply'], data.fallback.reply, 'response', [...responses.keys()], problems);
+      if (data.fallback.suggest) {
+        checkName(yaml, ['fallback', 'suggest', 'reply'], data.fallback.suggest.reply, 'response', [...responses.keys()], problems);
+        checkSuggestReply({ yaml, data }, responses.get(data.fallback.suggest.reply), intents, problems);
+      }
       fallback = data.fallback;
       fallbackAt = `${yaml.file}:${at.line}`;
     }
@@ -178,7 +184,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
     problems.push({ ...problem(rule.file, rule.line, 1, `rule ${rule.name}`,
       `unreachable: every message it matches is answered first by rule "${by.name}" (${by.file}:${by.line}); raise its priority or narrow the other rule`), severity: 'warning' });
   }
-  return { intents, nlu: buildIndex(intents), rules, responses, fallback, settings, files: parsed.map((p) => p.yaml.file) };
+  return { intents, nlu: buildIndex(intents), rules, responses, fallback, examples, settings, files: parsed.map((p) => p.yaml.file) };
 }
 
 function compileSettings(parsed: Parsed[], problems: Problem[]) {

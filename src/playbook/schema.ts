@@ -175,6 +175,11 @@ export const intentSchema = z.strictObject({
   alone: z.boolean().default(false),
   /** Sub-types with their own cue phrases (bargain → the six bargainer types). */
   types: z.record(nonEmpty, phraseList).optional(),
+  /**
+   * The intent as a customer would ask it (什么时候发货？), offered in the fallback's "您是想问…"
+   * list when a message the bot did not understand resembles it. Intents without one are never offered.
+   */
+  ask: nonEmpty.optional(),
 });
 
 export const settingsSchema = z.strictObject({
@@ -207,8 +212,18 @@ export const playbookFileSchema = z.strictObject({
   synonyms: z.record(nonEmpty, phraseList).default({}),
   rules: z.array(ruleSchema).default([]),
   responses: z.record(nonEmpty, responseSchema).default({}),
+  /** Whole customer messages per intent: what a message no phrase recognises is compared with to guess what it meant. */
+  examples: z.record(nonEmpty, z.array(nonEmpty).min(1)).default({}),
   /** What to answer when no rule fires. At most one file of a shop may set it. */
-  fallback: z.strictObject({ reply: nonEmpty }).optional(),
+  fallback: z.strictObject({
+    reply: nonEmpty,
+    /**
+     * When the message resembles intents that have an `ask`: this response instead, its
+     * {{suggestions}} the numbered questions (at most `max`); the customer's next message may be
+     * the number. Still a miss: two in a row hand off as before.
+     */
+    suggest: z.strictObject({ reply: nonEmpty, max: z.number().int().min(1).max(5).default(3) }).optional(),
+  }).optional(),
 });
 
 export type PlaybookFile = z.infer<typeof playbookFileSchema>;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { suggestionsFor } from '../../src/engine/suggest.js';
 import { understand } from '../../src/engine/understand.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.js';
@@ -29,6 +30,11 @@ export interface Report {
   falsePositives: { handoff: Utterance[]; optout: Utterance[] };
   bargainer: { total: number; correct: number; accuracy: number };
   errors: { u: Utterance; got: string; gotType: string | null }[];
+  /**
+   * 您是想问…: of the messages recognised as nothing that meant something (missed), how many got
+   * choices, how many had the meant intent among them and first; and of those meaning nothing, how many got choices.
+   */
+  suggest: { missed: number; offered: number; right: number; rightFirst: number; meaningless: number; offeredMeaningless: number };
 }
 
 const NONE = '(none)';
@@ -43,8 +49,21 @@ export function evaluate(playbook: CompiledPlaybook, items: readonly Utterance[]
   let correct = 0;
   let bTotal = 0;
   let bCorrect = 0;
+  const suggest = { missed: 0, offered: 0, right: 0, rightFirst: 0, meaningless: 0, offeredMeaningless: 0 };
   for (const u of items) {
     const r = understand(u.text, playbook);
+    if (r.intent === null) {
+      const offered = suggestionsFor(playbook, u.text, r.negated);
+      if (u.intent === null) {
+        suggest.meaningless += 1;
+        if (offered.length) suggest.offeredMeaningless += 1;
+      } else {
+        suggest.missed += 1;
+        if (offered.length) suggest.offered += 1;
+        if (offered.includes(u.intent)) suggest.right += 1;
+        if (offered[0] === u.intent) suggest.rightFirst += 1;
+      }
+    }
     const want = u.intent ?? NONE;
     const got = r.intent ?? NONE;
     const row = perIntent.get(want) ?? { total: 0, correct: 0, predicted: 0 };
@@ -75,7 +94,7 @@ export function evaluate(playbook: CompiledPlaybook, items: readonly Utterance[]
   return {
     total: items.length, accuracy: items.length ? correct / items.length : 0, perIntent, confusion,
     recall: { handoff: labelled.handoff ? found.handoff / labelled.handoff : 1, optout: labelled.optout ? found.optout / labelled.optout : 1 },
-    falsePositives: fp, bargainer: { total: bTotal, correct: bCorrect, accuracy: bTotal ? bCorrect / bTotal : 1 }, errors,
+    falsePositives: fp, bargainer: { total: bTotal, correct: bCorrect, accuracy: bTotal ? bCorrect / bTotal : 1 }, errors, suggest,
   };
 }
 

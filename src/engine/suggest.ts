@@ -1,0 +1,64 @@
+import type { CompiledPlaybook } from '../playbook/compiled.js';
+import { perPlaybook } from '../playbook/derived.js';
+import { buildSimilarIndex } from '../nlu/similar.js';
+import type { SimilarIndex } from '../nlu/similar.js';
+
+/**
+ * "您是想问…" — after a miss, the questions the message most resembles (domain.md §11: a bot that
+ * cannot answer should not leave the customer guessing how to ask), and reading the customer's
+ * pick from their next message. Offered only when the closest intent is one the shop lets the
+ * bot offer (has an `ask`): a message most like a complaint or a request for a person gets the
+ * plain fallback, never a menu of FAQ.
+ */
+
+/**
+ * Below this the resemblance is chance (a shared 的 or 吗). Set on the labelled messages: at 0.2
+ * the right intent is among the three offered for most missed messages (npm run eval prints it).
+ */
+export const SUGGEST_MIN_SCORE = 0.2;
+
+/** Phrases and examples of every intent, indexed once per playbook. Regex phrases are not text; "a…b" phrases count as "ab". */
+const similarIndex = perPlaybook((playbook): SimilarIndex => buildSimilarIndex([
+  ...playbook.intents.flatMap((i) => i.phrases.filter((p) => !/^\/.+\/$/.test(p)).map((p) => ({ intent: i.name, text: p.replace(/…|\.\.\./g, '') }))),
+  ...playbook.examples,
+]));
+
+const askOf = perPlaybook((playbook) => new Map(playbook.intents.flatMap((i) => (i.ask === undefined ? [] : [[i.name, i.ask] as const]))));
+
+/**
+ * The intents to offer for a missed message, best first. None when it resembles nothing
+ * offerable, or most resembles what the customer said they do not want (`negated`: 我不是要退货
+ * is not answered with 怎么退换货？ — we know what they don't mean, not what they do).
+ */
+export function suggestionsFor(playbook: CompiledPlaybook, text: string, negated: readonly string[] = []): string[] {
+  const max = playbook.fallback?.suggest?.max ?? 0;
+  if (max === 0) return [];
+  const asks = askOf(playbook);
+  const ranked = similarIndex(playbook).rank(text).filter((s) => s.score >= SUGGEST_MIN_SCORE);
+  if (ranked.length === 0 || !asks.has(ranked[0]!.intent) || negated.includes(ranked[0]!.intent)) return [];
+  return ranked.filter((s) => asks.has(s.intent) && !negated.includes(s.intent)).slice(0, max).map((s) => s.intent);
+}
+
+/** The numbered list the suggest reply shows as {{suggestions}}: "1. 什么时候发货？", one per line. */
+export function suggestionList(playbook: CompiledPlaybook, intents: readonly string[]): string {
+  const asks = askOf(playbook);
+  return intents.map((intent, i) => `${i + 1}. ${asks.get(intent) ?? intent}`).join('\n');
+}
+
+const NUMERALS: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5 };
+/** 2 · 2. · 第二个 · 选2 · 就是第一个吧 — a number and little else. */
+const PICK = /^(?:选|是|就是|我选|要)?第?\s*([1-5一二两三四五])\s*(?:个|条|号|项|种)?\s*(?:吧|啊|呀|的|哦|呢)?[\s。.!！~～]*$/u;
+
+/** The intent the customer picked from the list they were offered, by number or by repeating the question; else null. */
+export function pickedSuggestion(playbook: CompiledPlaybook, text: string | null, offered: readonly string[]): string | null {
+  if (text === null) return null;
+  const trimmed = text.normalize('NFKC').trim();
+  const m = PICK.exec(trimmed);
+  if (m) {
+    const n = NUMERALS[m[1]!] ?? Number(m[1]);
+    return offered[n - 1] ?? null;
+  }
+  const asks = askOf(playbook);
+  const bare = (s: string) => s.replace(/[\s？?。.!！~～]/g, '');
+  return offered.find((intent) => bare(asks.get(intent) ?? '') === bare(trimmed)) ?? null;
+}

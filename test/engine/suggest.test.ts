@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emptyState } from '../../src/db/conversations.js';
+import type { ConversationState } from '../../src/db/conversations.js';
+import { decide, FALLBACK_RULE } from '../../src/engine/decide.js';
+import { pickedSuggestion, suggestionsFor } from '../../src/engine/suggest.js';
+import { buildSimilarIndex } from '../../src/nlu/similar.js';
+import { loadPlaybooks } from '../../src/playbook/load.js';
+import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
+
+const playbook = loadPlaybooks(DEFAULT_PLAYBOOKS).playbook!;
+const shop = { id: 'acme', name: '阿克米旗舰店', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } };
+const OPEN = new Date('2026-11-27T03:00:00Z'); // 11:00 Shanghai
+
+function say(text: string, state: ConversationState = emptyState(), random = 0) {
+  return decide({
+    shop, playbook, message: { text, kind: 'text', channel: 'local' },
+    customer: { name: null, firstSeenAt: OPEN.getTime(), tags: [], tier: null },
+    conversation: { isNew: false }, state, now: OPEN, random: () => random,
+  });
+}
+
+/** A message the phrases do not know but the examples resemble (shipping time first). */
+const UNKNOWN_SHIPPING = '多会儿能给我寄出来';
+
+describe('similar examples (src/nlu/similar)', () => {
+  const index = buildSimilarIndex([
+    { intent: 'ship', text: '什么时候发货' }, { intent: 'ship', text: '今天能寄出吗' },
+    { intent: 'invoice', text: '能开发票吗' }, { intent: 'size', text: '尺码偏大' },
+  ]);
+
+  it('ranks the intent of the closest example first, and leaves out intents sharing nothing', () => {
+    const ranked = index.rank('明天能寄出吗');
+    expect(ranked[0]!.intent).toBe('ship');
+    expect(ranked.map((r) => r.intent)).not.toContain('size');
+    expect(index.rank('谢谢老板')).toEqual([]);
+    expect(index.rank('吗')).toEqual([]); // one character: too little to guess from
+  });
+
+  it('reads text as the phrases do (traditional characters, full width)', () => {
+    expect(index.rank('今天能寄出嗎？')[0]).toEqual(index.rank('今天能寄出吗')[0]);
+  });
+});
+
+describe('您是想问… after a miss', () => {
+  it('offers the questions the message resembles, numbered, and takes the number as the question', () => {
+    const miss = say(UNKNOWN_SHIPPING);
+    expect(miss.understood.intent).toBeNull();
+    expect(miss.replies.map((r) => [r.rule, r.response])).toEqual([[FALLBACK_RULE, 'not-understood-suggest']]);
+    expect(miss.replies[0]!.text).toMatch(/\n1\. 什么时候发货？\n/);
+    expect(miss.state.suggested?.[0]).toBe('faq.shipping_time');
+    expect(miss.state.misses).toBe(1);
+
+    const pick = say('1', miss.state);
+    expect(pick.replies.map((r) => r.rule)).toEqual(['发货时间']);
+    expect(pick.state.misses).toBe(0);
+    expect(pick.state.suggested).toBeUndefined();
+  });
+
+  it('takes 第二个, 选2 and the question repeated; a number out of the list is no pick', () => {
+    const { state } = say(UNKNOWN_SHIPPING);
+    const second = state.suggested![1]!;
+    expect(pickedSuggestion(playbook, '第二个', state.suggested!)).toBe(second);
+    expect(pickedSuggestion(playbook, '选2吧', state.suggested!)).toBe(second);
+    expect(pickedSuggestion(playbook, '什么时候发货', state.suggested!)).toBe('faq.shipping_time');
+    expect(pickedSuggestion(playbook, '5', state.suggested!)).toBeNull();
+    expect(pickedSuggestion(playbook, '我买了2件', state.suggested!)).toBeNull();
+  });
+
+  it('the list is for the next message only: a number later is not a pick', () => {
+    const miss = say(UNKNOWN_SHIPPING);
+    const other = say('包邮吗', miss.state);
+    expect(other.replies.map((r) => r.rule)).toEqual(['包邮运费']);
+    const late = say('1', other.state);
+    expect(late.replies.map((r) => r.rule)).toEqual([FALLBACK_RULE]);
+    expect(late.replies[0]!.response).toBe('not-understood');
+  });
+
+  it('is still a miss: a second message not understood goes to a person', () => {
+    const miss = say(UNKNOWN_SHIPPING);
+    const again = say('都不是啦', miss.state);
+    expect(again.handoff).not.toBeNull();
+    expect(again.replies.map((r) => r.response)).not.toContain('not-understood-suggest');
+  });
+
+  it('offers nothing for what the customer said they do not want, nor beside a complaint', () => {
+    expect(say('我不是要退货').replies.map((r) => r.response)).toEqual(['not-understood']);
+    expect(say('不用转人工').replies.map((r) => r.response)).toEqual(['not-understood']);
+    // Most like a complaint (no ask): the plain fallback, never a menu of FAQ to an angry customer.
+    expect(suggestionsFor(playbook, '你们这样做生意太坑了吧')).toEqual([]);
+  });
+
+  it('offers nothing when the message resembles nothing', () => {
+    expect(suggestionsFor(playbook, 'qwxz')).toEqual([]);
+  });
+});
+
+describe('xiaoer check on suggestions', () => {
+  function withEdit(edit: (files: Map<string, string>) => void) {
+    const dir = mkdtempSync(join(tmpdir(), 'xiaoer-suggest-'));
+    cpSync(DEFAULT_PLAYBOOKS, dir, { recursive: true });
+    const files = new Map<string, string>();
+    for (const f of ['quick-replies.yml', 'examples.yml', 'intents.yml']) files.set(f, readFileSync(join(dir, f), 'utf8'));
+    edit(files);
+    for (const [f, text] of files) writeFileSync(join(dir, f), text);
+    return loadPlaybooks(dir, dir).problems.filter((p) => p.severity === 'error');
+  }
+
+  it('names the line of an example under an intent that does not exist', () => {
+    const problems = withEdit((f) => f.set('examples.yml', `${f.get('examples.yml')}  faq.shiping: [啥时候发]\n`));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: 'examples.yml', field: 'examples.faq.shiping' });
+    expect(problems[0]!.line).toBe(f(readFileSync(join(DEFAULT_PLAYBOOKS, 'examples.yml'), 'utf8')) + 1);
+    function f(text: string) { return text.trimEnd().split('\n').length; }
+  });
+
+  it('refuses a suggest reply that does not show {{suggestions}}, and an ask customers must never hear', () => {
+    const noList = withEdit((f) => f.set('quick-replies.yml', f.get('quick-replies.yml')!.replace('{{suggestions}}\\n回复数字就可以哦', '回复数字就可以哦')));
+    expect(noList.map((p) => p.field)).toEqual(['fallback.suggest.reply']);
+    const rude = withEdit((f) => f.set('intents.yml', f.get('intents.yml')!.replace('ask: 包邮吗？', 'ask: 包邮吗？不可能')));
+    expect(rude.map((p) => p.field)).toEqual(['intents.faq.free_shipping.ask']);
+  });
+});
