@@ -9,10 +9,14 @@ import { HHMM } from '../engine/time.js';
 import { understandNormalized } from '../engine/understand.js';
 import { matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
+import { similarIntents, suggestionsFor } from '../engine/suggest.js';
 import { styleOf } from '../nlu/style.js';
 import { loadPlaybooks } from '../playbook/load.js';
 
 /** `xiaoer explain "<text>" --shop ID`: how the bot reads a message, step by step, for staff. */
+/** How many of the closest intents explain shows for a message nothing recognises. */
+const NEAR_SHOWN = 5;
+
 export async function runExplain(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true, strict: true,
@@ -59,6 +63,13 @@ export async function runExplain(args: string[]): Promise<number> {
   const types = matchPhrases(playbook.nlu, n).filter((h) => h.entry.type !== null);
   if (types.length) out.write(`type cues:   ${types.map((h) => `${h.entry.type}: "${h.entry.phrase}"`).join(', ')}\n`);
   out.write(`winner:      ${u.intent ?? '(none) — the fallback answers; two misses in a row hand off'}${u.type ? ` (${u.type})` : ''}\n`);
+  if (u.intent === null && playbook.fallback?.suggest) {
+    // What 您是想问… would offer, and why: the closest examples' intents with their scores.
+    const offered = suggestionsFor(playbook, text, u.negated);
+    const near = similarIntents(playbook, text).slice(0, NEAR_SHOWN);
+    out.write(`resembles:   ${near.map((s) => `${s.intent} ${s.score.toFixed(2)}${offered.includes(s.intent) ? ' (offered)' : ''}`).join(', ') || '(nothing)'}`
+      + `${offered.length ? '' : ' — nothing offered'}\n`);
+  }
   out.write(`style:       ${styleOf(text)}\n`);
   const also = u.also.slice(0, MAX_OTHER_ANSWERS);
   if (also.length) out.write(`also asked:  ${also.map((a) => `${a.intent} (${a.before ? 'before' : 'after'} it, answered too)`).join(', ')}\n`);

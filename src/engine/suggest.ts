@@ -23,6 +23,11 @@ const similarIndex = perPlaybook((playbook): SimilarIndex => buildSimilarIndex([
   ...playbook.examples,
 ]));
 
+/** Every intent the message resembles at all, closest first, with its score (for explain). */
+export function similarIntents(playbook: CompiledPlaybook, text: string): { intent: string; score: number }[] {
+  return similarIndex(playbook).rank(text);
+}
+
 const askOf = perPlaybook((playbook) => new Map(playbook.intents.flatMap((i) => (i.ask === undefined ? [] : [[i.name, i.ask] as const]))));
 
 /**

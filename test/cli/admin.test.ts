@@ -92,6 +92,13 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(await main(['explain', '这个什么材质', '--shop', 'acme'])).toBe(0);
     expect(out).toMatch(/hands off to a person: 商品咨询：顾客问到商品细节 \(rule 商品咨询转人工\)/);
     out = '';
+    expect(await main(['explain', '多会儿能给我寄出来', '--shop', 'acme', '--time', '10:00'])).toBe(0);
+    expect(out).toMatch(/resembles: {3}faq\.shipping_time 0\.\d\d \(offered\), /);
+    expect(out).toMatch(/\(fallback\) → not-understood-suggest: .*您是想问：\n1\. 什么时候发货？\n2\. /);
+    out = '';
+    expect(await main(['explain', '我不是要退货', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/resembles: {3}faq\.returns .* — nothing offered\n/);
+    out = '';
     expect(await main(['explain', '嗯嗯', '--shop', 'acme'])).toBe(0);
     expect(out).toMatch(/顾客点头 \(.*greeting\.yml:\d+\): no reply/);
     expect(await main(['explain', '你好', '--order', 'sent'])).toBe(1);
