@@ -168,6 +168,7 @@ export function decide(input: DecideInput): Decision {
   if ((answered && !nodded && !missedToo) || d.handoff) state.misses = 0;
   // 麻烦发一下订单号 → 好的 → 4012…: the nod is not the answer, the question stays open for it.
   if (nodded && expecting !== null && state.expecting === undefined) state.expecting = expecting;
+  if (nodded && offered !== null && state.suggested === undefined) state.suggested = offered; // 好的 → 2: the list stays open too
   return d;
 }
 

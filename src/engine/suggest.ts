@@ -52,7 +52,7 @@ export function suggestionList(playbook: CompiledPlaybook, intents: readonly str
 
 const NUMERALS: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5 };
 /** 2 · 2. · 第二个 · 选2 · 就是第一个吧 — a number and little else. */
-const PICK = /^(?:选|是|就是|我选|要)?第?\s*([1-5一二两三四五])\s*(?:个|条|号|项|种)?\s*(?:吧|啊|呀|的|哦|呢)?[\s。.!！~～]*$/u;
+const PICK = /^(?:选|是|就是|我选|要)?第?\s*([1-5一二两三四五])\s*(?:个|個|条|條|号|號|项|項|种|種)?\s*(?:吧|啊|呀|的|哦|呢)?[\s。.!！~～]*$/u;
 
 /** The intent the customer picked from the list they were offered, by number or by repeating the question; else null. */
 export function pickedSuggestion(playbook: CompiledPlaybook, text: string | null, offered: readonly string[]): string | null {

@@ -78,6 +78,14 @@ describe('您是想问… after a miss', () => {
     expect(late.replies[0]!.response).toBe('not-understood');
   });
 
+  it('a nod (好的) before the number keeps the list open, as it keeps a question the bot asked', () => {
+    const miss = say(UNKNOWN_SHIPPING);
+    const nod = say('好的', miss.state);
+    expect(nod.replies).toEqual([]);
+    expect(say('1', nod.state).replies.map((r) => r.rule)).toEqual(['发货时间']);
+    expect(pickedSuggestion(playbook, '第二個', miss.state.suggested!)).toBe(miss.state.suggested![1]);
+  });
+
   it('is still a miss: a second message not understood goes to a person', () => {
     const miss = say(UNKNOWN_SHIPPING);
     const again = say('都不是啦', miss.state);
