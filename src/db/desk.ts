@@ -28,6 +28,12 @@ export interface DeskConversation {
   reason: string | null;
   updatedAt: number;
   last: { direction: 'in' | 'out'; text: string | null; at: number } | null;
+  /**
+   * While a person has it: the customer's messages no person has answered yet — since when (the
+   * first of them) and the latest one's text. The bot's own replies (the handoff reply, 请稍等)
+   * answer nothing: a customer who said only 转人工 is waiting. Null when nobody waits.
+   */
+  waiting: { since: number; text: string | null } | null;
 }
 
 export interface DeskMessage {
@@ -67,6 +73,7 @@ async function withLast(q: Q, rows: BaseRow[], now: number): Promise<DeskConvers
   const lastRows = lastIds.length === 0 ? [] : await q.selectFrom('messages').select(['conversation_id', 'direction', 'text', 'created_at'])
     .where('id', 'in', lastIds.map((r) => Number(r.id))).execute();
   const lastOf = new Map(lastRows.map((m) => [Number(m.conversation_id), m]));
+  const waitingOf = await unanswered(q, rows.filter((r) => r.handoff_until != null && Number(r.handoff_until) > now).map((r) => Number(r.id)));
   const out: DeskConversation[] = [];
   for (const r of rows) {
     const last = lastOf.get(Number(r.id));
@@ -82,9 +89,30 @@ async function withLast(q: Q, rows: BaseRow[], now: number): Promise<DeskConvers
       reason: state.handoffReason ?? null,
       updatedAt: Number(r.updated_at),
       last: last ? { direction: last.direction, text: last.text, at: Number(last.created_at) } : null,
+      waiting: waitingOf.get(Number(r.id)) ?? null,
     });
   }
   return out;
+}
+
+/**
+ * For conversations a person has: the customer's messages since the handoff with no staff reply
+ * after them (a note like a 微信客服 hand-back is no reply), the first one's time and the latest's text.
+ */
+async function unanswered(q: Q, ids: number[]): Promise<Map<number, { since: number; text: string | null }>> {
+  if (ids.length === 0) return new Map();
+  const spans = await q.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .select((eb) => ['m.conversation_id', eb.fn.min('m.created_at').as('since'), eb.fn.max('m.id').as('latest')])
+    .where('m.conversation_id', 'in', ids).where('m.direction', '=', 'in').where('m.kind', '!=', 'event')
+    .whereRef('m.created_at', '>=', 'c.handed_off_at')
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messages as s').select('s.id')
+      .whereRef('s.conversation_id', '=', 'm.conversation_id').whereRef('s.id', '>', 'm.id')
+      .where('s.rule', '=', STAFF_RULE).where('s.kind', '!=', 'event'))))
+    .groupBy('m.conversation_id').execute();
+  if (spans.length === 0) return new Map();
+  const texts = await q.selectFrom('messages').select(['id', 'text']).where('id', 'in', spans.map((s) => Number(s.latest))).execute();
+  const textOf = new Map(texts.map((t) => [Number(t.id), t.text]));
+  return new Map(spans.map((s) => [Number(s.conversation_id), { since: Number(s.since), text: textOf.get(Number(s.latest)) ?? null }]));
 }
 
 /** Conversations a person has now (handoff not yet over), the longest waiting first. */

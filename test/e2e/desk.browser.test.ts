@@ -181,6 +181,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     expect(await notes()).toEqual([{ title: '有顾客等待人工 · 阿克米旗舰店', body: 'ou_bell（飞书）：我要退货' }]);
     await page.waitForTimeout(3_500); // the next look: the same customer is not announced twice
     expect(await count()).toBe(1);
+    // A customer who said only 转人工 waits too, though the bot's handoff reply came last.
+    await says('请帮我转人工', 'ou_only', 'oc_only');
+    await expect.poll(count, { timeout: 10_000 }).toBe(2);
+    expect((await notes())[1]).toEqual({ title: '有顾客等待人工 · 阿克米旗舰店', body: 'ou_only（飞书）：请帮我转人工' });
     await context.close();
   }, 60_000);
 

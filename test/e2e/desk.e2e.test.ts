@@ -15,7 +15,10 @@ const ORDER_SECRET = 'order-webhook-secret-0123456789';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
 const basic = (name: string, password = PASSWORD) => `Basic ${Buffer.from(`${name}:${password}`, 'utf8').toString('base64')}`;
 
-interface Conv { id: number; key: string; handoffUntil: number | null; staff: string | null; reason: string | null; customer: { userId: string; tags?: string[] }; last: { direction: string; text: string } | null }
+interface Conv {
+  id: number; key: string; handoffUntil: number | null; staff: string | null; reason: string | null; customer: { userId: string; tags?: string[] };
+  last: { direction: string; text: string } | null; waiting: { since: number; text: string | null } | null;
+}
 interface Msg { direction: string; text: string; rule: string | null; response: string | null; delivery: string | null; error: string | null }
 
 /** The staff desk against the real service: a Feishu customer handed to a person, who answers from the desk. */
@@ -73,11 +76,16 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(c!.handoffUntil).toBeGreaterThan(clock);
     expect(c!.staff).toBeNull(); // the bot handed it over; nobody at the desk has it yet
     expect(c!.reason).toBe('顾客要求人工'); // why: staff know what to do first
+    // The bot's handoff reply came last, but it answers nothing: the customer waits for a person.
+    expect(c!.last).toMatchObject({ direction: 'out' });
+    expect(c!.waiting).toEqual({ since: clock, text: '转人工' });
+    const handedOffAt = clock;
 
     clock += 60_000;
     await says('我买的杯子颜色不对');
     expect(fake.delivered).toHaveLength(2); // greeting and the handoff reply; the bot says nothing now
     expect((await waiting())[0]!.last).toMatchObject({ direction: 'in', text: '我买的杯子颜色不对' });
+    expect((await waiting())[0]!.waiting).toEqual({ since: handedOffAt, text: '我买的杯子颜色不对' }); // waiting since 转人工
 
     const sent = await desk(`/api/conversations/${c!.id}/reply`, { ...asStaff, body: { text: '亲，我是客服小王，麻烦发一张杯子的照片给我～' } });
     expect(sent.status).toBe(202);
@@ -87,11 +95,13 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(fake.delivered[2]!.uuid).toMatch(/^[0-9a-f]{32}$/);
     expect((await transcript(c!.id)).at(-1)).toMatchObject({ direction: 'out', rule: '(staff)', response: '小王', delivery: 'sent' });
     expect((await waiting())[0]!.staff).toBe('小王'); // colleagues see who is answering
+    expect((await waiting())[0]!.waiting).toBeNull(); // answered
 
     // The reply keeps the conversation with the person: the customer's answer gets no bot reply.
     clock += 100 * 60_000; // past the first handoff's 120 minutes, within the staff reply's
     await says('好的');
     expect(fake.delivered).toHaveLength(3);
+    expect((await waiting())[0]!.waiting).toEqual({ since: clock, text: '好的' }); // a new message waits again
 
     const metrics = async () => (await fetch(`${svc.url}/metrics`)).text();
     expect(await metrics()).toMatch(/^xiaoer_conversations_with_person\{shop="acme"\} 1$/m);
