@@ -24,6 +24,7 @@ export function messageOutcome(r: IngestResult): string {
   if (r.duplicate) return 'duplicate';
   if (r.handoff) return 'handoff';
   if (r.silenced) return 'silent';
+  if (r.waiting) return 'waiting';
   if (r.replies.length === 0) return 'no_reply';
   return r.replies.every((x) => x.rule === FALLBACK_RULE) ? 'fallback' : 'answered';
 }

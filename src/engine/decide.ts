@@ -33,6 +33,11 @@ export interface DecideInput {
   now: Date;
   /** Returns a float in [0, 1); injectable so tests are repeatable. */
   random: () => number;
+  /**
+   * Handed-over customers of this channel are served in the platform's own client (微信客服 to the
+   * 待接入池 or a 接待人员), where the API may not write: no waiting rule runs there.
+   */
+  servedInClient?: boolean;
 }
 
 export interface OrderView {
@@ -79,6 +84,8 @@ export interface Decision {
   handoff: { rule: string; reason: string } | null;
   /** The bot said nothing because a person has the conversation. */
   silenced: boolean;
+  /** A person has the conversation and nobody has answered yet: waiting rules ran (they may have said 请稍等). */
+  waiting: boolean;
   schedules: PlannedFollowUp[];
   cancels: { rules: string[]; marketing: boolean };
   optOut: 'out' | 'in' | null;
@@ -112,16 +119,20 @@ export function decide(input: DecideInput): Decision {
   const picked = offered && understood.intent === null ? pickedSuggestion(playbook, input.message.text, offered) : null;
   if (picked) understood = { intent: picked, type: null, candidates: [], also: [] };
   const d: Decision = {
-    understood, replies: [], state, fired: [], tags: { add: [], remove: [] }, alerts: [], handoff: null, silenced: false,
+    understood, replies: [], state, fired: [], tags: { add: [], remove: [] }, alerts: [], handoff: null, silenced: false, waiting: false,
     schedules: [], cancels: { rules: [], marketing: false }, optOut: null,
   };
   const proactive = input.message.event !== undefined && input.message.event !== 'session_start';
-  if (!proactive && state.handoffUntil !== null && now.getTime() < state.handoffUntil) {
+  const held = !proactive && state.handoffUntil !== null && now.getTime() < state.handoffUntil;
+  // Waiting for a person who has not answered yet: the shop's waiting rules may say 请稍等.
+  d.waiting = held && input.message.event === undefined && state.handoffBy === undefined && input.servedInClient !== true
+    && waitingRules(playbook).size > 0;
+  if (held && !d.waiting) {
     d.silenced = true;
     delete state.expecting; // a person answers now; the bot's question is not pending when it is back
     return d;
   }
-  if (!proactive) endHandoff(state);
+  if (!proactive && !held) endHandoff(state);
   // What the bot asked for is answered by the customer's next message or not at all: a number
   // sent an hour later about something else must not be taken for the order number asked for.
   const expecting = input.message.event === undefined ? state.expecting ?? null : null;
@@ -134,9 +145,15 @@ export function decide(input: DecideInput): Decision {
     returning: input.customer.firstSeenAt < localDayStart(now.getTime(), local),
     expecting,
     open: isWithinHours(local.minutes, shop.businessHours.from, shop.businessHours.to),
-    today: local.day, state, tags: new Set(input.customer.tags), keywordRules: { set: null },
+    today: local.day, state, tags: new Set(input.customer.tags), keywordRules: { set: null }, waiting: d.waiting,
   };
   const vars: Record<string, string | null> = { ...shopAndCustomerVars(shop, input.customer), ...orderVars(input.order) };
+  if (d.waiting) {
+    // No fallback and no miss: what the customer says is for the person, who reads it all.
+    runRules(d, ctx, vars);
+    d.silenced = d.replies.length === 0;
+    return d;
+  }
 
   // 你好，这个适合送男朋友吗: a greeting or thanks beside a question no intent knows. The question
   // is a miss all the same, never silently dropped: in a new conversation the greeting is
@@ -214,5 +231,7 @@ function ruleNames(test: (r: CompiledRule) => boolean): (playbook: CompiledPlayb
 }
 /** The rules that answer an intent. */
 const intentRules = ruleNames((r) => r.intents !== undefined);
+/** The rules for a customer waiting for a person (when.waiting). */
+const waitingRules = ruleNames((r) => r.waiting);
 /** The rules that answer by saying nothing (好的, 👍). */
 const silentRules = ruleNames((r) => r.actions.some((a) => 'silent' in a));

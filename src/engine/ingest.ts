@@ -22,6 +22,8 @@ export interface IngestResult {
   understood: Understood;
   /** A person has this conversation: the message was stored and the bot stayed silent. */
   silenced: boolean;
+  /** A person has this conversation but has not answered yet: the shop's waiting rules ran. */
+  waiting: boolean;
   handoff: { rule: string; reason: string } | null;
   /** The outbox rows queued for the replies. */
   outboxIds: number[];
@@ -41,7 +43,7 @@ export interface IngestDeps {
  */
 export async function ingest(trx: Transaction<Database>, msg: InboundMessage, deps: IngestDeps): Promise<IngestResult> {
   if (await isDuplicateInbound(trx, msg.shopId, msg.channel, msg.platformMessageId, msg.deliveryId)) {
-    return { duplicate: true, replies: [], understood: NOTHING, silenced: false, handoff: null, outboxIds: [] };
+    return { duplicate: true, replies: [], understood: NOTHING, silenced: false, waiting: false, handoff: null, outboxIds: [] };
   }
   const at = msg.receivedAt.getTime();
   const customer = await touchCustomer(trx, {
@@ -56,11 +58,14 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
 
   // A chat opening reads no order; a message may (查物流 answered from the order itself).
   const order = msg.event ? undefined : await orderInView(trx, deps.playbook, msg);
+  // 微信客服 shops whose staff answer in the WeCom client: the session goes to them after the handoff reply.
+  const inClient = kfHandoffTransfer(deps.shop.channels, msg.channel);
   const d = decide({
     shop: deps.shop, playbook: deps.playbook, ...(order ? { order } : {}),
     message: { text: msg.text, kind: msg.kind, channel: msg.channel, ...(msg.event ? { event: msg.event } : {}) },
     customer: { name: customer.name, firstSeenAt: customer.firstSeenAt, tags: customer.tags, tier: customer.tier },
     conversation: { isNew: conversation.isNew }, state: conversation.state, now: msg.receivedAt, random: deps.random,
+    servedInClient: inClient !== null,
   });
 
   const outboxIds: number[] = [];
@@ -76,8 +81,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
       idempotencyKey: replyKey(msg, i), replyContext: { inboundAt: at, ...msg.replyContext },
     }, at));
   }
-  // 微信客服 shops whose staff answer in the WeCom client: the session goes to them after the handoff reply.
-  const transfer = d.handoff ? kfHandoffTransfer(deps.shop.channels, msg.channel) : null;
+  const transfer = d.handoff ? inClient : null;
   if (transfer) {
     outboxIds.push(await queueKfTransfer(trx, msg, conversation.id, d.handoff!.rule, transfer, replyKey(msg, d.replies.length)));
     // Once transferred the API may not answer in the session at all: silent until it ends (at most its 48 h), not just silenceMinutes.
@@ -105,7 +109,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   }
   const lastRule = d.fired.at(-1) ?? null;
   await saveConversationState(trx, conversation.id, d.state, lastRule, at, d.handoff ? at : undefined);
-  return { duplicate: false, replies: d.replies, understood: d.understood, silenced: d.silenced, handoff: d.handoff, outboxIds };
+  return { duplicate: false, replies: d.replies, understood: d.understood, silenced: d.silenced, waiting: d.waiting, handoff: d.handoff, outboxIds };
 }
 
 /** Per (inbound message, reply index); 32 chars fit every platform's message id field. */

@@ -19,6 +19,8 @@ export interface MatchContext {
   folded: string | null;
   returning: boolean;
   open: boolean;
+  /** A person has the conversation and nobody has taken or answered it yet: only waiting rules run. */
+  waiting: boolean;
   /** What the bot asked for in its last answer, for the customer's message that follows it (else null). */
   expecting: string | null;
   today: string;
@@ -35,7 +37,7 @@ export function availableGift(ctx: MatchContext): Gift | undefined {
 /** Whether every condition of a rule holds (conditions staff did not write always hold). */
 export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   const { input, state } = ctx;
-  if (!rule.enabled) return false;
+  if (!rule.enabled || rule.waiting !== ctx.waiting) return false;
   const event = input.message.event;
   if (event === undefined) {
     if (rule.event !== 'message' && rule.event !== 'first_message') return false;
@@ -70,6 +72,10 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
     const f = state.fired[rule.name];
     const count = !f ? 0 : rule.limit.per === 'day' ? (f.day === ctx.today ? f.dayCount : 0) : f.count;
     if (count >= rule.limit.times) return false;
+  }
+  if (rule.cooldownMs !== undefined) {
+    const f = state.fired[rule.name];
+    if (f && input.now.getTime() - f.lastAt < rule.cooldownMs) return false;
   }
   if (rule.fired) {
     const count = state.fired[rule.fired.rule]?.count ?? 0;

@@ -60,6 +60,10 @@ export interface CompiledRule {
   readonly fired: { readonly rule: string; readonly lessThan: number | undefined; readonly atLeast: number | undefined } | undefined;
   readonly giftAvailable: boolean | undefined;
   readonly limit: { readonly times: number; readonly per: 'conversation' | 'day' } | undefined;
+  /** Runs only for a customer waiting for a person (when.waiting), and then only such rules run. */
+  readonly waiting: boolean;
+  /** ms after a firing before the rule may fire again in the conversation */
+  readonly cooldownMs: number | undefined;
   readonly continue: boolean;
   readonly actions: readonly ActionSpec[];
 }

@@ -42,6 +42,10 @@ const stepSchema = z.union([
   /** The last step scheduled this follow-up (`in: 25m`: due that long after the step) / cancelled these. */
   z.strictObject({ scheduled: z.string().min(1), in: z.string().regex(/^\d+\s*(m|h|d)$/).optional() }),
   z.strictObject({ cancelled: z.string().min(1) }),
+  /** The clock moves on this long before the next step (each customer message already moves it a minute). */
+  z.strictObject({ wait: z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d') }),
+  /** A person answers at the staff desk (the bot then stays quiet, as after any desk reply). */
+  z.strictObject({ staff: z.string().min(1) }),
   /** The last step handed the conversation to a person (`false`: the bot kept it). */
   z.strictObject({ handoff: z.boolean() }),
   /** The last step alerted staff with a text like this (a rule's `alert:`); `false`: no alert. */
@@ -183,6 +187,15 @@ function playOne(
           : { text: null, kind: 'event', channel: 'local', event: 'session_start' },
         customer: customer(), conversation: { isNew: turns === 0 }, state, now: at(), random: () => 0,
       }));
+      continue;
+    }
+    if ('wait' in step) {
+      clockOffset += durationMs(step.wait);
+      continue;
+    }
+    if ('staff' in step) {
+      // As the desk's reply does (src/engine/staff.ts): the person has the conversation, the bot is quiet.
+      state = { ...state, handoffBy: 'staff', handoffUntil: at().getTime() + playbook.settings.handoff.silenceMinutes * 60_000 };
       continue;
     }
     if (!last) return `${where(j)}: a "${Object.keys(step)[0]}" step needs a "user" step before it`;

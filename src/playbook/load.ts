@@ -85,7 +85,11 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         const path = ['rules', i, 'then', j];
         if ('reply' in a) checkName(yaml, [...path, 'reply'], a.reply, 'response', [...responses.keys()], problems);
         if ('alert' in a) checkText(yaml, [...path, 'alert'], a.alert, slotsSet, forbidden, problems);
-        if ('handoff' in a && a.handoff !== true) checkText(yaml, [...path, 'handoff', 'reason'], a.handoff.reason, slotsSet, forbidden, problems);
+        if ('handoff' in a && r.when.waiting) {
+          const pos = locate(yaml, [...path, 'handoff']);
+          problems.push(problem(yaml.file, pos.line, pos.col, [...path, 'handoff'].join('.'),
+            'the customer is already waiting for a person (when.waiting): this rule cannot hand over again; alert staff or reply instead'));
+        } else if ('handoff' in a && a.handoff !== true) checkText(yaml, [...path, 'handoff', 'reason'], a.handoff.reason, slotsSet, forbidden, problems);
         if ('schedule' in a) {
           laterChecks.push(() => {
             checkName(yaml, [...path, 'schedule', 'rule'], a.schedule.rule, 'rule', [...ruleAt.keys()], problems);
@@ -112,6 +116,11 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
           problems.push(problem(yaml.file, pos.line, pos.col, path.join('.'), `expecting reads the customer's next message, but event ${r.when.event} is not a message; drop one of them`));
         }
       });
+      if (r.when.waiting && r.when.event !== 'message') {
+        const pos = locate(yaml, ['rules', i, 'when', 'waiting']);
+        problems.push(problem(yaml.file, pos.line, pos.col, `rules[${i}].when.waiting`,
+          `waiting is about a customer's message while they wait for a person, but event ${r.when.event} is not one; drop one of them`));
+      }
       if (r.when.fired?.rule) {
         const target = r.when.fired.rule;
         laterChecks.push(() => checkName(yaml, ['rules', i, 'when', 'fired', 'rule'], target, 'rule', [...ruleAt.keys()], problems));
@@ -160,7 +169,8 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         expecting: w.expecting ? new Set(list(w.expecting)) : undefined,
         fired: w.fired ? { rule: w.fired.rule ?? r.name, lessThan: w.fired.lessThan, atLeast: w.fired.atLeast } : undefined,
         giftAvailable: w.giftAvailable,
-        limit: r.limit, continue: r.continue, actions: r.then,
+        limit: r.limit, waiting: w.waiting === true, cooldownMs: r.cooldown ? durationMs(r.cooldown) : undefined,
+        continue: r.continue, actions: r.then,
       });
     });
     if (data.fallback) {

@@ -74,6 +74,13 @@ export const whenSchema = z.strictObject({
   reviewWindow: z.enum(['open', 'closed']).optional(),
   /** The logistics exception reported for the order (order.exception): stalled, problem, out_of_area, signed_by_other, refused. */
   exception: oneOrMany(z.enum(EXCEPTION_KINDS)).optional(),
+  /**
+   * The customer writes while waiting for a person: the conversation was handed over and nobody
+   * has taken or answered it yet. Only such rules run then — the bot is silent otherwise — and
+   * never once a person has the chat in hand (找不到真人 is what customers complain about most,
+   * domain.md §11: a word that they were heard, not a second bot conversation).
+   */
+  waiting: z.literal(true).optional(),
   /** Whether the customer paid another order after this one was placed (two orders, one paid: chase neither, domain.md §4). */
   paidElsewhere: z.boolean().optional(),
 });
@@ -156,6 +163,8 @@ export const ruleSchema = z.strictObject({
   when: whenSchema.default({ event: 'message' }),
   /** At most `times` firings per conversation, or per conversation per day. */
   limit: z.strictObject({ times: z.number().int().min(1), per: z.enum(['conversation', 'day']) }).optional(),
+  /** After firing, the rule does not fire again in the same conversation for this long (请稍等 at most every 10m). */
+  cooldown: durationSchema.optional(),
   /** Keep looking for more rules after this one fires (e.g. an out-of-hours notice before the answer). */
   continue: z.boolean().default(false),
   then: z.array(actionSchema).min(1),

@@ -9,14 +9,14 @@ export function findShadowed(rules: readonly CompiledRule[]): { rule: CompiledRu
   const out: { rule: CompiledRule; by: CompiledRule }[] = [];
   rules.forEach((rule, i) => {
     if (!rule.enabled) return;
-    const by = rules.slice(0, i).find((a) => a.enabled && !a.continue && !a.limit && !a.fired && covers(a, rule));
+    const by = rules.slice(0, i).find((a) => a.enabled && !a.continue && !a.limit && !a.cooldownMs && !a.fired && covers(a, rule));
     if (by) out.push({ rule, by });
   });
   return out;
 }
 
 function covers(a: CompiledRule, b: CompiledRule): boolean {
-  return (a.event === b.event || (a.event === 'message' && b.event === 'first_message'))
+  return (a.event === b.event || (a.event === 'message' && b.event === 'first_message')) && a.waiting === b.waiting
     && subset(b.intents, a.intents) && subset(b.bargainers, a.bargainers)
     && subset(b.kinds, a.kinds) && subset(b.channels, a.channels) && subset(b.tiers, a.tiers) && subset(b.styles, a.styles)
     && (a.returning === undefined || a.returning === b.returning)

@@ -125,6 +125,28 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(JSON.parse(alerts.transcript)).toContainEqual({ who: 'staff', name: '小王', text: '亲，我是客服小王，麻烦发一张杯子的照片给我～' }); // staff see who said what
   });
 
+  it('a waiting customer who asks whether anyone is there hears that staff were reminded, and staff are; once a person answered, the bot says nothing', async () => {
+    await says('转人工');
+    const [c] = await waiting();
+    clock += 2 * 60_000;
+    await says('在吗？');
+    expect(fake.delivered.map((m) => m.text)).toEqual([expect.stringMatching(/人工客服/), expect.stringMatching(/提醒客服|通知客服/)]);
+    const rows = await svc.service.db.db.selectFrom('alerts').select(['kind', 'rule', 'text']).orderBy('id').execute();
+    expect(rows.map((r) => [r.kind, r.rule])).toEqual([['handoff', '转人工-工作时间'], ['rule', '等待人工-催促']]);
+    expect(rows[1]!.text).toContain('顾客在等人工回复，又来问了');
+    expect((await waiting())[0]!.waiting).toMatchObject({ text: '在吗？' }); // the bot's word is no answer: still waiting
+    expect((await waiting())[0]!.handoffUntil).toBe(c!.handoffUntil); // the wait is not prolonged
+
+    expect((await desk(`/api/conversations/${c!.id}/reply`, { ...asStaff, body: { text: '亲，我是小王，您说～' } })).status).toBe(202);
+    await settle();
+    clock += 30 * 60_000;
+    await says('在吗？');
+    expect(fake.delivered).toHaveLength(3); // the handoff reply, 请稍等, 小王's reply: nothing from the bot over a person
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(/^xiaoer_messages_total\{shop="acme",outcome="waiting"\} 1$/m);
+    expect(metrics).toMatch(/^xiaoer_messages_total\{shop="acme",outcome="silent"\} 1$/m);
+  });
+
   it('shows the customer\'s latest orders beside the chat, with tracking and any logistics exception', async () => {
     const order = async (type: string, id: string, extra: Record<string, unknown> = {}) => {
       const res = await postOrderEvent(svc.url, ORDER_SECRET, {

@@ -84,8 +84,8 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     await says('ou_e', '你们老板养猫吗', '10:04:00');
     await order('order.created', 'O1', 'ou_a', '10:05:00');
     await says('ou_b', '转人工', '10:06:00');
-    await says('ou_b', '在吗', '10:07:00'); // a person has the conversation: the bot stays silent
-    // …and answers from the desk in the same millisecond: a person's reply, not the bot's answer to 在吗.
+    await says('ou_b', '杯子盖子拧不紧', '10:07:00'); // waiting for a person: the bot stays silent
+    // …who answers from the desk in the same millisecond: a person's reply, not the bot's answer.
     const conv = await svc.service.db.db.selectFrom('conversations').select('id').where('key', '=', 'feishu:oc_ou_b:ou_b').executeTakeFirstOrThrow();
     const staff = await fetch(`${svc.url}/desk/acme/api/conversations/${conv.id}/reply`, {
       method: 'POST', body: JSON.stringify({ text: '亲，我在的' }),

@@ -139,11 +139,33 @@ describe('handoff', () => {
   it('hands off, stays silent until the silence ends, then answers again', () => {
     const a = say('转人工');
     expect(a.handoff).toMatchObject({ rule: '转人工-工作时间' });
-    const silent = say('你好', { state: a.state, now: new Date(OPEN.getTime() + 60_000) });
-    expect(silent).toMatchObject({ silenced: true, replies: [] });
+    const silent = say('看了半天拿不定主意', { state: a.state, now: new Date(OPEN.getTime() + 60_000) });
+    expect(silent).toMatchObject({ silenced: true, replies: [], waiting: true, fired: [] }); // no fallback: the person reads it
+    expect(silent.state.misses).toBe(0);
     const later = say('你好', { state: a.state, now: new Date(OPEN.getTime() + 121 * 60_000) });
-    expect(later.silenced).toBe(false);
+    expect(later).toMatchObject({ silenced: false, waiting: false });
     expect(later.replies[0]!.rule).toBe('新客户问候');
+  });
+
+  it('tells a waiting customer who asks whether anyone is there that staff were reminded, at most every 10 minutes, and never once a person has it', () => {
+    const a = say('转人工');
+    const at = (minutes: number) => new Date(OPEN.getTime() + minutes * 60_000);
+    const chased = say('有人吗', { state: a.state, now: at(2) });
+    expect(chased).toMatchObject({ silenced: false, waiting: true, handoff: null });
+    expect(chased.replies.map((r) => r.rule)).toEqual(['等待人工-催促']);
+    expect(chased.alerts).toEqual([{ rule: '等待人工-催促', text: '顾客在等人工回复，又来问了，请尽快接待' }]);
+    expect(chased.state.handoffUntil).toBe(a.state.handoffUntil); // the wait is not prolonged
+    expect(say('人呢', { state: chased.state, now: at(11) })).toMatchObject({ silenced: true, replies: [], alerts: [] });
+    expect(say('人呢', { state: chased.state, now: at(12) }).replies.map((r) => r.rule)).toEqual(['等待人工-催促']);
+    // Someone at the desk took or answered it: silent whatever the customer says.
+    expect(say('人呢', { state: { ...chased.state, handoffBy: '小王' }, now: at(30) })).toMatchObject({ silenced: true, waiting: false, replies: [] });
+    // 微信客服 shops whose handoffs go to the WeCom client: the API may not write in that session.
+    const inClient = decide({
+      shop, playbook, message: { text: '人呢', kind: 'text', channel: 'wecomKf' },
+      customer: { name: null, firstSeenAt: OPEN.getTime(), tags: [], tier: null },
+      conversation: { isNew: false }, state: chased.state, now: at(30), random: () => 0, servedInClient: true,
+    });
+    expect(inClient).toMatchObject({ silenced: true, waiting: false, replies: [] });
   });
 
   it('hands off after two misses in a row, not after two misses apart', () => {

@@ -95,6 +95,39 @@ fallback: { reply: hello }
     ]);
   });
 
+  it('refuses a waiting rule that hands over again or is about an event, and a cooldown that is no duration', () => {
+    const rules = `rules:
+  - name: 等待
+    when: { waiting: true, intent: handoff }
+    cooldown: 10m
+    then: [{ handoff: true }, { reply: hello }]
+  - name: 事件
+    when: { event: order.paid, waiting: true }
+    then: [{ reply: hello }]
+  - name: 冷却
+    when: { keywords: [在吗] }
+    cooldown: 10 minutes
+    then: [{ reply: hello }]
+intents:
+  handoff: { phrases: [转人工] }
+responses:
+  hello: [亲，您好]
+fallback: { reply: hello }
+`;
+    const dir = dirWith({ 'a.yml': rules });
+    const { playbook, problems } = loadPlaybooks(dir, dir);
+    expect(playbook).toBeNull();
+    expect(problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`)).toEqual([
+      expect.stringMatching(/^a\.yml:11:15 .*use a duration like 30m, 2h or 1d/),
+    ]);
+    const fixedDir = dirWith({ 'a.yml': rules.replace('10 minutes', '10m') });
+    const fixed = loadPlaybooks(fixedDir, fixedDir);
+    expect(fixed.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`)).toEqual([
+      expect.stringMatching(/^a\.yml:5:23 the customer is already waiting for a person \(when\.waiting\): this rule cannot hand over again/),
+      expect.stringMatching(/^a\.yml:7:41 waiting is about a customer's message while they wait for a person, but event order\.paid is not one/),
+    ]);
+  });
+
   it('skips conversation fixtures (*.test.yml) and warns when there is no fallback', () => {
     const dir = dirWith({ 'a.yml': BASE.replace(/fallback:\n {2}reply: hello\n/, ''), 'a.test.yml': 'not: [a playbook' });
     const { playbook, problems } = loadPlaybooks(dir, dir);
