@@ -22,6 +22,7 @@ import { createSendLimiter, recipientRateKey } from './db/send-rates.js';
 import { createKfPuller } from './engine/kf-puller.js';
 import { afterFailedTransfer, applyServicerAction, holdForPerson } from './engine/kf-servicer.js';
 import type { KfPuller } from './engine/kf-puller.js';
+import { warmSuggestions } from './engine/suggest.js';
 import { formatProblem } from './errors.js';
 import { createHttpApp } from './http/server.js';
 import type { Logger } from './log.js';
@@ -90,7 +91,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const random = opts.random ?? Math.random;
   const { log, config, env } = opts;
   const mode = opts.worker ?? 'auto';
-  const playbooks = createPlaybookStore(config.shops, log);
+  // The 您是想问 index is built after a load, not on the first miss (a start or an edit is not a customer waiting).
+  const playbooks = createPlaybookStore(config.shops, log, (_shop, playbook) => setImmediate(() => warmSuggestions(playbook)));
   const db = openDb(env.databaseUrl);
   await migrateToLatest(db.db);
 

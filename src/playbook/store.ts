@@ -11,13 +11,15 @@ export interface PlaybookStore {
   reload(shopId: string): ReturnType<typeof loadPlaybooks>['problems'];
 }
 
-export function createPlaybookStore(shops: readonly ShopConfig[], log: Logger): PlaybookStore {
+/** `loaded`: told of each version that starts serving (at start and after each accepted edit). */
+export function createPlaybookStore(shops: readonly ShopConfig[], log: Logger, loaded?: (shopId: string, playbook: CompiledPlaybook) => void): PlaybookStore {
   const current = new Map<string, CompiledPlaybook>();
   for (const shop of shops) {
     const { playbook, problems } = loadPlaybooks(shop.playbooksDir);
     for (const p of problems.filter((x) => x.severity === 'warning')) log.warn({ shop: shop.id, ...p }, 'playbook warning');
     if (!playbook) throw new ValidationError('PLAYBOOK_INVALID', problems.filter((p) => p.severity === 'error'));
     current.set(shop.id, playbook);
+    loaded?.(shop.id, playbook);
   }
   return {
     get(shopId) {
@@ -31,6 +33,7 @@ export function createPlaybookStore(shops: readonly ShopConfig[], log: Logger): 
       const { playbook, problems } = loadPlaybooks(shop.playbooksDir);
       if (playbook) {
         current.set(shopId, playbook);
+        loaded?.(shopId, playbook);
         log.info({ shop: shopId, rules: playbook.rules.length }, 'playbooks reloaded');
       } else {
         log.error({ shop: shopId, problems }, 'playbook edit rejected; the previous version keeps serving');
