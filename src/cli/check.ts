@@ -41,7 +41,7 @@ export async function runCheck(args: string[]): Promise<number> {
   }
   print(all);
   const errors = all.filter((p) => p.severity === 'error').length;
-  process.stdout.write(errors ? `${errors} error(s) in ${path}\n` : `ok: ${path}\n`);
+  process.stdout.write(errors ? `${errors} error(s) in the playbooks of ${path}\n` : `ok: ${path}\n`);
   if (errors) return 1;
   return values.live ? ((await checkLive(config, env)) ? 0 : 1) : 0;
 }

@@ -6,6 +6,7 @@ import type { Problem } from '../errors.js';
 import { configSchema } from './schema.js';
 import type { AppConfig } from './schema.js';
 import { interpolateEnv, protectEnvRefs, readYaml, zodProblems } from './yaml.js';
+import { allFieldNames } from './fields.js';
 
 /** Shipped with the package: one shop "demo" on the local channel with the default playbooks. */
 export const DEMO_CONFIG_PATH = join(PACKAGE_ROOT, 'config', 'demo.yml');
@@ -35,13 +36,13 @@ export function loadConfig(file: string, env: Readonly<Record<string, string | u
 
 export function parseConfig(file: string, text: string, env: Readonly<Record<string, string | undefined>>): AppConfig {
   const protectedText = protectEnvRefs(text);
-  const { yaml, problems } = readYaml(file, protectedText.text);
+  const { yaml, problems } = readYaml(file, protectedText.text, allFieldNames(configSchema));
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new ValidationError('CONFIG_INVALID', errors);
   const missing = interpolateEnv(yaml, protectedText.names, env);
   if (missing.length) throw new ValidationError('CONFIG_MISSING_ENV', missing);
   const parsed = configSchema.safeParse(yaml.doc.toJS());
-  if (!parsed.success) throw new ValidationError('CONFIG_INVALID', zodProblems(yaml, parsed.error));
+  if (!parsed.success) throw new ValidationError('CONFIG_INVALID', zodProblems(yaml, parsed.error, [], configSchema));
   const base = dirname(file);
   const shops = parsed.data.shops.map((s) => deepFreeze({ ...s, playbooksDir: resolve(base, s.playbooks) }));
   return deepFreeze({ file, shops, outbox: parsed.data.outbox, retention: parsed.data.retention ?? null });

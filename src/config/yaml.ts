@@ -2,6 +2,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, visit } fro
 import type { Document, Node } from 'yaml';
 import type { z } from 'zod';
 import type { Problem } from '../errors.js';
+import { closestName, fieldsAt } from './fields.js';
 
 /**
  * YAML read with positions kept, so every problem names file:line:col — staff fix
@@ -13,17 +14,44 @@ export interface LocatedYaml {
   lines: LineCounter;
 }
 
-export function readYaml(file: string, text: string): { yaml: LocatedYaml; problems: Problem[] } {
+/** `fields`: the field names the file's schema knows, so 「reply：hello」 is told apart from a text 「温馨提示：…」. */
+export function readYaml(file: string, text: string, fields: ReadonlySet<string> = new Set()): { yaml: LocatedYaml; problems: Problem[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => {
+  const syntax: Problem[] = [...doc.errors, ...doc.warnings].map((e) => {
     const pos = lines.linePos(e.pos[0]);
     return {
       file, line: pos.line, col: pos.col, field: '', message: e.message.split('\n')[0] ?? e.message,
       severity: doc.errors.includes(e as never) ? 'error' : 'warning',
     } satisfies Problem;
   });
-  return { yaml: { file, doc, lines }, problems };
+  // The plain-words slip first: the parser's own message for the same line follows it.
+  return { yaml: { file, doc, lines }, problems: [...inputMethodSlips(file, text, fields), ...syntax] };
+}
+
+/** A field name typed with the Chinese input method still on: 「name：问候」 (full-width colon). */
+const FULLWIDTH_COLON_KEY = /^([ \t\u3000]*(?:-[ \t\u3000]+)?)([A-Za-z][A-Za-z0-9_.]*)[ \t]*：/;
+/** Indentation with a full-width space (全角空格), which YAML does not count as indentation. */
+const FULLWIDTH_INDENT = /^[ \t]*\u3000/;
+
+/**
+ * The slips a Chinese keyboard makes in YAML, named plainly: the parser's own words for them
+ * ("Implicit keys need to be on a single line") do not tell staff what to change. Only the
+ * schema's own field names are flagged, so a text such as 「VIP：…」 is never taken for a slip.
+ */
+function inputMethodSlips(file: string, text: string, fields: ReadonlySet<string>): Problem[] {
+  const out: Problem[] = [];
+  text.split('\n').forEach((line, i) => {
+    const key = FULLWIDTH_COLON_KEY.exec(line);
+    if (key && fields.has(key[2]!)) {
+      out.push({ file, line: i + 1, col: key[1]!.length + key[2]!.length + 1, field: key[2]!, severity: 'error',
+        message: `"${key[2]}：" has a full-width colon (中文冒号); YAML needs an ASCII colon and a space: "${key[2]}: …"` });
+    } else if (FULLWIDTH_INDENT.test(line)) {
+      out.push({ file, line: i + 1, col: line.indexOf('\u3000') + 1, field: '', severity: 'error',
+        message: 'indented with a full-width space (全角空格); indent with ordinary spaces' });
+    }
+  });
+  return out;
 }
 
 type PathKey = string | number;
@@ -106,17 +134,28 @@ export function interpolateEnv(y: LocatedYaml, names: ReadonlySet<string>, env: 
   return problems;
 }
 
-/** Turns zod issues into located problems; unknown keys point at the key itself. */
-export function zodProblems(y: LocatedYaml, error: z.ZodError, prefix: readonly PathKey[] = []): Problem[] {
+/**
+ * Turns zod issues into located problems; unknown keys point at the key itself and, given the
+ * schema the issues came from, name the fields allowed there (and the one a typo most likely meant).
+ */
+export function zodProblems(y: LocatedYaml, error: z.ZodError, prefix: readonly PathKey[] = [], schema?: z.ZodType): Problem[] {
   const out: Problem[] = [];
   for (const issue of error.issues) {
     const path = [...prefix, ...(issue.path as PathKey[])];
     if (issue.code === 'unrecognized_keys') {
+      const allowed = schema ? fieldsAt(schema, issue.path as PathKey[]) : undefined;
       for (const key of issue.keys) {
         const pos = locate(y, path, key);
+        const meant = allowed ? closestName(key, allowed) : undefined;
         out.push({ file: y.file, ...pos, field: [...path, key].join('.'), severity: 'error',
-          message: `unknown field "${key}" (check the spelling; allowed fields are listed in the docs)` });
+          message: `unknown field "${key}"${meant ? `; did you mean "${meant}"?` : ''}${allowed
+            ? `; allowed here: ${allowed.join(', ')}` : ' (check the spelling; allowed fields are listed in the docs)'}` });
       }
+      continue;
+    }
+    // A required field left out: say so, at the map that lacks it (zod's wording is "expected object, received undefined").
+    if (issue.code === 'invalid_type' && path.length > 0 && !y.doc.hasIn(path) && y.doc.hasIn(path.slice(0, -1))) {
+      out.push({ file: y.file, ...locate(y, path), field: path.join('.'), severity: 'error', message: `missing required field "${String(path.at(-1))}"` });
       continue;
     }
     // Custom issues about a key (params.at = 'key') point at the key, not its value.

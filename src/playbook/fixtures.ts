@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { locate, readYaml, zodProblems } from '../config/yaml.js';
+import { allFieldNames } from '../config/fields.js';
 import { emptyState } from '../db/conversations.js';
 import type { Problem } from '../errors.js';
 import { withTags } from '../engine/actions.js';
@@ -101,12 +102,12 @@ export function runFixtures(dir: string, playbook: CompiledPlaybook, shop: Fixtu
   const run: FixtureRun = { results: [], problems: [], fired: new Set() };
   for (const file of fixtureFiles(dir)) {
     const shown = relative(displayBase, file) || file;
-    const { yaml, problems } = readYaml(shown, readFileSync(file, 'utf8'));
+    const { yaml, problems } = readYaml(shown, readFileSync(file, 'utf8'), allFieldNames(fileSchema));
     run.problems.push(...problems);
     if (problems.some((p) => p.severity === 'error')) continue;
     const parsed = fileSchema.safeParse(yaml.doc.toJS() ?? []);
     if (!parsed.success) {
-      run.problems.push(...zodProblems(yaml, parsed.error));
+      run.problems.push(...zodProblems(yaml, parsed.error, [], fileSchema));
       continue;
     }
     parsed.data.forEach((fx, i) => {

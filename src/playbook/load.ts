@@ -11,7 +11,8 @@ import { checkSuggestReply, compileExamples } from './compile-suggest.js';
 import { DEFAULT_FORBIDDEN_PHRASES } from './forbidden.js';
 import { checkText, compileIntents, compileResponses, problem } from './compile-text.js';
 import type { Parsed } from './compile-text.js';
-import { playbookFileSchema, settingsSchema } from './schema.js';
+import { actionShapes, playbookFileSchema, settingsSchema } from './schema.js';
+import { allFieldNames } from '../config/fields.js';
 import { findShadowed } from './shadow.js';
 
 /** Playbook files are *.yml / *.yaml in the shop's directory; *.test.yml are conversation fixtures. */
@@ -40,12 +41,12 @@ export function loadPlaybooks(dir: string, displayBase = process.cwd()): LoadRes
   const problems: Problem[] = [];
   for (const file of files) {
     const shown = relative(displayBase, file) || file;
-    const { yaml, problems: syntax } = readYaml(shown, readFileSync(file, 'utf8'));
+    const { yaml, problems: syntax } = readYaml(shown, readFileSync(file, 'utf8'), playbookFields());
     problems.push(...syntax);
     if (syntax.some((p) => p.severity === 'error')) continue;
     const result = playbookFileSchema.safeParse(yaml.doc.toJS() ?? {});
     if (!result.success) {
-      problems.push(...zodProblems(yaml, result.error));
+      problems.push(...zodProblems(yaml, result.error, [], playbookFileSchema));
       continue;
     }
     parsed.push({ yaml, data: result.data });
@@ -215,6 +216,10 @@ function checkName(yaml: LocatedYaml, path: (string | number)[], name: string, k
 function list<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
+
+/** Field names a playbook may use (actions are checked by hand, so their names are added). */
+let fields: ReadonlySet<string> | undefined;
+const playbookFields = (): ReadonlySet<string> => (fields ??= new Set([...allFieldNames(playbookFileSchema), ...Object.keys(actionShapes)]));
 
 /** Conditions that read the order an event or follow-up is about. */
 const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception', 'paidElsewhere'] as const;

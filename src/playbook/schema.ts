@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { closestName } from '../config/fields.js';
 import { HHMM } from '../engine/time.js';
 
 /**
@@ -87,7 +88,7 @@ export const whenSchema = z.strictObject({
 
 const durationSchema = z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d');
 
-const actionShapes = {
+export const actionShapes = {
   reply: nonEmpty,
   set: z.record(nonEmpty, z.union([z.string(), z.number()])),
   clear: nameList,
@@ -135,7 +136,10 @@ export const actionSchema = z.unknown().transform((value, ctx): ActionSpec => {
   }
   const keys = Object.keys(value);
   const unknown = keys.filter((k) => !(ACTION_NAMES as string[]).includes(k));
-  for (const k of unknown) ctx.addIssue({ code: 'custom', path: [k], params: { at: 'key' }, message: `unknown field "${k}"; allowed actions: ${ACTION_NAMES.join(', ')}` });
+  for (const k of unknown) {
+    const meant = closestName(k, ACTION_NAMES);
+    ctx.addIssue({ code: 'custom', path: [k], params: { at: 'key' }, message: `unknown field "${k}"${meant ? `; did you mean "${meant}"?` : ''}; allowed actions: ${ACTION_NAMES.join(', ')}` });
+  }
   if (unknown.length) return z.NEVER;
   if (keys.length !== 1) {
     ctx.addIssue({ code: 'custom', message: `one action per list item (found ${keys.join(', ')}); write each as its own "- …" line` });

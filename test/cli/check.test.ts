@@ -33,7 +33,7 @@ describe('xiaoer check', () => {
     const line = text.split('\n').findIndex((l) => l.includes('- reply: greet-returning')) + 1;
     const io = captureOutput();
     expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(1);
-    expect(io.err).toMatch(new RegExp(`greeting\\.yml:${line}:9: error: rules\\.\\d+\\.then\\.0\\.replly: unknown field "replly"; allowed actions: reply, set`));
+    expect(io.err).toMatch(new RegExp(`greeting\\.yml:${line}:9: error: rules\\.\\d+\\.then\\.0\\.replly: unknown field "replly"; did you mean "reply"\\?; allowed actions: reply, set`));
   });
 
   it('reports a config problem with its position', async () => {
@@ -41,7 +41,8 @@ describe('xiaoer check', () => {
     writeFileSync(join(dir, 'xiaoer.yml'), 'shops:\n  - id: acme\n    name: 阿克米\n    chanels:\n      local: {}\n');
     const io = captureOutput();
     expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(1);
-    expect(io.err).toMatch(/xiaoer\.yml:4:5: error: shops\.0\.chanels: unknown field/);
+    expect(io.err).toMatch(/xiaoer\.yml:4:5: error: shops\.0\.chanels: unknown field "chanels"; did you mean "channels"\?; allowed here: id, name, timezone, businessHours, playbooks, /);
+    expect(io.err).toMatch(/xiaoer\.yml:2:5: error: shops\.0\.channels: missing required field "channels"/);
   });
 });
 

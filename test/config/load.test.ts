@@ -47,6 +47,13 @@ describe('config', () => {
     expect(p).toMatchObject({ line: 4, col: 5, field: 'shops.0.timezon', message: expect.stringContaining('unknown field') });
   });
 
+  it('says what a slip of the Chinese keyboard is: a full-width colon after a field name, a full-width space as indentation', () => {
+    expect(problems(GOOD.replace('    timezone:', '    timezone：'))).toContainEqual(expect.objectContaining({
+      line: 4, col: 13, message: '"timezone：" has a full-width colon (中文冒号); YAML needs an ASCII colon and a space: "timezone: …"' }));
+    expect(problems(GOOD.replace('    timezone:', '\u3000\u3000timezone:'))).toContainEqual(expect.objectContaining({
+      line: 4, col: 1, message: 'indented with a full-width space (全角空格); indent with ordinary spaces' }));
+  });
+
   it('reports bad values with the allowed form', () => {
     const ps = problems(GOOD.replace('id: acme', 'id: Acme Shop').replace('Asia/Shanghai', 'Mars/Base').replace('"23:00"', '"25:00"'));
     expect(ps.map((p) => [p.line, p.field])).toEqual([[2, 'shops.0.id'], [4, 'shops.0.timezone'], [5, 'shops.0.businessHours.to']]);

@@ -128,6 +128,18 @@ fallback: { reply: hello }
     ]);
   });
 
+  it('names a field typed with a full-width colon, never a reply text with one, and says which fields were meant', () => {
+    const dir = dirWith({ 'a.yml': BASE.replace('      - reply: hello', '      - reply：hello').replace('    - 亲，欢迎光临', '    - VIP：亲，欢迎光临') });
+    expect(loadPlaybooks(dir, dir).problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual([
+      '6:14 "reply：" has a full-width colon (中文冒号); YAML needs an ASCII colon and a space: "reply: …"',
+    ]);
+    const typo = dirWith({ 'a.yml': BASE.replace('    when:', '    wehn:').replace('responses:', 'respones:') });
+    expect(loadPlaybooks(typo, typo).problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual([
+      '3:5 unknown field "wehn"; did you mean "when"?; allowed here: name, enabled, category, staleAfter, priority, when, limit, cooldown, continue, then',
+      '7:1 unknown field "respones"; did you mean "responses"?; allowed here: settings, intents, synonyms, rules, responses, examples, fallback',
+    ]);
+  });
+
   it('skips conversation fixtures (*.test.yml) and warns when there is no fallback', () => {
     const dir = dirWith({ 'a.yml': BASE.replace(/fallback:\n {2}reply: hello\n/, ''), 'a.test.yml': 'not: [a playbook' });
     const { playbook, problems } = loadPlaybooks(dir, dir);
@@ -167,7 +179,7 @@ fallback: { reply: hello }
     const dir = dirWith({ 'a.yml': BASE.replace('      - reply: hello', '      - handof: true').replace('keywords: [你好]', 'keywords: [你好]\n      hours: night') });
     const { problems } = loadPlaybooks(dir, dir);
     expect(problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^7:9 unknown field "handof"; allowed actions: reply, set, clear, expect, tag, untag, handoff/),
+      expect.stringMatching(/^7:9 unknown field "handof"; did you mean "handoff"\?; allowed actions: reply, set, clear, expect, tag, untag, handoff/),
       expect.stringMatching(/^5:14 .*"open"\|"closed"/),
     ]));
   });
