@@ -7,7 +7,7 @@ import { availableGift, matches, recordFiring } from './match.js';
 import type { MatchContext } from './match.js';
 import { parseTemplate, render } from './template.js';
 import type { Template, TemplateVars } from './template.js';
-import { hhmmToMinutes, localDayStart, localTime } from './time.js';
+import { hhmmToMinutes, localDayStart, localTime, nextStartOf } from './time.js';
 
 /** Fires matching rules in order; true when a rule that stops the search (an answer) fired. */
 export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, string | null>, only?: (rule: CompiledRule) => boolean): boolean {
@@ -60,9 +60,16 @@ export function withTags(tags: readonly string[], change: Decision['tags']): str
 /** The reason recorded when a rule hands off without giving one (`handoff: true`: the customer asked). */
 export const ASKED_REASON = '顾客要求人工';
 
+/**
+ * The bot goes quiet for the playbook's silenceMinutes — counted from the next opening when the
+ * shop is closed: the customer was told a person answers once staff are online, so the chat must
+ * still be with a person (on the desk's waiting list) then, not back with the bot at 01:30.
+ */
 export function startHandoff(d: Decision, ctx: MatchContext, rule: string, reason: string): void {
-  const minutes = ctx.input.playbook.settings.handoff.silenceMinutes;
-  ctx.state.handoffUntil = ctx.input.now.getTime() + minutes * 60_000;
+  const { shop, playbook, now } = ctx.input;
+  const at = now.getTime();
+  const opens = ctx.open ? at : nextStartOf(at, localTime(at, shop.timezone), shop.businessHours.from, shop.businessHours.to);
+  ctx.state.handoffUntil = opens + playbook.settings.handoff.silenceMinutes * 60_000;
   delete ctx.state.handoffBy; // the bot handed it over: no one at the desk has it yet
   ctx.state.handoffReason = reason;
   d.handoff = { rule, reason };

@@ -9,7 +9,7 @@ import { countProactiveForCustomer, countProactiveForOrder, enqueue, outboxKey }
 import type { Database } from '../db/schema.js';
 import type { Channel } from '../types/index.js';
 import type { PlannedReply } from './decide.js';
-import { hhmmToMinutes, isWithinHours, localDayStart, localTime } from './time.js';
+import { isWithinHours, localDayStart, localTime, nextStartOf } from './time.js';
 
 export type Gate = { kind: 'send' } | { kind: 'defer'; until: number; reason: string } | { kind: 'skip'; reason: string };
 
@@ -27,8 +27,8 @@ export async function gate(
   }
   const local = localTime(now, shop.timezone);
   if (isWithinHours(local.minutes, r.quietHours.from, r.quietHours.to)) {
-    let until = localDayStart(now, local) + hhmmToMinutes(r.quietHours.to) * 60_000;
-    if (until <= now) until += 86_400_000;
+    // Quiet hours end where the hours outside them begin.
+    const until = nextStartOf(now, local, r.quietHours.to, r.quietHours.from);
     return { kind: 'defer', until, reason: `quiet hours ${r.quietHours.from}–${r.quietHours.to}` };
   }
   const dayStart = localDayStart(now, local);

@@ -54,6 +54,14 @@ export function hhmmToMinutes(hhmm: string): number {
   return Number(h) * 60 + Number(m);
 }
 
+/** When the daily window from–to next begins, seen from `at` (`at` itself when inside it). */
+export function nextStartOf(at: number, local: LocalTime, from: string, to: string): number {
+  if (isWithinHours(local.minutes, from, to)) return at;
+  let start = localDayStart(at, local) + hhmmToMinutes(from) * 60_000;
+  if (start <= at) start += 86_400_000;
+  return start;
+}
+
 /** Open when from ≤ t < to; a window like 20:00–02:00 wraps past midnight. */
 export function isWithinHours(minutes: number, from: string, to: string): boolean {
   const f = hhmmToMinutes(from);

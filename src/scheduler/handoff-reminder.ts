@@ -3,6 +3,7 @@ import { insertAlert } from '../db/alerts.js';
 import { getCursor, saveCursor } from '../db/cursors.js';
 import { unansweredHandoffs } from '../db/desk.js';
 import { alertTranscript } from '../db/messages.js';
+import { isWithinHours, localTime } from '../engine/time.js';
 import { createShopSweep } from './shop-sweep.js';
 import type { ShopSweepDeps } from './shop-sweep.js';
 
@@ -16,7 +17,8 @@ export type HandoffReminderDeps = ShopSweepDeps;
 /**
  * A handed-over customer nobody answered: staff are alerted again once the playbook's
  * handoff.remindStaffAfterMinutes have passed since the handoff with no one at the desk taking
- * it or replying (the first alert may have scrolled past in a busy group). Each shop's sweep
+ * it or replying (the first alert may have scrolled past in a busy group) — for a handoff while
+ * the shop was closed, that long after it opened. Each shop's sweep
  * moves a stored cursor over handoff times in the same transaction as its alerts, so every
  * handoff is looked at once — across restarts, and across instances (one sweeps at a time).
  */
@@ -24,12 +26,17 @@ export function createHandoffReminder(deps: HandoffReminderDeps) {
   async function sweepShop(shop: ShopConfig, now: number): Promise<number> {
     const minutes = deps.playbooks.get(shop.id).settings.handoff.remindStaffAfterMinutes;
     const upTo = now - minutes * 60_000;
+    // Outside business hours nobody is there to remind, and the customer was told when people are
+    // back: the night's handoffs wait (the cursor with them) until staff have been online that long.
+    const { from, to } = shop.businessHours;
+    const staffOnline = isWithinHours(localTime(now, shop.timezone).minutes, from, to) && isWithinHours(localTime(upTo, shop.timezone).minutes, from, to);
     return deps.db.transaction().execute(async (trx) => {
       const saved = await getCursor(trx, shop.id, CURSOR.channel, CURSOR.account);
       // First sweep: from now on (handoffs from before the service had reminders are not chased).
       const after = saved === null ? upTo : Number(saved);
       let reminded = 0;
-      if (minutes > 0 && upTo > after) {
+      const sweep = staffOnline && upTo > after;
+      if (minutes > 0 && sweep) {
         for (const c of await unansweredHandoffs(trx, shop.id, after, upTo, now)) {
           const where = shop.desk ? `请尽快在接待台 /desk/${shop.id} 回复` : `请尽快在${c.channel}回复`;
           await insertAlert(trx, {
@@ -40,7 +47,7 @@ export function createHandoffReminder(deps: HandoffReminderDeps) {
           reminded += 1;
         }
       }
-      if (upTo > after || saved === null) await saveCursor(trx, shop.id, CURSOR.channel, CURSOR.account, String(Math.max(after, upTo)), now);
+      if (sweep || saved === null) await saveCursor(trx, shop.id, CURSOR.channel, CURSOR.account, String(Math.max(after, upTo)), now);
       return reminded;
     });
   }

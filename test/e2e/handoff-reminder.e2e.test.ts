@@ -70,6 +70,22 @@ describe.each(DIALECTS)('handoff reminders (%s)', (dialect) => {
     expect(await reminders()).toHaveLength(1);
   });
 
+  it('reminds of a handoff made while the shop was closed five minutes after it opens, not in the night', async () => {
+    clock = Date.parse('2026-11-27T23:20:00+08:00'); // open 09:00–23:00
+    await start();
+    await svc.service.handoffs.tick(true);
+    await chat('night', '转人工');
+    clock += 30 * MIN;
+    expect(await svc.service.handoffs.tick(true)).toBe(0);
+    clock = Date.parse('2026-11-28T09:03:00+08:00'); // open, but not for five minutes yet
+    expect(await svc.service.handoffs.tick(true)).toBe(0);
+    clock = Date.parse('2026-11-28T09:05:00+08:00');
+    expect(await svc.service.handoffs.tick(true)).toBe(1); // still with a person: the bot did not take it back at 01:20
+    expect((await reminders())[0]!.conversation_key).toBe('local:night:night');
+    const asked = (await (await chat('night', '在吗')).json()) as { replies: { rule: string }[] };
+    expect(asked.replies.map((r) => r.rule)).toEqual(['等待人工-催促']);
+  });
+
   it('sweeps at most every 30 seconds from the clock tick', async () => {
     await start();
     await svc.service.handoffs.tick();

@@ -147,6 +147,14 @@ describe('handoff', () => {
     expect(later.replies[0]!.rule).toBe('新客户问候');
   });
 
+  it('handed over while the shop is closed, stays with a person until silenceMinutes after opening (as the customer was told)', () => {
+    const a = say('转人工', { now: CLOSED }); // 00:00 Shanghai; open 09:00–23:00
+    expect(a.handoff).toMatchObject({ rule: '转人工-非工作时间' });
+    expect(a.state.handoffUntil).toBe(Date.parse('2026-11-28T01:00:00Z') + 120 * 60_000); // 09:00 Shanghai + 120 min
+    expect(say('什么时候发货', { state: a.state, now: new Date('2026-11-28T00:30:00Z') })).toMatchObject({ silenced: true, replies: [] }); // 08:30
+    expect(say('什么时候发货', { state: a.state, now: new Date('2026-11-28T03:01:00Z') }).replies[0]!.rule).toBe('发货时间');
+  });
+
   it('tells a waiting customer who asks whether anyone is there that staff were reminded, at most every 10 minutes, and never once a person has it', () => {
     const a = say('转人工');
     const at = (minutes: number) => new Date(OPEN.getTime() + minutes * 60_000);
