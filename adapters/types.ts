@@ -36,6 +36,8 @@ export interface Handled {
   replies: { text: string; rule: string; response: string }[];
   /** What was recognised in the customer's text, whatever rules then fired. */
   understood: { intent: string | null; bargainer: string | null };
+  /** A person has the conversation (handed over): the bot says nothing, or only the shop's waiting words. */
+  withPerson?: boolean;
 }
 
 export interface SendContext {

@@ -49,6 +49,7 @@ export function createPipeline(deps: PipelineDeps) {
       return {
         message, duplicate: result.duplicate, replies: result.replies, outboxIds: result.outboxIds,
         understood: { intent: u.intent, bargainer: u.intent === 'bargain' ? u.type : null },
+        ...(result.silenced || result.waiting ? { withPerson: true } : {}),
       };
     } catch (err) {
       // Two instances took the same redelivery at once: the unique index let one win.

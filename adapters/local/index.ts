@@ -4,7 +4,10 @@ import { parseLocal } from './parse.js';
 import { sendLocal } from './send.js';
 import { verifyLocal } from './verify.js';
 
-/** Plain JSON chat: `{"user":"u1","text":"你好"}` in, `{"replies":[{"text":"…"}]}` out, after the full pipeline ran. */
+/**
+ * Plain JSON chat: `{"user":"u1","text":"你好"}` in, `{"replies":[{"text":"…"}]}` out, after the full
+ * pipeline ran; `"withPerson": true` when the conversation is handed over (a person answers later).
+ */
 export const localAdapter: Adapter<LocalConfig> = {
   platform: 'local',
   channel: 'local',
@@ -17,6 +20,7 @@ export const localAdapter: Adapter<LocalConfig> = {
       replies: handled.flatMap((h) => h.replies.map((r) => ({ text: r.text, rule: r.rule, response: r.response }))),
       understood: handled[0]?.understood ?? { intent: null, bargainer: null },
       ...(handled.some((h) => h.duplicate) ? { duplicate: true } : {}),
+      ...(handled.some((h) => h.withPerson) ? { withPerson: true } : {}),
     },
   }),
   send: sendLocal,

@@ -98,7 +98,9 @@ export async function runSimulate(args: string[]): Promise<number> {
         process.stdout.write(`小二: ${r.text}\n`);
         if (why && r.rule) process.stdout.write(`      ↳ rule: ${r.rule} · response: ${r.response}\n`);
       }
-      if (outcome.replies.length === 0) process.stdout.write('小二: (no reply)\n');
+      if (outcome.replies.length === 0) {
+        process.stdout.write(outcome.withPerson ? '小二: (no reply: a person has this conversation and answers from the staff desk)\n' : '小二: (no reply)\n');
+      }
       await collect();
     }
     if (interactive) rl.prompt();
@@ -122,15 +124,15 @@ async function poll(url: string, after: number | undefined, token?: string): Pro
   }
 }
 
-async function say(endpoint: string, user: string, text: string, token?: string): Promise<{ ok: true; replies: Reply[] } | { ok: false; error: string }> {
+async function say(endpoint: string, user: string, text: string, token?: string): Promise<{ ok: true; replies: Reply[]; withPerson: boolean } | { ok: false; error: string }> {
   try {
-    const res = await axios.post<{ replies?: Reply[]; reason?: string }>(endpoint, { user, text }, {
+    const res = await axios.post<{ replies?: Reply[]; withPerson?: boolean; reason?: string }>(endpoint, { user, text }, {
       validateStatus: () => true,
       timeout: 10_000,
       headers: token ? { Authorization: `Bearer ${token}` } : {},
     });
     if (res.status !== 200) return { ok: false, error: `simulate: HTTP ${res.status}: ${res.data?.reason ?? 'request refused'}` };
-    return { ok: true, replies: res.data.replies ?? [] };
+    return { ok: true, replies: res.data.replies ?? [], withPerson: res.data.withPerson === true };
   } catch (err) {
     const code = (err as { code?: string }).code;
     return {

@@ -81,7 +81,7 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
     chat.stdin.end('好的\n');
     await new Promise((r) => chat.once('close', r));
     expect(out).toContain('店员 小李: 亲，我是小李，请讲');
-    expect(out).toContain('小二: (no reply)'); // the bot stays quiet while a person has the chat
+    expect(out).toContain('小二: (no reply: a person has this conversation and answers from the staff desk)'); // the bot stays quiet while a person has the chat
   });
 
   it('simulate plays the order system too: /order lines are signed events, and 查物流 answers from that order', async () => {
