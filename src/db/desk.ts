@@ -115,11 +115,16 @@ async function unanswered(q: Q, ids: number[]): Promise<Map<number, { since: num
   return new Map(spans.map((s) => [Number(s.conversation_id), { since: Number(s.since), text: textOf.get(Number(s.latest)) ?? null }]));
 }
 
-/** Conversations a person has now (handoff not yet over), the longest waiting first. */
+/**
+ * Conversations a person has now (handoff not yet over): the customers waiting for an answer
+ * first, the longest waiting first, then those answered, by when they were handed over.
+ */
 export async function listWithPerson(q: Q, shopId: string, now: number): Promise<DeskConversation[]> {
   const rows = await baseQuery(q, shopId).where('c.handoff_until', '>', now)
     .orderBy('c.handed_off_at').limit(DESK_LIST_LIMIT).execute();
-  return withLast(q, rows, now);
+  const listed = await withLast(q, rows, now);
+  const key = (c: DeskConversation): [number, number] => (c.waiting ? [0, c.waiting.since] : [1, c.handedOffAt ?? 0]);
+  return listed.sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
 }
 
 /** Customer messages looked at to find the latest conversations: enough for 50 chats of ten lines each. */

@@ -125,6 +125,19 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(JSON.parse(alerts.transcript)).toContainEqual({ who: 'staff', name: '小王', text: '亲，我是客服小王，麻烦发一张杯子的照片给我～' }); // staff see who said what
   });
 
+  it('lists the customers waiting for an answer first, the longest waiting first, then those answered', async () => {
+    await says('转人工', 'ou_first', 'oc_first');
+    clock += 60_000;
+    await says('转人工', 'ou_second', 'oc_second');
+    clock += 60_000;
+    await says('转人工', 'ou_third', 'oc_third');
+    const first = (await waiting()).find((x) => x.customer.userId === 'ou_first')!;
+    expect((await desk(`/api/conversations/${first.id}/reply`, { ...asStaff, body: { text: '亲，我在' } })).status).toBe(202);
+    clock += 60_000;
+    await says('人工！', 'ou_third', 'oc_third'); // still the same wait: since the handoff
+    expect((await waiting()).map((x) => x.customer.userId)).toEqual(['ou_second', 'ou_third', 'ou_first']);
+  });
+
   it('a waiting customer who asks whether anyone is there hears that staff were reminded, and staff are; once a person answered, the bot says nothing', async () => {
     await says('转人工');
     const [c] = await waiting();
