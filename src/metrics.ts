@@ -12,6 +12,7 @@ export interface Metrics {
   messages: Counter<'shop' | 'outcome'>;
   desk: Counter<'shop' | 'action'>;
   withPerson: Gauge<'shop'>;
+  longestWait: Gauge<'shop'>;
   retained: Counter<'table'>;
 }
 
@@ -22,6 +23,8 @@ export interface MetricSources {
   openAlertCounts(): Promise<Record<string, number>>;
   /** Conversations a person has now (the bot silent in them), by shop. */
   withPersonCounts(): Promise<Record<string, number>>;
+  /** By shop, seconds the customer waiting longest for a person's answer has waited (0: nobody waits). */
+  longestWaitSeconds(): Promise<Record<string, number>>;
 }
 
 export function createMetrics(sources: MetricSources): Metrics {
@@ -62,6 +65,9 @@ export function createMetrics(sources: MetricSources): Metrics {
     }),
     withPerson: countGauge(registry, 'xiaoer_conversations_with_person',
       'Conversations handed to a person and not yet given back or timed out, by shop (customers waiting on staff)', 'shop', sources.withPersonCounts),
+    longestWait: countGauge(registry, 'xiaoer_customer_longest_wait_seconds',
+      'By shop, how long the customer waiting longest for a person has waited, in seconds (handed over, no staff reply since); 0 when nobody waits. Alert on it, e.g. > 600',
+      'shop', sources.longestWaitSeconds),
     alertsOpen: countGauge(registry, 'xiaoer_alerts_undelivered',
       'Staff alerts not delivered, by state (pending: still being tried; failed: given up, see xiaoer alerts list)', 'state', sources.openAlertCounts),
   };

@@ -11,7 +11,7 @@ import { platformBases } from './config/env.js';
 import type { EnvOptions } from './config/env.js';
 import type { AppConfig, ShopConfig } from './config/schema.js';
 import { countUndeliveredAlerts, hasRecentAlert, insertAlert } from './db/alerts.js';
-import { countWithPerson } from './db/desk.js';
+import { countWithPerson, longestWaits } from './db/desk.js';
 import { withSharedLock } from './db/locks.js';
 import { createWriteBatcher, customerBatchKey, MAX_BATCH } from './db/batch.js';
 import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';
@@ -97,10 +97,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   await migrateToLatest(db.db);
 
   const shops = new Map<string, ShopConfig>(config.shops.map((s) => [s.id, s]));
+  // Every configured shop, 0 included: an alert rule on a gauge should see the queue empty, not vanish.
+  const everyShopAt0 = () => Object.fromEntries(config.shops.map((s) => [s.id, 0]));
   const metrics = createMetrics({
     outboxCounts: () => countByState(db.db), openAlertCounts: () => countUndeliveredAlerts(db.db),
     // Every configured shop, 0 included: an alert rule on it should see the queue empty, not vanish.
-    withPersonCounts: async () => ({ ...Object.fromEntries(config.shops.map((s) => [s.id, 0])), ...(await countWithPerson(db.db, now().getTime())) }),
+    withPersonCounts: async () => ({ ...everyShopAt0(), ...(await countWithPerson(db.db, now().getTime())) }),
+    longestWaitSeconds: async () => ({
+      ...everyShopAt0(), ...Object.fromEntries(Object.entries(await longestWaits(db.db, now().getTime())).map(([shop, ms]) => [shop, Math.floor(ms / 1000)])),
+    }),
   });
   const http = createPlatformHttp();
   const tokens = createTokenCache(() => now().getTime(), TOKEN_SKEW_MS);

@@ -271,6 +271,21 @@ export async function countWithPerson(q: Q, now: number): Promise<Record<string,
   return Object.fromEntries(rows.map((r) => [r.shop_id, Number(r.n)]));
 }
 
+/**
+ * By shop, how long the customer waiting longest for a person's answer has waited (ms): the
+ * figure an operator alerts on, since 找不到真人 is what customers complain about most.
+ */
+export async function longestWaits(q: Q, now: number): Promise<Record<string, number>> {
+  const held = await q.selectFrom('conversations').select(['id', 'shop_id']).where('handoff_until', '>', now).execute();
+  const waits = await unanswered(q, held.map((r) => Number(r.id)));
+  const out: Record<string, number> = {};
+  for (const r of held) {
+    const w = waits.get(Number(r.id));
+    if (w) out[r.shop_id] = Math.max(out[r.shop_id] ?? 0, now - w.since);
+  }
+  return out;
+}
+
 export interface WaitingHandoff {
   id: number;
   key: string;

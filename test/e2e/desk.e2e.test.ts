@@ -149,12 +149,16 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(rows[1]!.text).toContain('顾客在等人工回复，又来问了');
     expect((await waiting())[0]!.waiting).toMatchObject({ text: '在吗？' }); // the bot's word is no answer: still waiting
     expect((await waiting())[0]!.handoffUntil).toBe(c!.handoffUntil); // the wait is not prolonged
+    const longestWait = async () => Number(/^xiaoer_customer_longest_wait_seconds\{shop="acme"\} (\d+)$/m.exec(await (await fetch(`${svc.url}/metrics`)).text())?.[1]);
+    expect(await longestWait()).toBe(120); // since 转人工: the bot's 请稍等 answered nothing
 
     expect((await desk(`/api/conversations/${c!.id}/reply`, { ...asStaff, body: { text: '亲，我是小王，您说～' } })).status).toBe(202);
     await settle();
     clock += 30 * 60_000;
     await says('在吗？');
     expect(fake.delivered).toHaveLength(3); // the handoff reply, 请稍等, 小王's reply: nothing from the bot over a person
+    clock += 90_000;
+    expect(await longestWait()).toBe(90); // the wait starts again at the message after 小王's reply
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(/^xiaoer_messages_total\{shop="acme",outcome="waiting"\} 1$/m);
     expect(metrics).toMatch(/^xiaoer_messages_total\{shop="acme",outcome="silent"\} 1$/m);
