@@ -4,6 +4,7 @@ import {
   customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
+import { similarIntents, SUGGEST_MIN_SCORE } from '../engine/suggest.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import {
   conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topItems, topNotUnderstood,
@@ -31,7 +32,8 @@ export interface ShopReport {
   undelivered: { dead: number; skipped: number };
   /** Orders placed in the period and their most frequent items. */
   orders: { placed: number; topItems: { title: string; orders: number; qty: number }[] };
-  notUnderstood: { text: string; count: number }[];
+  /** resembles: the intents the question is most like (as 您是想问 ranks them), to say where to add it; absent without playbooks. */
+  notUnderstood: { text: string; count: number; resembles?: string[] }[];
   /** Reply rules by messages answered; and the customer-message rules that answered none (null: playbooks did not load). */
   rules: { used: { rule: string; messages: number }[]; unused: string[] | null };
 }
@@ -76,9 +78,17 @@ export async function buildReport(
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
     undelivered: lost,
     orders: { placed: placed.length, topItems: topItems(placed) },
-    notUnderstood: topNotUnderstood(notUnderstoodTexts, notUnderstoodLimit),
+    notUnderstood: topNotUnderstood(notUnderstoodTexts, notUnderstoodLimit)
+      .map((q) => (playbook ? { ...q, resembles: resemblingIntents(playbook, q.text) } : q)),
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
+}
+
+/** Intents a question is shown as resembling, at most: enough to point staff to the right place. */
+const RESEMBLES_SHOWN = 2;
+
+function resemblingIntents(playbook: CompiledPlaybook, text: string): string[] {
+  return similarIntents(playbook, text).filter((s) => s.score >= SUGGEST_MIN_SCORE).slice(0, RESEMBLES_SHOWN).map((s) => s.intent);
 }
 
 function localStamp(ms: number, tz: string): string {
@@ -136,8 +146,9 @@ export function formatReport(r: ShopReport): string {
   if (r.reception.messages === 0) lines.push('Not understood: no customer messages in this period');
   else if (r.notUnderstood.length === 0) lines.push('Not understood: nothing — every message met a rule');
   else {
-    lines.push('Not understood, most asked (worth a quick reply in playbooks/quick-replies.yml):',
-      ...r.notUnderstood.map((n) => `  ${String(n.count).padStart(4)}×  ${n.text}`));
+    lines.push('Not understood, most asked (worth a quick reply in playbooks/quick-replies.yml, or a line in examples.yml',
+      'under the intent meant; "resembles" is the bot\'s own guess, check it):',
+      ...r.notUnderstood.map((n) => `  ${String(n.count).padStart(4)}×  ${n.text}${n.resembles?.length ? `   (resembles ${n.resembles.join(', ')})` : ''}`));
   }
   return `${lines.join('\n')}\n`;
 }
