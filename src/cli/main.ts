@@ -11,6 +11,7 @@ import { runHandoff } from './handoff.js';
 import { runJobs } from './jobs.js';
 import { runOrders } from './orders.js';
 import { runReport } from './report.js';
+import { runTeach } from './teach.js';
 import { runTest } from './test.js';
 import { runMigrate } from './migrate.js';
 import { runNotify } from './notify.js';
@@ -28,6 +29,10 @@ Usage:
   xiaoer test [--shop ID]           play the *.test.yml conversations against the playbooks
   xiaoer explain "<text>" [--shop ID]
                                     how the bot reads a message: normalized text, words, intents
+  xiaoer teach --shop ID [--phrase] <intent> "<text>"
+                                    put a question the bot did not understand under the intent
+                                    it meant: in examples.yml (您是想问), or --phrase among the
+                                    intent's phrases (answered directly); kept only if it loads
   xiaoer replay --shop ID --draft DIR [--days N] [--all] [--json]
                                     the shop's real customer messages of the last days (default 7)
                                     read with a draft of the playbooks: every one it would answer
@@ -81,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runHandoff(rest);
       case 'explain':
         return await runExplain(rest);
+      case 'teach':
+        return await runTeach(rest);
       case 'replay':
         return await runReplay(rest);
       case 'faq':
