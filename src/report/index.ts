@@ -146,8 +146,8 @@ export function formatReport(r: ShopReport): string {
   if (r.reception.messages === 0) lines.push('Not understood: no customer messages in this period');
   else if (r.notUnderstood.length === 0) lines.push('Not understood: nothing — every message met a rule');
   else {
-    lines.push('Not understood, most asked (worth a quick reply in playbooks/quick-replies.yml, or a line in examples.yml',
-      'under the intent meant; "resembles" is the bot\'s own guess, check it):',
+    lines.push('Not understood, most asked (worth a quick reply in playbooks/quick-replies.yml, or a line under the intent',
+      `meant: xiaoer teach --shop ${r.shop.id} <intent> "<text>"; "resembles" is the bot's own guess, check it):`,
       ...r.notUnderstood.map((n) => `  ${String(n.count).padStart(4)}×  ${n.text}${n.resembles?.length ? `   (resembles ${n.resembles.join(', ')})` : ''}`));
   }
   return `${lines.join('\n')}\n`;
