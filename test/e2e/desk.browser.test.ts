@@ -175,10 +175,9 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.click('#notify');
     expect(await page.textContent('#notify')).toBe('🔔 提醒：开');
     await page.click('#recent'); // another view: reminders still come
-    await says('转人工', 'ou_bell', 'oc_bell');
-    await says('我要退货', 'ou_bell', 'oc_bell');
+    await says('我要退货，转人工', 'ou_bell', 'oc_bell'); // one message: the desk may look between two
     await expect.poll(count, { timeout: 10_000 }).toBe(1);
-    expect(await notes()).toEqual([{ title: '有顾客等待人工 · 阿克米旗舰店', body: 'ou_bell（飞书）：我要退货' }]);
+    expect(await notes()).toEqual([{ title: '有顾客等待人工 · 阿克米旗舰店', body: 'ou_bell（飞书）：我要退货，转人工' }]);
     await page.waitForTimeout(3_500); // the next look: the same customer is not announced twice
     expect(await count()).toBe(1);
     // A customer who said only 转人工 waits too, though the bot's handoff reply came last.
