@@ -143,7 +143,7 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     const [c] = await waiting();
     clock += 2 * 60_000;
     await says('在吗？');
-    expect(fake.delivered.map((m) => m.text)).toEqual([expect.stringMatching(/人工客服/), expect.stringMatching(/提醒客服|通知客服/)]);
+    expect(fake.delivered.map((m) => m.text)).toEqual([expect.stringMatching(/人工客服/), expect.stringMatching(/稍等/)]);
     const rows = await svc.service.db.db.selectFrom('alerts').select(['kind', 'rule', 'text']).orderBy('id').execute();
     expect(rows.map((r) => [r.kind, r.rule])).toEqual([['handoff', '转人工-工作时间'], ['rule', '等待人工-催促']]);
     expect(rows[1]!.text).toContain('顾客在等人工回复，又来问了');
