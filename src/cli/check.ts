@@ -27,7 +27,7 @@ export async function runCheck(args: string[]): Promise<number> {
     print(err.problems);
     return 1;
   }
-  const all: Problem[] = [];
+  const all: Problem[] = [...config.warnings];
   for (const shop of config.shops) {
     const { playbook, problems } = loadPlaybooks(shop.playbooksDir);
     all.push(...problems);

@@ -10,6 +10,7 @@ export async function runServe(args: string[]): Promise<number> {
   const log = createLogger(env.logLevel);
   const { path, demo } = resolveConfigPath(env.configPath);
   const config = loadConfig(path);
+  for (const w of config.warnings) log.warn({ config: path, line: w.line, field: w.field }, w.message);
   const service = await createService({ env, config, log });
   const { port } = await service.listen(env.port);
   log.info({ port, config: path, database: env.databaseUrl.replace(/\/\/[^@/]*@/, '//***@'), shops: config.shops.map((s) => s.id) }, 'xiaoer is listening');

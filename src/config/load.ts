@@ -7,6 +7,7 @@ import { configSchema } from './schema.js';
 import type { AppConfig } from './schema.js';
 import { interpolateEnv, protectEnvRefs, readYaml, zodProblems } from './yaml.js';
 import { allFieldNames } from './fields.js';
+import { configWarnings } from './warnings.js';
 
 /** Shipped with the package: one shop "demo" on the local channel with the default playbooks. */
 export const DEMO_CONFIG_PATH = join(PACKAGE_ROOT, 'config', 'demo.yml');
@@ -45,7 +46,7 @@ export function parseConfig(file: string, text: string, env: Readonly<Record<str
   if (!parsed.success) throw new ValidationError('CONFIG_INVALID', zodProblems(yaml, parsed.error, [], configSchema));
   const base = dirname(file);
   const shops = parsed.data.shops.map((s) => deepFreeze({ ...s, playbooksDir: resolve(base, s.playbooks) }));
-  return deepFreeze({ file, shops, outbox: parsed.data.outbox, retention: parsed.data.retention ?? null });
+  return deepFreeze({ file, shops, outbox: parsed.data.outbox, retention: parsed.data.retention ?? null, warnings: configWarnings(yaml, shops) });
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Problem } from '../errors.js';
 import { feishuConfigSchema } from '../../adapters/feishu/config.js';
 import { localConfigSchema } from '../../adapters/local/config.js';
 import { wecomConfigSchema, wecomKfConfigSchema } from '../../adapters/wecom/config.js';
@@ -117,4 +118,6 @@ export interface AppConfig {
   readonly outbox: { readonly maxAttempts: number };
   /** Chats, alerts and finished follow-ups older than `days` are deleted; null keeps them. */
   readonly retention: { readonly days: number } | null;
+  /** Valid but worth changing (src/config/warnings.ts); xiaoer check prints them, serve logs them. */
+  readonly warnings: readonly Problem[];
 }

@@ -36,6 +36,20 @@ describe('xiaoer check', () => {
     expect(io.err).toMatch(new RegExp(`greeting\\.yml:${line}:9: error: rules\\.\\d+\\.then\\.0\\.replly: unknown field "replly"; did you mean "reply"\\?; allowed actions: reply, set`));
   });
 
+  it('warns of a shop whose handed-over customers reach nobody: no desk and no alert robot', async () => {
+    const dir = shopDir();
+    const feishu = '    channels:\n      feishu: { appId: cli_x, appSecret: s, verificationToken: t, encryptKey: k }\n';
+    writeFileSync(join(dir, 'xiaoer.yml'), `shops:\n  - id: acme\n    name: 阿克米\n    playbooks: ./playbooks\n${feishu}`);
+    let io = captureOutput();
+    expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(0); // a warning, not an error
+    expect(io.out).toMatch(/xiaoer\.yml:2:9: warning: shops\.0: customers shop acme hands to a person \(转人工\) reach nobody: no staff desk/);
+    vi.restoreAllMocks();
+    writeFileSync(join(dir, 'xiaoer.yml'), `shops:\n  - id: acme\n    name: 阿克米\n    playbooks: ./playbooks\n${feishu}    desk: { password: desk-password-0123 }\n`);
+    io = captureOutput();
+    expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(0);
+    expect(io.out).not.toMatch(/reach nobody/);
+  });
+
   it('reports a config problem with its position', async () => {
     const dir = shopDir();
     writeFileSync(join(dir, 'xiaoer.yml'), 'shops:\n  - id: acme\n    name: 阿克米\n    chanels:\n      local: {}\n');
