@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
 import { listHandedOff } from '../db/conversations.js';
+import { unanswered } from '../db/desk.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { releaseToBot } from '../engine/staff.js';
 
@@ -19,12 +20,16 @@ export async function runHandoff(args: string[]): Promise<number> {
   try {
     await migrateToLatest(handle.db);
     if (sub === 'list') {
-      const rows = await listHandedOff(handle.db, Date.now(), values.shop);
+      const now = Date.now();
+      const rows = await listHandedOff(handle.db, now, values.shop);
       if (rows.length === 0) process.stdout.write('no conversation is with a person right now\n');
+      const waits = await unanswered(handle.db, rows.map((r) => r.id));
       for (const r of rows) {
         const since = r.handedOffAt ? new Date(r.handedOffAt).toISOString() : '?';
         const who = r.staff ? `with ${r.staff}` : 'nobody at the desk has it yet';
-        process.stdout.write(`${r.shopId}\t${r.key}\tsince ${since}\tbot silent until ${new Date(r.handoffUntil).toISOString()}\t${who}\n`);
+        const wait = waits.get(r.id);
+        const waiting = wait ? `customer waiting ${Math.floor((now - wait.since) / 60_000)} min for an answer` : 'nothing unanswered';
+        process.stdout.write(`${r.shopId}\t${r.key}\tsince ${since}\tbot silent until ${new Date(r.handoffUntil).toISOString()}\t${who}\t${waiting}\n`);
       }
       return 0;
     }

@@ -96,6 +96,7 @@ export async function saveConversationState(
 }
 
 export interface HandedOff {
+  id: number;
   shopId: string;
   key: string;
   handedOffAt: number | null;
@@ -106,11 +107,11 @@ export interface HandedOff {
 
 /** Conversations a person has now (the bot is silent in them). */
 export async function listHandedOff(q: Q, now: number, shopId?: string): Promise<HandedOff[]> {
-  let query = q.selectFrom('conversations').select(['shop_id', 'key', 'state', 'handed_off_at', 'handoff_until'])
+  let query = q.selectFrom('conversations').select(['id', 'shop_id', 'key', 'state', 'handed_off_at', 'handoff_until'])
     .where('handoff_until', '>', now).orderBy('handed_off_at');
   if (shopId) query = query.where('shop_id', '=', shopId);
   return (await query.execute()).map((r) => ({
-    shopId: r.shop_id, key: r.key, handedOffAt: r.handed_off_at == null ? null : Number(r.handed_off_at), handoffUntil: Number(r.handoff_until),
+    id: Number(r.id), shopId: r.shop_id, key: r.key, handedOffAt: r.handed_off_at == null ? null : Number(r.handed_off_at), handoffUntil: Number(r.handoff_until),
     staff: (JSON.parse(r.state) as Partial<ConversationState>).handoffBy ?? null,
   }));
 }

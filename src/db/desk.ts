@@ -99,7 +99,7 @@ async function withLast(q: Q, rows: BaseRow[], now: number): Promise<DeskConvers
  * For conversations a person has: the customer's messages since the handoff with no staff reply
  * after them (a note like a 微信客服 hand-back is no reply), the first one's time and the latest's text.
  */
-async function unanswered(q: Q, ids: number[]): Promise<Map<number, { since: number; text: string | null }>> {
+export async function unanswered(q: Q, ids: number[]): Promise<Map<number, { since: number; text: string | null }>> {
   if (ids.length === 0) return new Map();
   const spans = await q.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .select((eb) => ['m.conversation_id', eb.fn.min('m.created_at').as('since'), eb.fn.max('m.id').as('latest')])

@@ -120,18 +120,24 @@ describe('xiaoer orders / jobs / handoff', () => {
         shop_id: 'acme', channel: 'local', platform_user_id: 'u1', name: null, tags: '[]', tier: null, first_seen_at: 1, last_seen_at: 1, opted_out_at: null,
       }).returning('id').executeTakeFirstOrThrow();
       for (const [user, by] of [['u1', '小王'], ['u2', null]] as const) {
-        await h.db.insertInto('conversations').values({
+        const conv = await h.db.insertInto('conversations').values({
           shop_id: 'acme', customer_id: Number(c.id), key: `local:${user}:${user}`, state: JSON.stringify({ handoffUntil: until, ...(by ? { handoffBy: by } : {}) }),
           handed_off_at: 1_000, handoff_until: until, last_rule_fired: null, created_at: 1, updated_at: 1,
-        }).execute();
+        }).returning('id').executeTakeFirstOrThrow();
+        if (!by) { // u2 wrote 7 minutes ago and nobody has answered
+          await h.db.insertInto('messages').values({
+            shop_id: 'acme', channel: 'local', conversation_id: Number(conv.id), direction: 'in', platform_message_id: 'm-u2', delivery_id: null,
+            kind: 'text', text: '人呢', rule: null, response: null, raw: null, created_at: Date.now() - 7 * 60_000 - 1_000,
+          }).execute();
+        }
       }
     } finally {
       await h.close();
     }
     out = '';
     expect(await main(['handoff', 'list', '--shop', 'acme'])).toBe(0);
-    expect(out).toMatch(/^acme\tlocal:u1:u1\tsince .*\twith 小王$/m);
-    expect(out).toMatch(/^acme\tlocal:u2:u2\tsince .*\tnobody at the desk has it yet$/m);
+    expect(out).toMatch(/^acme\tlocal:u1:u1\tsince .*\twith 小王\tnothing unanswered$/m);
+    expect(out).toMatch(/^acme\tlocal:u2:u2\tsince .*\tnobody at the desk has it yet\tcustomer waiting 7 min for an answer$/m);
     expect(await main(['handoff', 'release', '--shop', 'acme', 'local:u1:u1'])).toBe(0);
     out = '';
     expect(await main(['handoff', 'list'])).toBe(0);
