@@ -7,7 +7,7 @@ import { availableGift, matches, recordFiring } from './match.js';
 import type { MatchContext } from './match.js';
 import { parseTemplate, render } from './template.js';
 import type { Template, TemplateVars } from './template.js';
-import { hhmmToMinutes, localDayStart, localTime, nextStartOf } from './time.js';
+import { addMinutesWithin, hhmmToMinutes, localDayStart, localTime } from './time.js';
 
 /** Fires matching rules in order; true when a rule that stops the search (an answer) fired. */
 export function runRules(d: Decision, ctx: MatchContext, vars: Record<string, string | null>, only?: (rule: CompiledRule) => boolean): boolean {
@@ -61,15 +61,15 @@ export function withTags(tags: readonly string[], change: Decision['tags']): str
 export const ASKED_REASON = '顾客要求人工';
 
 /**
- * The bot goes quiet for the playbook's silenceMinutes — counted from the next opening when the
- * shop is closed: the customer was told a person answers once staff are online, so the chat must
- * still be with a person (on the desk's waiting list) then, not back with the bot at 01:30.
+ * The bot goes quiet for the playbook's silenceMinutes of business hours: handed over at night,
+ * they run from the opening (the customer was told a person answers once staff are online, so
+ * the chat must still be on the desk's waiting list then, not back with the bot at 01:30); handed
+ * over just before closing, what is left runs on after the next opening.
  */
 export function startHandoff(d: Decision, ctx: MatchContext, rule: string, reason: string): void {
   const { shop, playbook, now } = ctx.input;
-  const at = now.getTime();
-  const opens = ctx.open ? at : nextStartOf(at, localTime(at, shop.timezone), shop.businessHours.from, shop.businessHours.to);
-  ctx.state.handoffUntil = opens + playbook.settings.handoff.silenceMinutes * 60_000;
+  const { from, to } = shop.businessHours;
+  ctx.state.handoffUntil = addMinutesWithin(now.getTime(), shop.timezone, from, to, playbook.settings.handoff.silenceMinutes);
   delete ctx.state.handoffBy; // the bot handed it over: no one at the desk has it yet
   ctx.state.handoffReason = reason;
   d.handoff = { rule, reason };

@@ -62,6 +62,27 @@ export function nextStartOf(at: number, local: LocalTime, from: string, to: stri
   return start;
 }
 
+/** A window that never opens again within this many days is taken as never opening (a guard, not a setting). */
+const MAX_WINDOW_DAYS = 14;
+
+/**
+ * `at` plus `minutes` of time inside the daily window from–to: time while it is shut does not
+ * count (a person's 120 minutes to answer run from opening, and stop at closing).
+ */
+export function addMinutesWithin(at: number, tz: string, from: string, to: string, minutes: number): number {
+  if (hhmmToMinutes(from) === hhmmToMinutes(to)) return at + minutes * 60_000; // always open
+  let left = minutes * 60_000;
+  let t = at;
+  for (let day = 0; day < MAX_WINDOW_DAYS * 2; day++) {
+    t = nextStartOf(t, localTime(t, tz), from, to);
+    const closes = nextStartOf(t, localTime(t, tz), to, from); // where the shut hours begin
+    if (t + left <= closes) return t + left;
+    left -= closes - t;
+    t = closes;
+  }
+  return at + minutes * 60_000;
+}
+
 /** Open when from ≤ t < to; a window like 20:00–02:00 wraps past midnight. */
 export function isWithinHours(minutes: number, from: string, to: string): boolean {
   const f = hhmmToMinutes(from);

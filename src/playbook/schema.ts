@@ -199,7 +199,7 @@ export const settingsSchema = z.strictObject({
   handoff: z.strictObject({
     /** After this many messages in a row that no rule understood, the conversation goes to a person. */
     afterMisses: z.number().int().min(1).max(10).default(2),
-    /** The bot stays silent this long after a handoff (after the next opening, when closed) unless staff release it earlier. */
+    /** Minutes of business hours the bot stays silent after a handoff (a night does not count) unless staff release it earlier. */
     silenceMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
     /**
      * Staff are alerted again when a handed-over customer has had no reply from the desk this

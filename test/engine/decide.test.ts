@@ -6,7 +6,7 @@ import { emptyState } from '../../src/db/conversations.js';
 import type { ConversationState } from '../../src/db/conversations.js';
 import { decide, FALLBACK_RULE } from '../../src/engine/decide.js';
 import { parseTemplate, render } from '../../src/engine/template.js';
-import { isWithinHours, localTime } from '../../src/engine/time.js';
+import { addMinutesWithin, isWithinHours, localTime, nextStartOf } from '../../src/engine/time.js';
 import { loadPlaybooks } from '../../src/playbook/load.js';
 import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
 
@@ -155,6 +155,11 @@ describe('handoff', () => {
     expect(say('什么时候发货', { state: a.state, now: new Date('2026-11-28T03:01:00Z') }).replies[0]!.rule).toBe('发货时间');
   });
 
+  it('handed over just before closing, keeps what is left of silenceMinutes for after the next opening', () => {
+    const a = say('转人工', { now: new Date('2026-11-27T14:30:00Z') }); // 22:30 Shanghai: 30 minutes before closing
+    expect(a.state.handoffUntil).toBe(Date.parse('2026-11-28T01:00:00Z') + 90 * 60_000); // 09:00 + the other 90
+  });
+
   it('tells a waiting customer who asks whether anyone is there that staff were reminded, at most every 10 minutes, and never once a person has it', () => {
     const a = say('转人工');
     const at = (minutes: number) => new Date(OPEN.getTime() + minutes * 60_000);
@@ -211,6 +216,19 @@ describe('shop-local time', () => {
     expect(isWithinHours(23 * 60, '20:00', '02:00')).toBe(true);
     expect(isWithinHours(3 * 60, '20:00', '02:00')).toBe(false);
     expect(isWithinHours(12 * 60, '09:00', '23:00')).toBe(true);
+  });
+
+  it('finds when a daily window next opens, and adds minutes of open time only', () => {
+    const sh = (iso: string) => Date.parse(`${iso}+08:00`);
+    const at = sh('2026-11-27T23:30:00');
+    expect(nextStartOf(at, localTime(at, 'Asia/Shanghai'), '09:00', '23:00')).toBe(sh('2026-11-28T09:00:00'));
+    expect(nextStartOf(sh('2026-11-27T08:00:00'), localTime(sh('2026-11-27T08:00:00'), 'Asia/Shanghai'), '09:00', '23:00')).toBe(sh('2026-11-27T09:00:00'));
+    const add = (iso: string, from: string, to: string, m: number) => new Date(addMinutesWithin(sh(iso), 'Asia/Shanghai', from, to, m) + 8 * 3_600_000).toISOString().slice(0, 16);
+    expect(add('2026-11-27T11:00:00', '09:00', '23:00', 120)).toBe('2026-11-27T13:00'); // open: plain
+    expect(add('2026-11-27T22:30:00', '09:00', '23:00', 120)).toBe('2026-11-28T10:30'); // 30 before closing, 90 after opening
+    expect(add('2026-11-28T02:00:00', '09:00', '23:00', 120)).toBe('2026-11-28T11:00'); // at night: from opening
+    expect(add('2026-11-27T01:30:00', '20:00', '02:00', 60)).toBe('2026-11-27T20:30'); // a window past midnight
+    expect(add('2026-11-27T03:00:00', '00:00', '00:00', 60)).toBe('2026-11-27T04:00'); // always open
   });
 });
 
