@@ -11,7 +11,7 @@ import { platformBases } from './config/env.js';
 import type { EnvOptions } from './config/env.js';
 import type { AppConfig, ShopConfig } from './config/schema.js';
 import { countUndeliveredAlerts, hasRecentAlert, insertAlert } from './db/alerts.js';
-import { countWithPerson, longestWaits } from './db/desk.js';
+import { countWithPerson, longestWaits } from './db/waiting.js';
 import { withSharedLock } from './db/locks.js';
 import { createWriteBatcher, customerBatchKey, MAX_BATCH } from './db/batch.js';
 import { migrateToLatest, openDb, PG_WRITE_LANES } from './db/index.js';

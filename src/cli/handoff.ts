@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
 import { listHandedOff } from '../db/conversations.js';
-import { unanswered } from '../db/desk.js';
+import { unanswered } from '../db/waiting.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { releaseToBot } from '../engine/staff.js';
 

@@ -1,7 +1,7 @@
 import type { ShopConfig } from '../config/schema.js';
 import { insertAlert } from '../db/alerts.js';
 import { getCursor, saveCursor } from '../db/cursors.js';
-import { unansweredHandoffs } from '../db/desk.js';
+import { unansweredHandoffs } from '../db/waiting.js';
 import { alertTranscript } from '../db/messages.js';
 import { isWithinHours, localTime } from '../engine/time.js';
 import { createShopSweep } from './shop-sweep.js';
