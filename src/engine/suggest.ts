@@ -1,5 +1,6 @@
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import { perPlaybook } from '../playbook/derived.js';
+import { DEFAULT_SUGGEST_MIN_SCORE } from '../playbook/schema.js';
 import { buildSimilarIndex } from '../nlu/similar.js';
 import type { SimilarIndex } from '../nlu/similar.js';
 
@@ -11,11 +12,10 @@ import type { SimilarIndex } from '../nlu/similar.js';
  * plain fallback, never a menu of FAQ.
  */
 
-/**
- * Below this the resemblance is chance (a shared 的 or 吗). Set on the labelled messages: at 0.2
- * the right intent is among the three offered for most missed messages (npm run eval prints it).
- */
-export const SUGGEST_MIN_SCORE = 0.2;
+/** How alike a missed message must be to an intent to be offered it: the shop's fallback.suggest.minScore. */
+export function suggestMinScore(playbook: CompiledPlaybook): number {
+  return playbook.fallback?.suggest?.minScore ?? DEFAULT_SUGGEST_MIN_SCORE;
+}
 
 /** Phrases and examples of every intent, indexed once per playbook. Regex phrases are not text; "a…b" phrases count as "ab". */
 const similarIndex = perPlaybook((playbook): SimilarIndex => buildSimilarIndex([
@@ -47,7 +47,8 @@ export function suggestionsFor(playbook: CompiledPlaybook, text: string, negated
   const max = playbook.fallback?.suggest?.max ?? 0;
   if (max === 0) return [];
   const asks = askOf(playbook);
-  const ranked = similarIndex(playbook).rank(text).filter((s) => s.score >= SUGGEST_MIN_SCORE);
+  const minScore = suggestMinScore(playbook);
+  const ranked = similarIndex(playbook).rank(text).filter((s) => s.score >= minScore);
   if (ranked.length === 0 || !asks.has(ranked[0]!.intent) || negated.includes(ranked[0]!.intent)) return [];
   return ranked.filter((s) => asks.has(s.intent) && !negated.includes(s.intent)).slice(0, max).map((s) => s.intent);
 }

@@ -218,6 +218,12 @@ export const settingsSchema = z.strictObject({
 
 export const responseSchema = z.array(nonEmpty).min(1, 'a response needs at least one variation');
 
+/**
+ * Below this the resemblance is chance (a shared 的 or 吗). Set on the labelled messages: at 0.2
+ * the right intent is among the three offered for most missed messages (npm run eval prints it).
+ */
+export const DEFAULT_SUGGEST_MIN_SCORE = 0.2;
+
 export const playbookFileSchema = z.strictObject({
   settings: settingsSchema.optional(),
   intents: z.record(nonEmpty, intentSchema).default({}),
@@ -233,9 +239,12 @@ export const playbookFileSchema = z.strictObject({
     /**
      * When the message resembles intents that have an `ask`: this response instead, its
      * {{suggestions}} the numbered questions (at most `max`); the customer's next message may be
-     * the number. Still a miss: two in a row hand off as before.
+     * the number. Still a miss: two in a row hand off as before. `minScore` (0–1, default 0.2): how
+     * alike a message must be to be offered anything — raise it if chit-chat gets lists too often.
      */
-    suggest: z.strictObject({ reply: nonEmpty, max: z.number().int().min(1).max(5).default(3) }).optional(),
+    suggest: z.strictObject({
+      reply: nonEmpty, max: z.number().int().min(1).max(5).default(3), minScore: z.number().min(0.05).max(1).default(DEFAULT_SUGGEST_MIN_SCORE),
+    }).optional(),
   }).optional(),
 });
 

@@ -4,7 +4,7 @@ import {
   customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
-import { similarIntents, SUGGEST_MIN_SCORE } from '../engine/suggest.js';
+import { similarIntents, suggestMinScore } from '../engine/suggest.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import {
   conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topItems, topNotUnderstood,
@@ -88,7 +88,7 @@ export async function buildReport(
 const RESEMBLES_SHOWN = 2;
 
 function resemblingIntents(playbook: CompiledPlaybook, text: string): string[] {
-  return similarIntents(playbook, text).filter((s) => s.score >= SUGGEST_MIN_SCORE).slice(0, RESEMBLES_SHOWN).map((s) => s.intent);
+  return similarIntents(playbook, text).filter((s) => s.score >= suggestMinScore(playbook)).slice(0, RESEMBLES_SHOWN).map((s) => s.intent);
 }
 
 function localStamp(ms: number, tz: string): string {

@@ -103,6 +103,18 @@ describe('您是想问… after a miss', () => {
   it('offers nothing when the message resembles nothing', () => {
     expect(suggestionsFor(playbook, 'qwxz')).toEqual([]);
   });
+
+  it('a shop that finds the lists too eager raises fallback.suggest.minScore', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xiaoer-suggest-'));
+    cpSync(DEFAULT_PLAYBOOKS, dir, { recursive: true });
+    const file = join(dir, 'quick-replies.yml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('suggest: { reply: not-understood-suggest, max: 3 }', 'suggest: { reply: not-understood-suggest, max: 3, minScore: 0.6 }'));
+    const strict = loadPlaybooks(dir, dir).playbook!;
+    expect(playbook.fallback!.suggest!.minScore).toBe(0.2);
+    expect(suggestionsFor(playbook, UNKNOWN_SHIPPING)[0]).toBe('faq.shipping_time');
+    expect(suggestionsFor(strict, UNKNOWN_SHIPPING)).toEqual([]); // resembles, but not that much
+    expect(suggestionsFor(strict, '什么时候能发货')[0]).toBe('faq.shipping_time'); // close enough still is
+  });
 });
 
 describe('xiaoer check on suggestions', () => {
