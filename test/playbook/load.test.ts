@@ -11,6 +11,13 @@ function dirWith(files: Record<string, string>): string {
   return dir;
 }
 
+/** A playbook directory of these files, loaded: whether it loads, and each problem as "file:line:col message". */
+function loaded(files: Record<string, string>): { loads: boolean; problems: string[] } {
+  const dir = dirWith(files);
+  const { playbook, problems } = loadPlaybooks(dir, dir);
+  return { loads: playbook !== null, problems: problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`) };
+}
+
 const BASE = `rules:
   - name: 问候
     when:
@@ -86,10 +93,9 @@ responses:
   hello: [亲，您好]
 fallback: { reply: hello }
 `;
-    const dir = dirWith({ 'a.yml': rules });
-    const { playbook, problems } = loadPlaybooks(dir, dir);
-    expect(playbook).toBeNull();
-    expect(problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`)).toEqual([
+    const { loads, problems } = loaded({ 'a.yml': rules });
+    expect(loads).toBe(false);
+    expect(problems).toEqual([
       expect.stringMatching(/^a\.yml:6:24 unknown expecting \(no rule asks for it with an expect action\) "定单号"; defined: 订单号$/),
       expect.stringMatching(/^a\.yml:9:41 expecting reads the customer's next message, but event schedule is not a message/),
     ]);
@@ -114,15 +120,12 @@ responses:
   hello: [亲，您好]
 fallback: { reply: hello }
 `;
-    const dir = dirWith({ 'a.yml': rules });
-    const { playbook, problems } = loadPlaybooks(dir, dir);
-    expect(playbook).toBeNull();
-    expect(problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`)).toEqual([
+    const { loads, problems } = loaded({ 'a.yml': rules });
+    expect(loads).toBe(false);
+    expect(problems).toEqual([
       expect.stringMatching(/^a\.yml:11:15 .*use a duration like 30m, 2h or 1d/),
     ]);
-    const fixedDir = dirWith({ 'a.yml': rules.replace('10 minutes', '10m') });
-    const fixed = loadPlaybooks(fixedDir, fixedDir);
-    expect(fixed.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`)).toEqual([
+    expect(loaded({ 'a.yml': rules.replace('10 minutes', '10m') }).problems).toEqual([
       expect.stringMatching(/^a\.yml:5:23 the customer is already waiting for a person \(when\.waiting\): this rule cannot hand over again/),
       expect.stringMatching(/^a\.yml:7:41 waiting is about a customer's message while they wait for a person, but event order\.paid is not one/),
     ]);
