@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
+import { playbookFiles } from './load.js';
 
 /**
  * Adding one line to a playbook the way staff would by hand: a customer's question under an
@@ -27,14 +28,10 @@ export interface TeachEdit {
 export const EXAMPLES_FILE = 'examples.yml';
 const EXAMPLES_HEADER = '# 例句 — whole messages customers sent, by what they meant (see playbooks/README.md).\nexamples:\n';
 
-export function playbookFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !/\.test\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
-}
-
 /** The edit that adds `item` under `intent`, or a reason it cannot be made (the intent is nowhere, say). */
 export function teachEdit(dir: string, intent: string, item: string, as: TeachAs): TeachEdit | { error: string } {
   const docs = playbookFiles(dir).map((file) => ({ file, text: readFileSync(file, 'utf8') }))
-    .map((f) => ({ ...f, doc: parseDocument(f.text, { keepSourceTokens: true }) }));
+    .map((f) => ({ ...f, doc: parseDocument(f.text) }));
   if (as === 'phrase') {
     const home = docs.find((d) => isSeq(d.doc.getIn(['intents', intent, 'phrases'], true)));
     if (!home) return { error: `no playbook file in ${dir} lists phrases for intent "${intent}"` };
