@@ -1,7 +1,7 @@
 import { createPlatformHttp } from '../../adapters/shared/http.js';
 import { shopRobots } from '../../adapters/shared/robots.js';
 import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig, pickShop } from './shops.js';
 import { withoutSecrets } from './redact.js';
 
 /**
@@ -11,12 +11,13 @@ import { withoutSecrets } from './redact.js';
  */
 export async function runAlertsTest(shopId: string): Promise<number> {
   const env = readEnvOptions();
-  const config = loadConfig(resolveConfigPath(env.configPath).path);
-  const shop = config.shops.find((s) => s.id === shopId);
-  if (!shop) {
-    process.stderr.write(`no shop "${shopId}" in ${config.file} (shops: ${config.shops.map((s) => s.id).join(', ')})\n`);
+  const config = cliConfig();
+  const picked = pickShop(config, shopId, 'required');
+  if ('error' in picked) {
+    process.stderr.write(`${picked.error}\n`);
     return 1;
   }
+  const { shop } = picked;
   const robots = shopRobots(shop.alerts, { http: createPlatformHttp(), wecomBase: env.apiBase.wecom, now: Date.now });
   if (robots.length === 0) {
     process.stderr.write(`shop ${shopId} has no alert robot: set alerts.wecomRobotKey or alerts.feishuBot in ${config.file}\n`);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
+import { unknownShopError } from './shops.js';
 import { listAlerts, retryFailedAlerts } from '../db/alerts.js';
 import type { Alert } from '../db/alerts.js';
 import { migrateToLatest, openDb } from '../db/index.js';
@@ -52,6 +53,11 @@ export async function runAlerts(args: string[]): Promise<number> {
     return 1;
   }
 
+  const unknownShop = unknownShopError(values.shop);
+  if (unknownShop) {
+    process.stderr.write(`${unknownShop}\n`);
+    return 1;
+  }
   const env = readEnvOptions();
   const handle = openDb(env.databaseUrl);
   try {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { readEnvOptions } from '../config/env.js';
+import { unknownShopError } from './shops.js';
 import { changeTags, CUSTOMER_LABEL_MAX as MAX_LABEL, customersWithTag, ensureCustomer, findCustomer, setTier } from '../db/customers.js';
 import type { Customer } from '../db/customers.js';
 import { exportCustomer } from '../db/export.js';
@@ -39,6 +40,12 @@ export async function runCustomers(args: string[]): Promise<number> {
     return 1;
   }
   const who = { shopId: values.shop!, channel: values.channel!, platformUserId: values.user! };
+  // export and forget reach data that may outlive the shop's place in the config.
+  const unknownShop = sub === 'export' || sub === 'forget' ? null : unknownShopError(values.shop);
+  if (unknownShop) {
+    process.stderr.write(`${unknownShop}\n`);
+    return 1;
+  }
   const env = readEnvOptions();
   const handle = openDb(env.databaseUrl);
   try {

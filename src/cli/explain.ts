@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig, pickShop } from './shops.js';
 import { formatProblem } from '../errors.js';
 import { MAX_OTHER_ANSWERS } from '../engine/decide.js';
 import { ORDER_STATES } from '../playbook/schema.js';
@@ -35,13 +34,13 @@ export async function runExplain(args: string[]): Promise<number> {
     process.stderr.write(`explain: --order ${values.order}: one of ${ORDER_STATES.join(', ')}\n`);
     return 1;
   }
-  const env = readEnvOptions();
-  const config = loadConfig(resolveConfigPath(values.config ?? env.configPath).path);
-  const shop = values.shop ? config.shops.find((s) => s.id === values.shop) : config.shops[0];
-  if (!shop) {
-    process.stderr.write(`no shop "${values.shop}" in the config (shops: ${config.shops.map((s) => s.id).join(', ')})\n`);
+  const config = cliConfig(values.config);
+  const picked = pickShop(config, values.shop, 'first');
+  if ('error' in picked) {
+    process.stderr.write(`${picked.error}\n`);
     return 1;
   }
+  const { shop } = picked;
   const { playbook, problems } = loadPlaybooks(shop.playbooksDir);
   if (!playbook) {
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);

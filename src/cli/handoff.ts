@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
+import { unknownShopError } from './shops.js';
 import { listHandedOff } from '../db/conversations.js';
 import { unanswered } from '../db/waiting.js';
 import { migrateToLatest, openDb } from '../db/index.js';
@@ -15,6 +16,11 @@ const CLI_STAFF = '命令行';
 export async function runHandoff(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { shop: { type: 'string', short: 's' }, staff: { type: 'string' } }, allowPositionals: true, strict: true });
   const [sub, key] = positionals;
+  const unknownShop = unknownShopError(values.shop);
+  if (unknownShop) {
+    process.stderr.write(`${unknownShop}\n`);
+    return 1;
+  }
   const env = readEnvOptions();
   const handle = openDb(env.databaseUrl);
   try {

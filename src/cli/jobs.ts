@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
+import { unknownShopError } from './shops.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { listJobs } from '../db/jobs.js';
 
@@ -8,6 +9,11 @@ export async function runJobs(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { shop: { type: 'string', short: 's' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
   if (positionals[0] !== 'list') {
     process.stderr.write('usage: xiaoer jobs list [--shop ID] [--json]\n');
+    return 1;
+  }
+  const unknownShop = unknownShopError(values.shop);
+  if (unknownShop) {
+    process.stderr.write(`${unknownShop}\n`);
     return 1;
   }
   const env = readEnvOptions();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig, pickShop } from './shops.js';
 import { customersWithTag, ensureCustomer } from '../db/customers.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { insertJob } from '../db/jobs.js';
@@ -43,12 +43,13 @@ export async function runNotify(args: string[]): Promise<number> {
     }
   }
   const env = readEnvOptions();
-  const config = loadConfig(resolveConfigPath(env.configPath).path);
-  const shop = config.shops.find((s) => s.id === values.shop);
-  if (!shop) {
-    process.stderr.write(`no shop "${values.shop}" in the config\n`);
+  const config = cliConfig();
+  const picked = pickShop(config, values.shop, 'required');
+  if ('error' in picked) {
+    process.stderr.write(`${picked.error}\n`);
     return 1;
   }
+  const { shop } = picked;
   const { playbook, problems } = loadPlaybooks(shop.playbooksDir);
   if (!playbook) {
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);

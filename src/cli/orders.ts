@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig, pickShop } from './shops.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { orderEventSchema } from '../orders/event.js';
 import { applyOrderEvent } from '../orders/ingest.js';
@@ -20,9 +20,9 @@ export async function runOrders(args: string[]): Promise<number> {
     return 1;
   }
   const env = readEnvOptions();
-  const config = loadConfig(resolveConfigPath(env.configPath).path);
-  if (!config.shops.some((s) => s.id === values.shop)) {
-    process.stderr.write(`no shop "${values.shop}" in the config\n`);
+  const picked = pickShop(cliConfig(), values.shop, 'required');
+  if ('error' in picked) {
+    process.stderr.write(`${picked.error}\n`);
     return 1;
   }
   const lines = readFileSync(file, 'utf8').split('\n');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig, pickShop } from './shops.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { recentCustomerTexts } from '../db/replay.js';
 import { replay } from '../engine/replay.js';
@@ -50,9 +50,10 @@ export async function runReplay(args: string[]): Promise<number> {
   if (!existsSync(draftDir)) return fail(`--draft ${values.draft}: no such directory`);
 
   const env = readEnvOptions();
-  const config = loadConfig(resolveConfigPath(values.config ?? env.configPath).path);
-  const shop = values.shop ? config.shops.find((s) => s.id === values.shop) : config.shops.length === 1 ? config.shops[0] : undefined;
-  if (!shop) return fail(`--shop: ${values.shop ? `no shop "${values.shop}"` : 'name the shop'} (shops: ${config.shops.map((s) => s.id).join(', ')})`);
+  const config = cliConfig(values.config);
+  const picked = pickShop(config, values.shop, 'single');
+  if ('error' in picked) return fail(picked.error);
+  const { shop } = picked;
   const current = loadPlaybooks(shop.playbooksDir);
   const draft = loadPlaybooks(draftDir);
   if (!draft.playbook) {

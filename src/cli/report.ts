@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig, pickShops } from './shops.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { faqSheetCsv } from '../playbook/faq-import.js';
 import { loadPlaybooks } from '../playbook/load.js';
@@ -27,13 +27,14 @@ export async function runReport(args: string[], now = Date.now()): Promise<numbe
     },
   });
   const env = readEnvOptions();
-  const config = loadConfig(resolveConfigPath(env.configPath).path);
+  const config = cliConfig();
   // No --shop: every shop in the config, one after another (each in its own time zone).
-  const shops = values.shop === undefined ? config.shops : config.shops.filter((s) => s.id === values.shop);
-  if (shops.length === 0) {
-    process.stderr.write(`no shop "${values.shop}" in the config (shops: ${config.shops.map((s) => s.id).join(', ')})\n`);
+  const picked = pickShops(config, values.shop, 'all');
+  if ('error' in picked) {
+    process.stderr.write(`${picked.error}\n`);
     return 1;
   }
+  const { shops } = picked;
   const sheet = values['faq-sheet'];
   if (sheet !== undefined && (values.shop === undefined || existsSync(sheet))) {
     process.stderr.write(values.shop === undefined ? `report: --faq-sheet needs --shop: one sheet per shop\n${USAGE}` : `report: ${sheet} exists: choose another file\n`);

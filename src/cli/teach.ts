@@ -1,8 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig, pickShop } from './shops.js';
 import { suggestionsFor } from '../engine/suggest.js';
 import { understand } from '../engine/understand.js';
 import { formatProblem } from '../errors.js';
@@ -28,13 +27,13 @@ export async function runTeach(args: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 1;
   }
-  const env = readEnvOptions();
-  const config = loadConfig(resolveConfigPath(values.config ?? env.configPath).path);
-  const shop = config.shops.find((s) => s.id === values.shop);
-  if (!shop) {
-    process.stderr.write(`teach: no shop "${values.shop}" in the config; shops: ${config.shops.map((s) => s.id).join(', ')}\n`);
+  const config = cliConfig(values.config);
+  const picked = pickShop(config, values.shop, 'required');
+  if ('error' in picked) {
+    process.stderr.write(`teach: ${picked.error}\n`);
     return 1;
   }
+  const { shop } = picked;
   const before = loadPlaybooks(shop.playbooksDir);
   if (!before.playbook) {
     process.stderr.write(`teach: the playbooks of ${shop.id} do not load now; fix them first (xiaoer check)\n`);

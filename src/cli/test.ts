@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig, pickShops } from './shops.js';
 import { formatProblem } from '../errors.js';
 import { runFixtures, uncovered } from '../playbook/fixtures.js';
 import { loadPlaybooks } from '../playbook/load.js';
@@ -8,13 +7,12 @@ import { loadPlaybooks } from '../playbook/load.js';
 /** `xiaoer test [--shop ID]`: plays every *.test.yml conversation against the shop's playbooks. */
 export async function runTest(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { shop: { type: 'string', short: 's' }, config: { type: 'string', short: 'c' } }, strict: true });
-  const env = readEnvOptions();
-  const config = loadConfig(resolveConfigPath(values.config ?? env.configPath).path);
-  const shops = config.shops.filter((s) => !values.shop || s.id === values.shop);
-  if (shops.length === 0) {
-    process.stderr.write(`no shop "${values.shop}" in the config (shops: ${config.shops.map((s) => s.id).join(', ')})\n`);
+  const picked = pickShops(cliConfig(values.config), values.shop, 'all');
+  if ('error' in picked) {
+    process.stderr.write(`${picked.error}\n`);
     return 1;
   }
+  const { shops } = picked;
   let failed = 0;
   for (const shop of shops) {
     const { playbook, problems } = loadPlaybooks(shop.playbooksDir);

@@ -246,4 +246,19 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(await main(['customers', 'tag', ...who])).toBe(1);
     expect(err).toMatch(/name the tags to tag/);
   });
+
+  // A typo must not look like a quiet day: `handoff list --shop acmee` saying nobody waits would be believed.
+  it.each([
+    ['handoff', 'list', '--shop', 'acmee'],
+    ['jobs', 'list', '--shop', 'acmee'],
+    ['alerts', 'list', '--shop', 'acmee'],
+    ['customers', 'list', '--shop', 'acmee', '--tag', '黑名单'],
+    ['report', '--shop', 'acmee'],
+    ['explain', '你好', '--shop', 'acmee'],
+    ['test', '--shop', 'acmee'],
+  ])('%s %s refuses a shop the config does not have, and names the one meant', async (...args) => {
+    expect(await main(args)).toBe(1);
+    expect(err).toMatch(/^no shop "acmee" in .*xiaoer\.yml; did you mean "acme"\? \(shops: acme\)$/m);
+    expect(out).toBe('');
+  });
 });
