@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPlaybooks } from '../../src/playbook/load.js';
 import { understand } from '../../src/engine/understand.js';
 import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
-import { evaluate, loadUtterances, meetsTargets } from './evaluate.js';
+import { evaluate, holdoutRegressions, loadUnderstood, loadUtterances, meetsTargets } from './evaluate.js';
 
 const playbook = loadPlaybooks(DEFAULT_PLAYBOOKS).playbook!;
 const all = loadUtterances();
@@ -21,10 +21,20 @@ describe('understanding, measured on the labelled set (npm run eval prints the t
     expect(meetsTargets(report)).toEqual([]);
   });
 
-  // The holdout grows with batches written blind and never tuned on (the newest scored 50–67 %):
-  // 85.9 % today. The floor sits under it to catch a phrase change that breaks unseen wording.
-  it('the holdout third alone still clears 85 % (generalization, not memorization)', () => {
-    expect(evaluate(playbook, all.filter((u) => u.split === 'holdout')).accuracy).toBeGreaterThanOrEqual(0.85);
+  // The holdout grows with batches written blind and never tuned on, each joining at its first-run
+  // score (38–80 %), so its figure drifts down as batches are added even when nothing regresses
+  // (85.9 % today). What guards regressions is the next test; this floor is only a sanity bound.
+  it('the holdout third alone still clears 80 % (generalization, not memorization)', () => {
+    expect(evaluate(playbook, all.filter((u) => u.split === 'holdout')).accuracy).toBeGreaterThanOrEqual(0.8);
+  });
+
+  // A phrase change that breaks unseen wording shows here message by message. A change that trades
+  // one away on purpose records the new list: npx tsx test/eval/run.ts --accept-holdout.
+  it('every holdout message understood when the list was accepted is still understood', () => {
+    const holdout = all.filter((u) => u.split === 'holdout');
+    const listed = loadUnderstood();
+    expect(listed.length).toBeGreaterThan(400);
+    expect(holdoutRegressions(holdout, evaluate(playbook, holdout), listed)).toEqual({ missed: [], unknown: [] });
   });
 
   // 您是想问…: a missed message gets the questions it most resembles (tune examples, never the

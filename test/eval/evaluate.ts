@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suggestionsFor } from '../../src/engine/suggest.js';
 import { understand } from '../../src/engine/understand.js';
@@ -110,4 +110,33 @@ export function meetsTargets(r: Report): string[] {
   if (r.falsePositives.optout.length) misses.push(`${r.falsePositives.optout.length} false optout(s)`);
   if (r.bargainer.accuracy < TARGETS.bargainer) misses.push(`bargainer type ${(r.bargainer.accuracy * 100).toFixed(1)} % < 90 %`);
   return misses;
+}
+
+/**
+ * The holdout messages the default playbooks understood when the list was last accepted
+ * (`npx tsx test/eval/run.ts --accept-holdout`). The holdout's figure drifts down each time a
+ * blind batch joins it at its first-run score, so a floor under the figure guards little; this
+ * list guards each message: one understood before and missed now is a regression, whatever the figure.
+ */
+export const HOLDOUT_UNDERSTOOD = join(PACKAGE_ROOT, 'test', 'fixtures', 'holdout-understood.txt');
+
+export function loadUnderstood(file = HOLDOUT_UNDERSTOOD): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+/** Holdout texts understood in `report` (which must be of the holdout): what --accept-holdout writes. */
+export function understoodTexts(holdout: readonly Utterance[], report: Report): string[] {
+  const missed = new Set(report.errors.map((e) => e.u.text));
+  return [...new Set(holdout.map((u) => u.text).filter((t) => !missed.has(t)))].sort();
+}
+
+export function writeUnderstood(texts: readonly string[], file = HOLDOUT_UNDERSTOOD): void {
+  writeFileSync(file, `${texts.join('\n')}\n`);
+}
+
+/** Listed as understood, missed now; and listed texts no longer in the holdout (the list is stale). */
+export function holdoutRegressions(holdout: readonly Utterance[], report: Report, listed: readonly string[]): { missed: string[]; unknown: string[] } {
+  const now = new Set(understoodTexts(holdout, report));
+  const texts = new Set(holdout.map((u) => u.text));
+  return { missed: listed.filter((t) => texts.has(t) && !now.has(t)), unknown: listed.filter((t) => !texts.has(t)) };
 }

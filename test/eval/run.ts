@@ -1,11 +1,13 @@
 /**
  * npm run eval — accuracy per intent, a confusion table and the overall figure on the labelled
  * customer messages (test/fixtures/utterances.jsonl), for the tune split, the holdout split
- * (never looked at while tuning) and both. Exit code 1 below the targets. `--errors` lists misses.
+ * (never looked at while tuning) and both. Exit code 1 below the targets or when a holdout message
+ * understood before is missed now. `--errors` lists misses; `--accept-holdout` records which holdout
+ * messages are understood now (test/fixtures/holdout-understood.txt), after a change that misses some on purpose.
  */
 import { loadPlaybooks } from '../../src/playbook/load.js';
 import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
-import { evaluate, loadUtterances, meetsTargets } from './evaluate.js';
+import { evaluate, holdoutRegressions, loadUnderstood, loadUtterances, meetsTargets, understoodTexts, writeUnderstood } from './evaluate.js';
 import type { Report } from './evaluate.js';
 
 const { playbook, problems } = loadPlaybooks(DEFAULT_PLAYBOOKS);
@@ -38,6 +40,14 @@ if (process.argv.includes('--errors')) {
   const which = process.argv.includes('--holdout') ? reports.holdout : reports.tune; // tuning looks at the tune split only
   for (const e of which.errors) console.log(`  ✗ ${e.u.text}  → ${e.got} (want ${e.u.intent ?? '(none)'}${e.u.bargainer ? `/${e.u.bargainer}` : ''})`);
 }
+const holdout = all.filter((u) => u.split === 'holdout');
+if (process.argv.includes('--accept-holdout')) {
+  writeUnderstood(understoodTexts(holdout, reports.holdout));
+  console.log(`\nrecorded: ${understoodTexts(holdout, reports.holdout).length} holdout messages understood`);
+}
+const lost = holdoutRegressions(holdout, reports.holdout, loadUnderstood());
 const misses = meetsTargets(reports.all);
+if (lost.missed.length) misses.push(`${lost.missed.length} holdout message(s) understood before are missed now: ${lost.missed.join(' | ')}`);
+if (lost.unknown.length) misses.push(`holdout-understood.txt lists text no longer in the holdout: ${lost.unknown.join(' | ')} (--accept-holdout)`);
 console.log(misses.length ? `\nBELOW TARGET: ${misses.join('; ')}` : '\nall targets met');
 process.exitCode = misses.length ? 1 : 0;
