@@ -113,6 +113,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
   it('on a phone, shows the list or the conversation, with a way back, and nothing wider than the screen', async () => {
     await says('转人工', 'ou_phone', 'oc_phone');
     await says('我的快递三天没动了', 'ou_phone', 'oc_phone'); // the customer wrote last: waiting for an answer
+    await says('在吗', 'ou_phone', 'oc_phone'); // the bot's 久等了 answers this, but answers nothing for staff
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, httpCredentials: { username: '小李', password: PASSWORD } });
     const page = await context.newPage();
     await page.clock.setFixedTime(Date.now() + 7 * 60_000); // the page's clock: the customer has waited 7 minutes
@@ -120,6 +121,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     const item = page.locator('#list li', { hasText: 'ou_phone' });
     await item.waitFor();
     expect(await item.textContent()).toContain('待回复 · 已等 7 分钟');
+    expect(await item.textContent()).toContain('顾客：在吗'); // what the customer last said, not the bot's 请稍等
     expect(await page.isVisible('#chat')).toBe(false); // the list has the whole screen
     const wide = () => page.evaluate(() => document.documentElement.scrollWidth);
     expect(await wide()).toBeLessThanOrEqual(390);
