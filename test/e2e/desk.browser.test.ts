@@ -80,6 +80,12 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.click('#take'); // 我来接待: colleagues see it is taken
     await expect.poll(() => page.textContent('#title')).toContain('人工接待中（小王）');
     expect(await page.isHidden('#take')).toBe(true);
+    const colleague = await browser.newContext({ httpCredentials: { username: '小李', password: PASSWORD } });
+    const other = await colleague.newPage();
+    await other.goto(`${svc.url}/desk/acme`);
+    await other.locator('#list li', { hasText: '王女士' }).click();
+    await expect.poll(() => other.textContent('#take')).toBe('改由我接待'); // a colleague sees taking it moves it from 小王
+    await colleague.close();
     expect(await page.textContent('#orders')).toBe('订单 B1 · 待付款 · 保温杯×1 · ¥59');
     await page.fill('#tag-input', '易破损');
     await page.press('#tag-input', 'Enter');
