@@ -166,17 +166,18 @@ export interface StaffReplyFact {
   conversationId: number;
   at: number;
   staff: string;
+  text: string | null;
 }
 
 /** Replies staff wrote at the desk from the period's start on (`until`: the report's end, plus time to answer its last handoffs). */
 export async function staffReplies(db: Kysely<Database>, shopId: string, p: ScanPeriod, until: number): Promise<StaffReplyFact[]> {
-  const rows = await db.selectFrom('messages').select(['conversation_id', 'created_at', 'response'])
+  const rows = await db.selectFrom('messages').select(['conversation_id', 'created_at', 'response', 'text'])
     .where('shop_id', '=', shopId).where('direction', '=', 'out').where('rule', '=', STAFF_RULE)
     .where('kind', '!=', 'event') // giving a 微信客服 conversation back is recorded as the person's, but is no reply
     .where('id', '>=', p.startIds.messages)
     .where('created_at', '>=', p.from).where('created_at', '<', until)
     .orderBy('created_at').execute();
-  return rows.map((r) => ({ conversationId: Number(r.conversation_id), at: Number(r.created_at), staff: r.response ?? '' }));
+  return rows.map((r) => ({ conversationId: Number(r.conversation_id), at: Number(r.created_at), staff: r.response ?? '', text: r.text }));
 }
 
 /** Each handoff to a person during the period (one per handoff alert: a conversation handed over twice counts twice). */

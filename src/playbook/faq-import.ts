@@ -12,6 +12,9 @@ export interface FaqRow {
   answers: string[];
 }
 
+/** The sheet's reference column: what staff answered at the desk. Not a 回答 column (HEADERS.answer does not match it). */
+export const STAFF_ANSWER_COLUMN = '客服当时的回答（参考，不导入）';
+
 /** Column headers understood, in Chinese or English (the first row names the columns). */
 const HEADERS = {
   question: /^(问题|标准问题|question|q)$/i,
@@ -115,12 +118,14 @@ export function faqPlaybookYaml(rows: readonly FaqRow[], source: string): string
 
 /**
  * A FAQ sheet to fill in: the questions customers asked that no rule answered, most asked first,
- * with 关键词 and 回答 left for staff (rows left empty are not imported). UTF-8 with a BOM so Excel
+ * with 关键词 and 回答 left for staff (rows left empty are not imported), and beside them what a
+ * person answered the question with at the desk, to start the 回答 from (a column the import does
+ * not read: one customer's reply may name their order). UTF-8 with a BOM so Excel
  * opens it as Chinese. Quoting written here: every cell quoted, quotes doubled (RFC 4180), which
  * is all a sheet of plain questions needs.
  */
-export function faqSheetCsv(questions: readonly { text: string; count: number }[]): string {
+export function faqSheetCsv(questions: readonly { text: string; count: number; staffAnswer?: string }[]): string {
   const cell = (v: string | number) => `"${String(v).replace(/"/g, '""')}"`;
-  const lines = [['问题', '关键词', '回答', '次数'], ...questions.map((q) => [q.text, '', '', q.count])];
+  const lines = [['问题', '关键词', '回答', '次数', STAFF_ANSWER_COLUMN], ...questions.map((q) => [q.text, '', '', q.count, q.staffAnswer ?? ''])];
   return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
 }

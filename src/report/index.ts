@@ -32,8 +32,11 @@ export interface ShopReport {
   undelivered: { dead: number; skipped: number };
   /** Orders placed in the period and their most frequent items. */
   orders: { placed: number; topItems: { title: string; orders: number; qty: number }[] };
-  /** resembles: the intents the question is most like (as 您是想问 ranks them), to say where to add it; absent without playbooks. */
-  notUnderstood: { text: string; count: number; resembles?: string[] }[];
+  /**
+   * resembles: the intents the question is most like (as 您是想问 ranks them), to say where to add it; absent without playbooks.
+   * staffAnswer: what a person answered it with at the desk, the last time it was answered there.
+   */
+  notUnderstood: { text: string; count: number; resembles?: string[]; staffAnswer?: string }[];
   /** Reply rules by messages answered; and the customer-message rules that answered none (null: playbooks did not load). */
   rules: { used: { rule: string; messages: number }[]; unused: string[] | null };
 }
@@ -78,10 +81,18 @@ export async function buildReport(
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
     undelivered: lost,
     orders: { placed: placed.length, topItems: topItems(placed) },
-    notUnderstood: topNotUnderstood(notUnderstoodTexts, notUnderstoodLimit)
+    notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
       .map((q) => (playbook ? { ...q, resembles: resemblingIntents(playbook, q.text) } : q)),
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
+}
+
+/** Characters of a staff answer shown in the text report (the FAQ sheet has it whole). */
+const STAFF_ANSWER_SHOWN = 60;
+
+function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return [...flat].length > max ? `${[...flat].slice(0, max).join('')}…` : flat;
 }
 
 /** Intents a question is shown as resembling, at most: enough to point staff to the right place. */
@@ -148,7 +159,10 @@ export function formatReport(r: ShopReport): string {
   else {
     lines.push('Not understood, most asked (worth a quick reply in playbooks/quick-replies.yml, or a line under the intent',
       `meant: xiaoer teach --shop ${r.shop.id} <intent> "<text>"; "resembles" is the bot's own guess, check it):`,
-      ...r.notUnderstood.map((n) => `  ${String(n.count).padStart(4)}×  ${n.text}${n.resembles?.length ? `   (resembles ${n.resembles.join(', ')})` : ''}`));
+      ...r.notUnderstood.flatMap((n) => [
+        `  ${String(n.count).padStart(4)}×  ${n.text}${n.resembles?.length ? `   (resembles ${n.resembles.join(', ')})` : ''}`,
+        ...(n.staffAnswer ? [`         staff answered: ${clip(n.staffAnswer, STAFF_ANSWER_SHOWN)}`] : []),
+      ]));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -44,21 +44,24 @@ export interface PaymentReminders {
   paidAfter: number;
 }
 
-export function reception(inbound: readonly InboundFact[], replies: readonly ReplyFact[]): Reception & { notUnderstoodTexts: string[] } {
+/** A message only the fallback answered: what was asked, where and when. */
+export type NotUnderstoodFact = Pick<InboundFact, 'conversationId' | 'at'> & { text: string };
+
+export function reception(inbound: readonly InboundFact[], replies: readonly ReplyFact[]): Reception & { notUnderstoodTexts: NotUnderstoodFact[] } {
   const rulesByMessage = new Map<string, Set<string | null>>();
   for (const r of replies) {
     const key = `${r.conversationId}:${r.inboundAt}`;
     rulesByMessage.set(key, (rulesByMessage.get(key) ?? new Set()).add(r.rule));
   }
   const out = { customers: new Set(inbound.map((m) => m.customerId)).size, messages: inbound.length, understood: 0, notUnderstood: 0, noReply: 0 };
-  const notUnderstoodTexts: string[] = [];
+  const notUnderstoodTexts: NotUnderstoodFact[] = [];
   for (const m of inbound) {
     const rules = rulesByMessage.get(`${m.conversationId}:${m.at}`);
     if (!rules) out.noReply += 1;
     else if ([...rules].some((r) => r !== FALLBACK_RULE)) out.understood += 1;
     else {
       out.notUnderstood += 1;
-      if (m.text) notUnderstoodTexts.push(m.text);
+      if (m.text) notUnderstoodTexts.push({ conversationId: m.conversationId, at: m.at, text: m.text });
     }
   }
   return { ...out, notUnderstoodTexts };
@@ -145,13 +148,28 @@ export function paymentReminders(rules: readonly string[], proactive: readonly P
  * What customers asked that no rule answered, grouped by their words (width, case, spacing and
  * end punctuation ignored), most frequent first: 快捷语 candidates (domain.md §10).
  */
-export function topNotUnderstood(texts: readonly string[], limit = TOP_NOT_UNDERSTOOD): { text: string; count: number }[] {
-  const counts = new Map<string, number>();
-  for (const t of texts) {
-    const key = foldText(t).replace(/\s+/g, ' ').trim().replace(/[\s?？!！.。~～…,，、]+$/u, '');
-    if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
+/**
+ * The questions, most asked first, each with what a person answered the last time it was asked
+ * and answered at the desk (the first reply of staff in that chat within STAFF_ANSWER_WINDOW_MS
+ * after it): the draft of a saved answer (domain.md §10) for staff to check, not to copy blindly —
+ * a reply may name one customer's order.
+ */
+export function topNotUnderstood(
+  asked: readonly NotUnderstoodFact[], staff: readonly StaffReplyFact[] = [], limit = TOP_NOT_UNDERSTOOD,
+): { text: string; count: number; staffAnswer?: string }[] {
+  const byConversation = new Map<number, StaffReplyFact[]>();
+  for (const r of staff) if (r.text) byConversation.set(r.conversationId, [...(byConversation.get(r.conversationId) ?? []), r]);
+  const groups = new Map<string, { count: number; answer?: { at: number; text: string } }>();
+  for (const q of asked) {
+    const key = foldText(q.text).replace(/\s+/g, ' ').trim().replace(/[\s?？!！.。~～…,，、]+$/u, '');
+    if (!key) continue;
+    const g = groups.get(key) ?? { count: 0 };
+    g.count += 1;
+    const reply = byConversation.get(q.conversationId)?.find((r) => r.at >= q.at && r.at - q.at <= STAFF_ANSWER_WINDOW_MS);
+    if (reply && (!g.answer || q.at > g.answer.at)) g.answer = { at: q.at, text: reply.text! };
+    groups.set(key, g);
   }
-  return [...counts].map(([text, count]) => ({ text, count }))
+  return [...groups].map(([text, g]) => ({ text, count: g.count, ...(g.answer ? { staffAnswer: g.answer.text } : {}) }))
     .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)).slice(0, limit);
 }
 

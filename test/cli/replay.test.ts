@@ -85,7 +85,7 @@ describe.each(DIALECTS)('xiaoer replay (%s)', (dialect) => {
     expect(await main(['report', '--shop', 'acme', '--faq-sheet', sheet])).toBe(0);
     expect(out).toMatch(/wrote 1 questions customers asked that no rule answered .* to .*not-understood\.csv/);
     const csv = readFileSync(sheet, 'utf8');
-    expect(csv).toBe('\uFEFF"问题","关键词","回答","次数"\r\n"火星能送吗","","","1"\r\n');
+    expect(csv).toBe('\uFEFF"问题","关键词","回答","次数","客服当时的回答（参考，不导入）"\r\n"火星能送吗","","","1",""\r\n');
     // Staff fill in the row worth answering, and add one the bot should leave alone for now.
     writeFileSync(sheet, csv.replace('"火星能送吗","",""', '"火星能送吗","火星","亲，火星暂时还不在配送范围内哦～"') + '"你们老板养猫吗","","","1"\r\n');
     const d = draft('greeting.yml', (y) => y);

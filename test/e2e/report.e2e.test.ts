@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -72,6 +72,28 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
       vi.restoreAllMocks();
     }
   }
+
+  it('gives a question the bot did not understand what a person answered it with at the desk, in the report and the FAQ sheet', async () => {
+    await says('ou_m', '火星能送吗', '10:00:00');
+    clock = local('10:02:00');
+    const conv = await svc.service.db.db.selectFrom('conversations').select('id').where('key', '=', 'feishu:oc_ou_m:ou_m').executeTakeFirstOrThrow();
+    const staff = await fetch(`${svc.url}/desk/acme/api/conversations/${conv.id}/reply`, {
+      method: 'POST', body: JSON.stringify({ text: '亲，火星暂时还不在配送范围内，地球上都能送哦～' }),
+      headers: { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}`, 'content-type': 'application/json', 'x-xiaoer-desk': '1' },
+    });
+    expect(staff.status).toBe(202);
+    await settle();
+
+    expect(await report(['--json'])).toBe(0);
+    expect((JSON.parse(out) as { notUnderstood: unknown }).notUnderstood)
+      .toMatchObject([{ text: '火星能送吗', count: 1, staffAnswer: '亲，火星暂时还不在配送范围内，地球上都能送哦～' }]);
+    out = '';
+    expect(await report([])).toBe(0);
+    expect(out).toMatch(/ 1× {2}火星能送吗.*\n {9}staff answered: 亲，火星暂时还不在配送范围内，地球上都能送哦～\n/);
+    const sheet = join(mkdtempSync(join(tmpdir(), 'xiaoer-sheet-')), 'faq.csv');
+    expect(await report(['--faq-sheet', sheet])).toBe(0);
+    expect(readFileSync(sheet, 'utf8')).toContain('"火星能送吗","","","1","亲，火星暂时还不在配送范围内，地球上都能送哦～"');
+  });
 
   it('counts reception, response times, 询单转化, 催付 and the questions the bot did not understand', async () => {
     fake.script = [500]; // the first reply fails once and goes out on the retry, two seconds later

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { STAFF_ANSWER_WINDOW_MS, staffResponse } from '../../src/report/kpis.js';
+import { STAFF_ANSWER_WINDOW_MS, staffResponse, topNotUnderstood } from '../../src/report/kpis.js';
 
 const MIN = 60_000;
 const period = { from: 0, to: 7 * 24 * 60 * MIN };
-const reply = (conversationId: number, at: number, staff = '小王') => ({ conversationId, at, staff });
+const reply = (conversationId: number, at: number, staff = '小王', text: string | null = '亲～') => ({ conversationId, at, staff, text });
 
 describe('staff response (report)', () => {
   it('times each handoff to the first desk reply after it, in its own conversation', () => {
@@ -29,5 +29,25 @@ describe('staff response (report)', () => {
   it('counts only the period\'s own replies as written in it (later ones only answer its handoffs)', () => {
     const r = staffResponse([{ conversationId: 1, at: period.to - MIN }], [reply(1, period.to + MIN)], period);
     expect(r).toMatchObject({ answered: 1, replies: 0, staff: 0 });
+  });
+
+  it('gives each question the bot missed what a person answered it with, the last time it was answered at the desk', () => {
+    const asked = [
+      { conversationId: 1, at: 0, text: '火星能送吗' },
+      { conversationId: 2, at: 10 * MIN, text: '火星能送吗？' },
+      { conversationId: 3, at: 20 * MIN, text: '火星能送吗' }, // answered only after the window
+      { conversationId: 4, at: 30 * MIN, text: '你们老板养猫吗' }, // nobody answered
+    ];
+    const staff = [
+      reply(1, 2 * MIN, '小王', '亲，火星暂时送不到哦～'),
+      reply(2, 5 * MIN, '小李', '早先的话'), // before the question: no answer to it
+      reply(2, 12 * MIN, '小李', '亲，火星还不在配送范围，地球上都能送～'),
+      reply(3, 20 * MIN + STAFF_ANSWER_WINDOW_MS + 1, '小王', '太晚了'),
+      reply(1, 3 * MIN, '小王', null), // a picture: no text to offer
+    ];
+    expect(topNotUnderstood(asked, staff)).toEqual([
+      { text: '火星能送吗', count: 3, staffAnswer: '亲，火星还不在配送范围，地球上都能送～' },
+      { text: '你们老板养猫吗', count: 1 },
+    ]);
   });
 });
