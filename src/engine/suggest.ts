@@ -2,7 +2,7 @@ import type { CompiledPlaybook } from '../playbook/compiled.js';
 import { perPlaybook } from '../playbook/derived.js';
 import { DEFAULT_SUGGEST_MIN_SCORE } from '../playbook/schema.js';
 import { buildSimilarIndex } from '../nlu/similar.js';
-import type { SimilarIndex } from '../nlu/similar.js';
+import type { Similar, SimilarIndex } from '../nlu/similar.js';
 
 /**
  * "您是想问…" — after a miss, the questions the message most resembles (domain.md §11: a bot that
@@ -32,11 +32,51 @@ export function warmSuggestions(playbook: CompiledPlaybook): void {
 }
 
 /** Every intent the message resembles at all, closest first, with its score (for explain). */
-export function similarIntents(playbook: CompiledPlaybook, text: string): { intent: string; score: number }[] {
+export function similarIntents(playbook: CompiledPlaybook, text: string): Similar[] {
   return similarIndex(playbook).rank(text);
 }
 
 const askOf = perPlaybook((playbook) => new Map(playbook.intents.flatMap((i) => (i.ask === undefined ? [] : [[i.name, i.ask] as const]))));
+
+/**
+ * How much more alike to its closest intent than to the next a message must be for a guess to
+ * answer it: two intents nearly as alike are a choice for the customer (您是想问), not the bot.
+ */
+export const RESEMBLANCE_MARGIN = 0.2;
+/**
+ * How much of its closest example a message must say for a guess to answer it: a slip of the keys
+ * (么时候发货) says most of 什么时候发货; the start of a sentence (我昨天下的单, 刚才那单) is close
+ * to an example that goes on to the question (…今天降价了) but has not asked it yet.
+ */
+export const RESEMBLANCE_COVERAGE = 0.7;
+
+/**
+ * Intents a guess may answer: ones the shop offers (an `ask`) and none of whose rules hands the
+ * chat over, stops or resumes messages or alerts staff — those take the customer's own words.
+ */
+const guessable = perPlaybook((playbook): ReadonlySet<string> => {
+  const weighty = new Set<string>();
+  for (const r of playbook.rules) {
+    if (r.intents && r.actions.some((a) => 'handoff' in a || 'optOut' in a || 'optIn' in a || 'alert' in a)) for (const i of r.intents) weighty.add(i);
+  }
+  return new Set([...askOf(playbook).keys()].filter((i) => !weighty.has(i)));
+});
+
+/**
+ * 您是想问 without the question: a message no phrase recognised, alike enough to one offerable
+ * intent (fallback.suggest.answerAbove) and clearly more than to any other, is answered as that
+ * intent (店小蜜's 高置信度直接回答; below it the list, lower still the plain fallback), if it also says
+ * most of the example it is like (RESEMBLANCE_COVERAGE). Null when
+ * the shop has not set answerAbove, or when the guess is unsure, not allowed, or said not to be meant.
+ */
+export function resembledIntent(playbook: CompiledPlaybook, text: string, negated: readonly string[] = []): { intent: string; score: number } | null {
+  const above = playbook.fallback?.suggest?.answerAbove;
+  if (above === undefined) return null;
+  const [first, second] = similarIndex(playbook).rank(text);
+  if (!first || first.score < above || first.covers < RESEMBLANCE_COVERAGE || first.score - (second?.score ?? 0) < RESEMBLANCE_MARGIN) return null;
+  if (!guessable(playbook).has(first.intent) || negated.includes(first.intent)) return null;
+  return first;
+}
 
 /**
  * The intents to offer for a missed message, best first. None when it resembles nothing

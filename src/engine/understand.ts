@@ -29,6 +29,8 @@ export interface Understood {
   unheard?: boolean;
   /** Intents the customer said in so many words they do not want (不用转人工, 我不是要退货); never offered as a guess. */
   negated?: string[];
+  /** No phrase matched: the intent was taken from the message's likeness to its examples (src/engine/suggest.ts resembledIntent), this alike (0–1). */
+  resembled?: number;
 }
 
 export const NOTHING: Understood = { intent: null, type: null, candidates: [], also: [] };

@@ -18,6 +18,11 @@ export interface Similar {
   intent: string;
   /** cosine of the closest example, 0–1 */
   score: number;
+  /**
+   * How much of that example the message says (its weighted grams found in the message, 0–1):
+   * 我昨天下的单 is close to 我昨天下的单今天降价了 but says none of what makes it a question.
+   */
+  covers: number;
 }
 
 export interface SimilarIndex {
@@ -68,13 +73,13 @@ export function buildSimilarIndex(docs: readonly SimilarDoc[]): SimilarIndex {
       // Grams no example has still make the message less like every example.
       for (const x of q) if (!weight.has(x)) qNorm += Math.log(docs.length + 1) ** 2;
       qNorm = Math.sqrt(qNorm);
-      const best = new Map<string, number>();
+      const best = new Map<string, { score: number; covers: number }>();
       for (const [i, d] of dot) {
         const score = norms[i] && qNorm ? d / (norms[i]! * qNorm) : 0;
         const intent = docs[i]!.intent;
-        if (score > (best.get(intent) ?? 0)) best.set(intent, score);
+        if (score > (best.get(intent)?.score ?? 0)) best.set(intent, { score, covers: norms[i] ? d / norms[i]! ** 2 : 0 });
       }
-      return [...best].map(([intent, score]) => ({ intent, score })).sort((a, b) => b.score - a.score || (a.intent < b.intent ? -1 : 1));
+      return [...best].map(([intent, b]) => ({ intent, ...b })).sort((a, b) => b.score - a.score || (a.intent < b.intent ? -1 : 1));
     },
   };
 }

@@ -94,7 +94,7 @@ export interface CompiledPlaybook {
 export interface CompiledFallback {
   readonly reply: string;
   /** Offer the intents a missed message resembles (src/engine/suggest.ts). */
-  readonly suggest?: { readonly reply: string; readonly max: number; readonly minScore: number };
+  readonly suggest?: { readonly reply: string; readonly max: number; readonly minScore: number; readonly answerAbove?: number };
 }
 
 /** Matching is case-insensitive and ignores width differences (Ａ vs A, ！ vs !). */

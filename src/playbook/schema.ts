@@ -241,9 +241,13 @@ export const playbookFileSchema = z.strictObject({
      * {{suggestions}} the numbered questions (at most `max`); the customer's next message may be
      * the number. Still a miss: two in a row hand off as before. `minScore` (0–1, default 0.2): how
      * alike a message must be to be offered anything — raise it if chit-chat gets lists too often.
+     * `answerAbove` (0–1, unset: never): a message this alike to one offerable intent, and clearly
+     * more than to any other, is answered as that intent instead of offered it — never one whose
+     * rules hand over, stop or resume messages or alert staff (src/engine/suggest.ts).
      */
     suggest: z.strictObject({
       reply: nonEmpty, max: z.number().int().min(1).max(5).default(3), minScore: z.number().min(0.05).max(1).default(DEFAULT_SUGGEST_MIN_SCORE),
+      answerAbove: z.number().min(0.3).max(1).optional(),
     }).optional(),
   }).optional(),
 });

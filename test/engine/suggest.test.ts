@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/db/conversations.js';
 import type { ConversationState } from '../../src/db/conversations.js';
 import { decide, FALLBACK_RULE } from '../../src/engine/decide.js';
-import { pickedSuggestion, suggestionsFor } from '../../src/engine/suggest.js';
+import { pickedSuggestion, RESEMBLANCE_COVERAGE, RESEMBLANCE_MARGIN, resembledIntent, similarIntents, suggestionsFor } from '../../src/engine/suggest.js';
 import { buildSimilarIndex } from '../../src/nlu/similar.js';
 import { loadPlaybooks } from '../../src/playbook/load.js';
 import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
@@ -108,12 +108,74 @@ describe('您是想问… after a miss', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xiaoer-suggest-'));
     cpSync(DEFAULT_PLAYBOOKS, dir, { recursive: true });
     const file = join(dir, 'quick-replies.yml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('suggest: { reply: not-understood-suggest, max: 3 }', 'suggest: { reply: not-understood-suggest, max: 3, minScore: 0.6 }'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace('answerAbove: 0.55 }', 'answerAbove: 0.55, minScore: 0.6 }'));
     const strict = loadPlaybooks(dir, dir).playbook!;
     expect(playbook.fallback!.suggest!.minScore).toBe(0.2);
     expect(suggestionsFor(playbook, UNKNOWN_SHIPPING)[0]).toBe('faq.shipping_time');
     expect(suggestionsFor(strict, UNKNOWN_SHIPPING)).toEqual([]); // resembles, but not that much
     expect(suggestionsFor(strict, '什么时候能发货')[0]).toBe('faq.shipping_time'); // close enough still is
+  });
+});
+
+/** The defaults with fallback.suggest written differently. */
+function withSuggest(suggest: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-suggest-'));
+  cpSync(DEFAULT_PLAYBOOKS, dir, { recursive: true });
+  const file = join(dir, 'quick-replies.yml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('suggest: { reply: not-understood-suggest, max: 3, answerAbove: 0.55 }', suggest));
+  return loadPlaybooks(dir, dir).playbook!;
+}
+
+describe('answered by likeness (fallback.suggest.answerAbove)', () => {
+  // A slip of the keys that drops the word the phrases know (什么时候发货 without 什).
+  const SLIP = '么时候发货呀';
+
+  it('answers a message no phrase knows as the one intent it is clearly like, and says how alike', () => {
+    const d = say(SLIP);
+    expect(d.understood).toMatchObject({ intent: 'faq.shipping_time' });
+    expect(d.understood.resembled).toBeGreaterThanOrEqual(0.55);
+    expect(d.replies.map((r) => r.rule)).toEqual(['发货时间']);
+    expect(d.state.misses).toBe(0); // answered: no miss towards a handoff
+  });
+
+  it('is off unless the shop sets answerAbove, and a higher bar leaves the message to 您是想问', () => {
+    const off = withSuggest('suggest: { reply: not-understood-suggest, max: 3 }');
+    expect(resembledIntent(off, SLIP)).toBeNull();
+    const score = resembledIntent(playbook, SLIP)!.score;
+    const high = withSuggest(`suggest: { reply: not-understood-suggest, max: 3, answerAbove: ${Math.min(1, Math.ceil((score + 0.01) * 100) / 100)} }`);
+    expect(resembledIntent(high, SLIP)).toBeNull();
+    expect(suggestionsFor(high, SLIP)[0]).toBe('faq.shipping_time');
+  });
+
+  it('never guesses a request for a person, an opt-out or a complaint: those take the customer\'s own words', () => {
+    // 能不能找个真人 without 真: most like a request for a person, by far — and still only 您是想问 or the fallback.
+    const [first, second] = similarIntents(playbook, '能不能找个人');
+    expect(first).toMatchObject({ intent: 'handoff' });
+    expect(first!.score - (second?.score ?? 0)).toBeGreaterThanOrEqual(RESEMBLANCE_MARGIN);
+    expect(first!.score).toBeGreaterThanOrEqual(0.55);
+    expect(resembledIntent(playbook, '能不能找个人')).toBeNull();
+    const d = say('能不能找个人');
+    expect(d.handoff).toBeNull();
+    expect(d.understood.intent).toBeNull();
+  });
+
+  it('never answers the start of a sentence that has not asked anything yet, nor a reply to the bot\'s own question', () => {
+    // Close to the example 我昨天下的单今天降价了, but none of what makes it a question about price protection.
+    const [first] = similarIntents(playbook, '我昨天下的单');
+    expect(first).toMatchObject({ intent: 'faq.price_protection' });
+    expect(first!.score).toBeGreaterThanOrEqual(0.55);
+    expect(first!.covers).toBeLessThan(RESEMBLANCE_COVERAGE);
+    expect(resembledIntent(playbook, '我昨天下的单')).toBeNull();
+    // After 麻烦发一下订单号, a slip that would otherwise be answered is the customer answering (查询物流-再要一次 takes it).
+    const asked = say('查一下物流');
+    expect(asked.state.expecting).toBeDefined();
+    expect(say(SLIP, asked.state).understood.intent).toBeNull();
+  });
+
+  it('never answers what the customer said they do not mean', () => {
+    // 不合适可以(退)吗, the 退 slipped: answered as returns — unless the phrases found the customer saying they do not mean it.
+    expect(resembledIntent(playbook, '不合适可以吗')?.intent).toBe('faq.returns');
+    expect(resembledIntent(playbook, '不合适可以吗', ['faq.returns'])).toBeNull();
   });
 });
 

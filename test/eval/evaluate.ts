@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { suggestionsFor } from '../../src/engine/suggest.js';
+import { resembledIntent, suggestionsFor } from '../../src/engine/suggest.js';
 import { understand } from '../../src/engine/understand.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.js';
@@ -35,6 +35,8 @@ export interface Report {
    * choices, how many had the meant intent among them and first; and of those meaning nothing, how many got choices.
    */
   suggest: { missed: number; offered: number; right: number; rightFirst: number; meaningless: number; offeredMeaningless: number };
+  /** Messages no phrase recognised that were answered by their likeness to examples (fallback.suggest.answerAbove), and how many rightly. */
+  resembled: { answered: number; right: number };
 }
 
 const NONE = '(none)';
@@ -50,8 +52,16 @@ export function evaluate(playbook: CompiledPlaybook, items: readonly Utterance[]
   let bTotal = 0;
   let bCorrect = 0;
   const suggest = { missed: 0, offered: 0, right: 0, rightFirst: 0, meaningless: 0, offeredMeaningless: 0 };
+  const resembled = { answered: 0, right: 0 };
   for (const u of items) {
-    const r = understand(u.text, playbook);
+    // As the bot reads a message: its phrases, else a confident likeness to an intent's examples.
+    const phrased = understand(u.text, playbook);
+    const guess = phrased.intent === null ? resembledIntent(playbook, u.text, phrased.negated) : null;
+    const r = guess ? { ...phrased, intent: guess.intent } : phrased;
+    if (guess) {
+      resembled.answered += 1;
+      if (guess.intent === u.intent) resembled.right += 1;
+    }
     if (r.intent === null) {
       const offered = suggestionsFor(playbook, u.text, r.negated);
       if (u.intent === null) {
@@ -94,7 +104,7 @@ export function evaluate(playbook: CompiledPlaybook, items: readonly Utterance[]
   return {
     total: items.length, accuracy: items.length ? correct / items.length : 0, perIntent, confusion,
     recall: { handoff: labelled.handoff ? found.handoff / labelled.handoff : 1, optout: labelled.optout ? found.optout / labelled.optout : 1 },
-    falsePositives: fp, bargainer: { total: bTotal, correct: bCorrect, accuracy: bTotal ? bCorrect / bTotal : 1 }, errors, suggest,
+    falsePositives: fp, bargainer: { total: bTotal, correct: bCorrect, accuracy: bTotal ? bCorrect / bTotal : 1 }, errors, suggest, resembled,
   };
 }
 
