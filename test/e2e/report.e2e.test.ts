@@ -57,6 +57,16 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect((await fetch(`${svc.url}/webhooks/feishu/acme`, { method: 'POST', body: new Uint8Array(e.body), headers: e.headers })).status).toBe(200);
     await settle();
   }
+  /** 小王 answers the customer's chat from the staff desk, now. */
+  async function staffAnswers(user: string, text: string) {
+    const conv = await svc.service.db.db.selectFrom('conversations').select('id').where('key', '=', `feishu:oc_${user}:${user}`).executeTakeFirstOrThrow();
+    const res = await fetch(`${svc.url}/desk/acme/api/conversations/${conv.id}/reply`, {
+      method: 'POST', body: JSON.stringify({ text }),
+      headers: { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}`, 'content-type': 'application/json', 'x-xiaoer-desk': '1' },
+    });
+    expect(res.status).toBe(202);
+    await settle();
+  }
   async function order(type: string, id: string, user: string, time: string, items = [{ title: '纯棉T恤', qty: 1, price: 99 }]) {
     clock = local(time);
     const res = await postOrderEvent(svc.url, SECRET, { id: `${id}-${type}`, type, at: clock, order: { id, customer: { channel: 'feishu', userId: user }, items, total: 99 } });
@@ -76,13 +86,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
   it('gives a question the bot did not understand what a person answered it with at the desk, in the report and the FAQ sheet', async () => {
     await says('ou_m', '火星能送吗', '10:00:00');
     clock = local('10:02:00');
-    const conv = await svc.service.db.db.selectFrom('conversations').select('id').where('key', '=', 'feishu:oc_ou_m:ou_m').executeTakeFirstOrThrow();
-    const staff = await fetch(`${svc.url}/desk/acme/api/conversations/${conv.id}/reply`, {
-      method: 'POST', body: JSON.stringify({ text: '亲，火星暂时还不在配送范围内，地球上都能送哦～' }),
-      headers: { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}`, 'content-type': 'application/json', 'x-xiaoer-desk': '1' },
-    });
-    expect(staff.status).toBe(202);
-    await settle();
+    await staffAnswers('ou_m', '亲，火星暂时还不在配送范围内，地球上都能送哦～');
 
     expect(await report(['--json'])).toBe(0);
     expect((JSON.parse(out) as { notUnderstood: unknown }).notUnderstood)
@@ -108,13 +112,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     await says('ou_b', '转人工', '10:06:00');
     await says('ou_b', '杯子盖子拧不紧', '10:07:00'); // waiting for a person: the bot stays silent
     // …who answers from the desk in the same millisecond: a person's reply, not the bot's answer.
-    const conv = await svc.service.db.db.selectFrom('conversations').select('id').where('key', '=', 'feishu:oc_ou_b:ou_b').executeTakeFirstOrThrow();
-    const staff = await fetch(`${svc.url}/desk/acme/api/conversations/${conv.id}/reply`, {
-      method: 'POST', body: JSON.stringify({ text: '亲，我在的' }),
-      headers: { authorization: `Basic ${Buffer.from('小王:desk-password-0123').toString('base64')}`, 'content-type': 'application/json', 'x-xiaoer-desk': '1' },
-    });
-    expect(staff.status).toBe(202);
-    await settle();
+    await staffAnswers('ou_b', '亲，我在的');
     clock = local('10:40:00');
     await settle(); // 催付 for O1
     await order('order.paid', 'O1', 'ou_a', '11:00:00');
