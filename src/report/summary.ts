@@ -23,7 +23,9 @@ export function weeklySummary(r: ShopReport): string {
   ];
   const top = r.notUnderstood.slice(0, SUMMARY_QUESTIONS);
   if (top.length) {
-    lines.push('没听懂最多的问题（值得加一条快捷回复）：', ...top.map((q, i) => `${i + 1}. ${q.text}（${q.count} 次）`));
+    lines.push('没听懂最多的问题（值得加一条快捷回复）：', ...top.map((q, i) => `${i + 1}. ${q.text}（${q.count} 次${q.staffAnswer ? '，客服答过' : ''}）`));
+    // What a person answered is the draft of the saved answer: the sheet has it whole.
+    if (top.some((q) => q.staffAnswer)) lines.push(`客服答过的问题，可以把当时的回答整理成快捷回复：npx xiaoer report --shop ${r.shop.id} --faq-sheet 问答.csv`);
   }
   lines.push(`完整报表：npx xiaoer report --shop ${r.shop.id} --from ${r.period.from} --to ${r.period.to}`);
   return lines.join('\n');

@@ -45,6 +45,13 @@ describe.each(DIALECTS)('weekly report to the staff robots (%s)', (dialect) => {
     for (const [user, text] of [['u1', '你好'], ['u2', '火星能送吗'], ['u3', '火星能送吗'], ['u4', '发什么快递']] as const) {
       expect((await localChat(svc.url, user, text)).status).toBe(200);
     }
+    // A person answered u2 at the desk a minute later.
+    const db = svc.service.db.db;
+    const conv = await db.selectFrom('conversations').select('id').where('key', '=', 'local:u2:u2').executeTakeFirstOrThrow();
+    await db.insertInto('messages').values({
+      shop_id: 'acme', channel: 'local', conversation_id: Number(conv.id), direction: 'out', platform_message_id: null, delivery_id: null,
+      kind: 'text', text: '亲，火星暂时送不到哦～', rule: '(staff)', response: '小王', raw: null, created_at: clock + 60_000,
+    }).execute();
     clock = MONDAY_9 - 60_000; // 08:59: not yet
     expect(await check()).toBe(0);
     clock = MONDAY_9 + 30_000;
@@ -52,7 +59,8 @@ describe.each(DIALECTS)('weekly report to the staff robots (%s)', (dialect) => {
     const [text] = reports();
     expect(text).toMatch(/【周报】阿克米旗舰店 2026-11-23 至 2026-11-29/);
     expect(text).toMatch(/接待：4 位顾客，4 条消息；机器人答上 2 条，没听懂 2 条/);
-    expect(text).toMatch(/1\. 火星能送吗（2 次）/);
+    expect(text).toMatch(/1\. 火星能送吗（2 次，客服答过）/);
+    expect(text).toMatch(/客服答过的问题，可以把当时的回答整理成快捷回复：npx xiaoer report --shop acme --faq-sheet 问答\.csv/);
     expect(text).toMatch(/完整报表：npx xiaoer report --shop acme --from 2026-11-23 --to 2026-11-29/);
 
     clock += 5 * 60_000;
