@@ -26,7 +26,9 @@ export function messageOutcome(r: IngestResult): string {
   if (r.silenced) return 'silent';
   if (r.waiting) return 'waiting';
   if (r.replies.length === 0) return 'no_reply';
-  return r.replies.every((x) => x.rule === FALLBACK_RULE) ? 'fallback' : 'answered';
+  if (r.replies.every((x) => x.rule === FALLBACK_RULE)) return 'fallback';
+  // Answered by likeness to examples, no phrase (fallback.suggest.answerAbove): counted apart, to tune the bar by.
+  return r.understood.resembled !== undefined ? 'guessed' : 'answered';
 }
 
 /**
