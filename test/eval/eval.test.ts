@@ -22,7 +22,7 @@ describe('understanding, measured on the labelled set (npm run eval prints the t
 
   // The holdout grows with batches written blind and never tuned on, each joining at its first-run
   // score (38–80 %), so its figure drifts down as batches are added even when nothing regresses
-  // (83.4 % today). What guards regressions is the next test; this floor is only a sanity bound.
+  // (83.6 % today). What guards regressions is the next test; this floor is only a sanity bound.
   it('the holdout third alone still clears 80 % (generalization, not memorization)', () => {
     expect(evaluate(playbook, all.filter((u) => u.split === 'holdout')).accuracy).toBeGreaterThanOrEqual(0.8);
   });
@@ -37,7 +37,7 @@ describe('understanding, measured on the labelled set (npm run eval prints the t
   });
 
   // 您是想问…: a missed message gets the questions it most resembles (tune examples, never the
-  // holdout); today the meant one is among them for 35 of the holdout's 63 misses.
+  // holdout); today the meant one is among them for 34 of the holdout's 62 misses.
   it('for at least half of the holdout messages it misses, the meant question is among those offered', () => {
     const { suggest } = evaluate(playbook, all.filter((u) => u.split === 'holdout'));
     expect(suggest.missed).toBeGreaterThan(20);
