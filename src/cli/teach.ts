@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliConfig, pickShop } from './shops.js';
-import { suggestionsFor } from '../engine/suggest.js';
+import { resembledIntent, suggestionsFor } from '../engine/suggest.js';
 import { understand } from '../engine/understand.js';
 import { formatProblem } from '../errors.js';
 import { loadPlaybooks } from '../playbook/load.js';
@@ -81,6 +81,10 @@ function effect(playbook: NonNullable<ReturnType<typeof loadPlaybooks>['playbook
   if (read !== null) return `note: "${text}" is understood as ${read} already; examples only matter for messages nothing recognises`;
   const ask = playbook.intents.find((i) => i.name === intent)?.ask;
   if (ask === undefined) return `note: ${intent} has no ask:, so it is never offered as 您是想问; add one in its intent to use the example`;
+  // With fallback.suggest.answerAbove the example itself is answered outright: it is as alike as can be.
+  if (resembledIntent(playbook, text)?.intent === intent) {
+    return `now: "${text}" is answered as ${intent} (alike enough to its examples: fallback.suggest.answerAbove); messages less like it get "${ask}" offered (您是想问)`;
+  }
   const offered = suggestionsFor(playbook, text);
   return offered[0] === intent ? `now: a message like it gets "${ask}" offered first (您是想问)`
     : `note: a message like it is offered ${offered.join(', ') || 'nothing'} first; a phrase (--phrase) answers it directly`;

@@ -83,6 +83,12 @@ describe('teaching the bot a question', () => {
     expect(io.err).toMatch(/teach: not kept, the playbooks would not load with it:\n {2}.*intents\.yml:\d+:\d+: error: .*is not a valid regular expression/);
     expect(readFileSync(join(dir, 'playbooks', 'intents.yml'), 'utf8')).toBe(intents); // put back as it was
 
+    // An example: with answerAbove (the defaults) the words themselves are then answered, less alike ones offered.
+    vi.restoreAllMocks();
+    io = captureOutput();
+    expect(await main(['teach', '--config', config, '--shop', 'acme', 'faq.store', '能到你们库房提货不'])).toBe(0);
+    expect(io.out).toContain('now: "能到你们库房提货不" is answered as faq.store (alike enough to its examples: fallback.suggest.answerAbove)');
+
     vi.restoreAllMocks();
     io = captureOutput();
     expect(await main(['teach', '--config', config, '--shop', 'acme', 'faq.shiping_time', '多会儿能寄'])).toBe(1);
