@@ -4,7 +4,8 @@ import { normalize } from './normalize.js';
  * Which intents a message resembles when none of their phrases is in it: the message's characters
  * and character pairs, weighted by how rare they are among the examples (IDF), compared by cosine
  * with every example (the intents' phrases and `examples:` sentences); an intent scores as its
- * closest example. Used only to offer "您是想问…" choices after a miss, never to answer by itself.
+ * closest example. Used to offer "您是想问…" choices after a miss and, when a shop sets
+ * fallback.suggest.answerAbove, to answer one that is very alike (src/engine/suggest.ts).
  * Written here (about 60 lines) because the tf-idf packages on npm split text at spaces and
  * stem English; Chinese shop chat needs character n-grams over the same folded text the phrases
  * match (src/nlu/normalize).
