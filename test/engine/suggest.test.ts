@@ -148,13 +148,16 @@ describe('answered by likeness (fallback.suggest.answerAbove)', () => {
   });
 
   it('never guesses a request for a person, an opt-out or a complaint: those take the customer\'s own words', () => {
-    // 能不能找个真人 without 真: most like a request for a person, by far — and still only 您是想问 or the fallback.
-    const [first, second] = similarIntents(playbook, '能不能找个人');
+    // 我要跟人工说 with 人 slipped: most like a request for a person, by far, saying most of the
+    // example — and still only 您是想问 or the fallback, never a handoff on a guess.
+    const text = '我要跟工说';
+    const [first, second] = similarIntents(playbook, text);
     expect(first).toMatchObject({ intent: 'handoff' });
     expect(first!.score - (second?.score ?? 0)).toBeGreaterThanOrEqual(RESEMBLANCE_MARGIN);
     expect(first!.score).toBeGreaterThanOrEqual(0.55);
-    expect(resembledIntent(playbook, '能不能找个人')).toBeNull();
-    const d = say('能不能找个人');
+    expect(first!.covers).toBeGreaterThanOrEqual(RESEMBLANCE_COVERAGE);
+    expect(resembledIntent(playbook, text)).toBeNull();
+    const d = say(text);
     expect(d.handoff).toBeNull();
     expect(d.understood.intent).toBeNull();
   });
