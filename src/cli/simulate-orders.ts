@@ -74,14 +74,16 @@ export function orderPlayer(o: { base: string; shop: string; user: string; secre
       const ts = String(Math.floor(Date.now() / 1000));
       try {
         // Same contract as README "Order care": X-Xiaoer-Timestamp + HMAC-SHA256 over "<ts>.<body>".
-        const res = await axios.post<{ status?: string; rules?: string[]; reason?: string }>(`${o.base}/events/orders/${encodeURIComponent(o.shop)}`, body, {
+        const res = await axios.post<{ status?: string; rules?: string[]; reason?: string; held?: { rule: string; reason: string; until?: string }[] }>(`${o.base}/events/orders/${encodeURIComponent(o.shop)}`, body, {
           validateStatus: () => true, timeout: ORDER_EVENT_TIMEOUT_MS,
           headers: { 'content-type': 'application/json', 'x-xiaoer-timestamp': ts, 'x-xiaoer-signature': orderEventSignature(secret.secret, ts, Buffer.from(body)) },
         });
         const what = `订单系统: 订单 ${orderId} order.${cmd.type}${trackingNo && cmd.type === 'shipped' ? `（${DEMO_COURIER} ${trackingNo}）` : ''}`;
         if (res.status >= 400) return `${what} refused: HTTP ${res.status}: ${res.data?.reason ?? ''}`;
         if (res.data?.status === 'ignored') return `${what} ignored: ${res.data.reason ?? ''}`;
-        return `${what} accepted${res.data?.rules?.length ? ` · rules: ${res.data.rules.join(', ')}` : ' · no rule fired'}`;
+        // A rule that fired but whose message did not go out now says why (a cap, quiet hours, 退订).
+        const held = (res.data?.held ?? []).map((h) => `\n      ↳ ${h.rule}: not sent now — ${h.reason}${h.until ? `; goes out at ${h.until}` : ''}`).join('');
+        return `${what} accepted${res.data?.rules?.length ? ` · rules: ${res.data.rules.join(', ')}` : ' · no rule fired'}${held}`;
       } catch (err) {
         if ((err as { code?: string }).code === 'ECONNREFUSED') return `simulate: nothing is listening at ${o.base}; start the service first (npm start), or pass --url`;
         return `simulate: order event not sent: ${err instanceof Error ? err.message : String(err)}`;

@@ -13,6 +13,14 @@ import { isWithinHours, localDayStart, localTime, nextStartOf } from './time.js'
 
 export type Gate = { kind: 'send' } | { kind: 'defer'; until: number; reason: string } | { kind: 'skip'; reason: string };
 
+/** A message a rule chose that did not go out now: skipped (and why), or deferred until a time. */
+export interface HeldReply {
+  rule: string;
+  reason: string;
+  /** Deferred: when it goes out (ms); absent when skipped. */
+  until?: number;
+}
+
 /**
  * May a message the customer did not ask for go out now? Opt-out (marketing always; care if the
  * shop says so), quiet hours (wait for their end), and the daily and per-order caps, counted
@@ -54,10 +62,11 @@ export const DEFERRED_STALE_AFTER_MS = 2 * 3_600_000;
 
 /**
  * Gates each reply, then queues it, defers it to a job, or records it as skipped — never drops
- * silently. `alreadyGated` is for a deferred message whose job just passed the gate.
+ * silently. `alreadyGated` is for a deferred message whose job just passed the gate; `held`
+ * collects the replies that did not go out now, for whoever sent the event to hear why.
  */
 export async function deliverProactive(
-  trx: Transaction<Database>, t: ProactiveTarget, replies: readonly PlannedReply[], now: number, alreadyGated = false,
+  trx: Transaction<Database>, t: ProactiveTarget, replies: readonly PlannedReply[], now: number, alreadyGated = false, held?: HeldReply[],
 ): Promise<number[]> {
   const queued: number[] = [];
   const channel = t.customer.channel as Channel;
@@ -71,10 +80,12 @@ export async function deliverProactive(
     };
     if (decision.kind === 'skip') {
       await insertJob(trx, { ...job, dueAt: now, state: 'skipped', reason: decision.reason, dedupKey: `${key}:skipped` }, now);
+      held?.push({ rule: reply.rule, reason: decision.reason });
       continue;
     }
     if (decision.kind === 'defer') {
       await insertJob(trx, { ...job, dueAt: decision.until, notAfter: decision.until + DEFERRED_STALE_AFTER_MS, reason: decision.reason, dedupKey: `${key}:deferred` }, now);
+      held?.push({ rule: reply.rule, reason: decision.reason, until: decision.until });
       continue;
     }
     const messageId = await insertMessage(trx, {

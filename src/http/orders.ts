@@ -59,7 +59,13 @@ export function mountOrderEvents(router: Router, deps: OrderRouteDeps): void {
       const outcome = await deps.ingest(shop, parsed.data);
       deps.metrics.webhooks.inc({ platform: 'orders', outcome: outcome.status });
       ctx.status = outcome.status === 'duplicate' ? 200 : 202;
-      ctx.body = outcome.status === 'applied' ? { status: 'accepted', rules: outcome.fired } : outcome;
+      ctx.body = outcome.status === 'applied'
+        ? {
+          status: 'accepted', rules: outcome.fired,
+          // What the rules chose but did not send now, so the sender (and xiaoer simulate) can say why.
+          held: outcome.held.map((h) => ({ rule: h.rule, reason: h.reason, ...(h.until !== undefined ? { until: new Date(h.until).toISOString() } : {}) })),
+        }
+        : outcome;
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
       deps.metrics.webhooks.inc({ platform: 'orders', outcome: String(err.status) });

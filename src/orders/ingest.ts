@@ -11,13 +11,15 @@ import { withTags } from '../engine/actions.js';
 import { decide } from '../engine/decide.js';
 import type { Decision } from '../engine/decide.js';
 import { deliverProactive } from '../engine/proactive.js';
+import type { HeldReply } from '../engine/proactive.js';
 import { orderView } from './in-view.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { Channel } from '../types/index.js';
 import { doesNotFit, stateAfter } from './event.js';
 import type { OrderEvent } from './event.js';
 
-export type OrderOutcome = { status: 'duplicate' } | { status: 'ignored'; reason: string } | { status: 'applied'; fired: string[]; outboxIds: number[] };
+/** `held`: the messages the rules chose that did not go out now (a cap, quiet hours, an opt-out), and why. */
+export type OrderOutcome = { status: 'duplicate' } | { status: 'ignored'; reason: string } | { status: 'applied'; fired: string[]; outboxIds: number[]; held: HeldReply[] };
 
 /**
  * Records one order event, once (its id is the idempotency key), and moves the order forward
@@ -66,7 +68,7 @@ export async function ingestOrderEvent(
   const applied = await applyOrderEvent(trx, shop.id, e, now);
   if (applied.status !== 'applied') return applied;
   const r = await runProactive(trx, shop, playbook, forOrder(applied.order), { event: e.type }, `evt:${shop.id}:${e.id}`, now, random);
-  return { status: 'applied', fired: r.fired, outboxIds: r.queued };
+  return { status: 'applied', fired: r.fired, outboxIds: r.queued, held: r.held };
 }
 
 /** Who a proactive decision is about: a customer, and the order when there is one. */
@@ -85,7 +87,7 @@ export function forOrder(order: OrderRow): ProactiveSubject {
 export async function runProactive(
   trx: Transaction<Database>, shop: ShopConfig, playbook: CompiledPlaybook, subject: ProactiveSubject,
   trigger: { event: string; rule?: string }, keyBase: string, now: number, random: () => number,
-): Promise<{ fired: string[]; queued: number[]; decision: Decision }> {
+): Promise<{ fired: string[]; queued: number[]; held: HeldReply[]; decision: Decision }> {
   const order = subject.order;
   const customer = await ensureCustomer(trx, { shopId: shop.id, channel: subject.channel, platformUserId: subject.userId, name: subject.name, at: now });
   const conversation = await conversationForCustomer(trx, { shopId: shop.id, customerId: customer.id, channel: subject.channel, userId: subject.userId, at: now });
@@ -115,7 +117,8 @@ export async function runProactive(
   if (d.tags.add.length || d.tags.remove.length) {
     await updateTags(trx, customer.id, withTags(customer.tags, d.tags));
   }
-  const queued = await deliverProactive(trx, { shop, customer, conversation, orderId, keyBase }, d.replies, now);
+  const held: HeldReply[] = [];
+  const queued = await deliverProactive(trx, { shop, customer, conversation, orderId, keyBase }, d.replies, now, false, held);
   if (d.handoff || d.alerts.length) {
     const who = `${customer.name ?? subject.userId}（${subject.channel}）`;
     const review = order?.data.review;
@@ -129,7 +132,7 @@ export async function runProactive(
     for (const a of d.alerts) await insertAlert(trx, { ...common, kind: 'rule', rule: a.rule, text: `${a.text}（${about} ${who}）` });
   }
   await saveConversationState(trx, conversation.id, d.state, d.fired.at(-1) ?? null, now, d.handoff ? now : undefined);
-  return { fired: d.fired, queued, decision: d };
+  return { fired: d.fired, queued, held, decision: d };
 }
 
 function asksPaidElsewhere(playbook: CompiledPlaybook, event: string): boolean {

@@ -84,8 +84,9 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     await event('order.arrived', 'O1', 'ou_a');
     expect(newlySent()).toEqual([['ou_a', expect.stringContaining('派送')]]);
     await at(local('22:30'));
-    await event('order.signed', 'O1', 'ou_a');
+    const signed = await event('order.signed', 'O1', 'ou_a');
     expect(newlySent()).toEqual([]); // quiet hours: waits for 08:00
+    expect(signed.body.held).toEqual([{ rule: '签收关怀', reason: expect.stringMatching(/quiet hours/), until: new Date(local('08:00', 28)).toISOString() }]);
     await at(local('07:59', 28));
     expect(newlySent()).toEqual([]);
     await at(local('08:00', 28));
@@ -225,8 +226,12 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
   });
 
   it('caps proactive messages per customer per day, recording the skipped one', async () => {
-    for (const type of ['order.paid', 'order.shipped', 'order.arrived', 'order.signed']) await event(type, 'O3', 'ou_c');
+    const answers = [];
+    for (const type of ['order.paid', 'order.shipped', 'order.arrived', 'order.signed']) answers.push((await event(type, 'O3', 'ou_c')).body);
     expect(newlySent()).toHaveLength(3);
+    // The order system hears which message was held and why.
+    expect(answers[0]).toEqual({ status: 'accepted', rules: ['付款感谢'], held: [] });
+    expect(answers[3]).toEqual({ status: 'accepted', rules: ['签收关怀'], held: [{ rule: '签收关怀', reason: expect.stringMatching(/daily cap: 3/) }] });
     const skipped = (await listJobs(svc.service.db.db, { shopId: 'acme', states: ['skipped'] }));
     expect(skipped.map((j) => [j.rule, j.reason])).toEqual([['签收关怀', expect.stringMatching(/daily cap: 3/)]]);
   });
