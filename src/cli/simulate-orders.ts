@@ -82,7 +82,7 @@ export function orderPlayer(o: { base: string; shop: string; user: string; secre
         if (res.status >= 400) return `${what} refused: HTTP ${res.status}: ${res.data?.reason ?? ''}`;
         if (res.data?.status === 'ignored') return `${what} ignored: ${res.data.reason ?? ''}`;
         // A rule that fired but whose message did not go out now says why (a cap, quiet hours, 退订).
-        const held = (res.data?.held ?? []).map((h) => `\n      ↳ ${h.rule}: not sent now — ${h.reason}${h.until ? `; goes out at ${h.until}` : ''}`).join('');
+        const held = (res.data?.held ?? []).map((h) => `\n      ↳ ${h.rule}: ${h.until ? `waits until ${h.until}` : 'not sent'} — ${h.reason}`).join('');
         return `${what} accepted${res.data?.rules?.length ? ` · rules: ${res.data.rules.join(', ')}` : ' · no rule fired'}${held}`;
       } catch (err) {
         if ((err as { code?: string }).code === 'ECONNREFUSED') return `simulate: nothing is listening at ${o.base}; start the service first (npm start), or pass --url`;
