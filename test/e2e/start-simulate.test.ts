@@ -99,7 +99,10 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
     const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
     const care = new RegExp(`小二（跟进）: .*${tracking}`);
     if (hour >= 8 && hour < 22) expect(r.out).toMatch(care);
-    else expect(r.out).not.toMatch(care);
+    else {
+      expect(r.out).not.toMatch(care);
+      expect(r.out).toMatch(/↳ 发货提醒: waits until \S+ — quiet hours 22:00–08:00/); // and simulate says so
+    }
     const forged = await run(['simulate', '--shop', 'demo', '--user', 'e2e-forged', '--order-secret', 'not-the-demo-secret'], { PORT: String(port), CWD: cwd }, '/order paid\n');
     expect(forged.out).toMatch(/order\.paid refused: HTTP 401: X-Xiaoer-Signature does not match/);
   });
