@@ -59,8 +59,9 @@ Usage:
                                     reception, response times, 询单转化率, 催付 results and
                                     the questions the bot did not understand (default: 7 days;
                                     without --shop, every shop)
-  xiaoer jobs list [--shop ID] [--json]
-                                    pending follow-ups: due time, rule, customer, order
+  xiaoer jobs list [--shop ID] [--state pending|skipped|cancelled|done] [--limit N] [--json]
+                                    pending follow-ups: due time, rule, customer, order;
+                                    --state skipped: the latest that did not go out, and why
   xiaoer notify --shop ID --rule RULE (--tag TAG | --orders O1,O2 | --orders-file FILE)
                                     send a follow-up rule to every customer with a tag (到货通知)
                                     or to the customers of these orders (发货延迟致歉)

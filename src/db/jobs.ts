@@ -81,8 +81,10 @@ export async function deferJob(q: Q, id: number, dueAt: number, reason: string, 
   await q.updateTable('jobs').set({ state: 'pending', due_at: dueAt, reason, locked_until: null, updated_at: at }).where('id', '=', id).execute();
 }
 
-export async function listJobs(q: Q, o: { shopId?: string; states?: JobState[]; limit?: number } = {}): Promise<Job[]> {
-  let query = q.selectFrom('jobs').selectAll().orderBy('due_at').orderBy('id').limit(o.limit ?? 1000);
+/** `latest`: the most recently due first (finished ones: what happened lately), else the next due first. */
+export async function listJobs(q: Q, o: { shopId?: string; states?: JobState[]; limit?: number; latest?: boolean } = {}): Promise<Job[]> {
+  let query = (o.latest ? q.selectFrom('jobs').selectAll().orderBy('due_at', 'desc').orderBy('id', 'desc') : q.selectFrom('jobs').selectAll().orderBy('due_at').orderBy('id'))
+    .limit(o.limit ?? 1000);
   if (o.shopId) query = query.where('shop_id', '=', o.shopId);
   if (o.states) query = query.where('state', 'in', o.states);
   return (await query.execute()).map(toJob);

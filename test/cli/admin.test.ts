@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { insertAlert, listAlerts, markDelivered, recordAlertFailure } from '../../src/db/alerts.js';
 import { migrateToLatest, openDb } from '../../src/db/index.js';
+import { insertJob } from '../../src/db/jobs.js';
 import { getOrder } from '../../src/db/orders.js';
 import { listOutbox } from '../../src/db/outbox.js';
 import { writeConfig } from '../helpers/service.js';
@@ -245,6 +246,30 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(err).toMatch(/give one tier, or --clear/);
     expect(await main(['customers', 'tag', ...who])).toBe(1);
     expect(err).toMatch(/name the tags to tag/);
+  });
+
+  it('lists the follow-ups that did not go out, latest first, with why', async () => {
+    const h = openDb(`sqlite:${join(dir, 'x.db')}`);
+    try {
+      await migrateToLatest(h.db);
+      const job = { shopId: 'acme', kind: 'message' as const, category: 'care' as const, customerChannel: 'feishu', customerUserId: 'ou_1', orderId: 'O1', notAfter: null };
+      await insertJob(h.db, { ...job, rule: '签收关怀', dueAt: 2_000, state: 'skipped', reason: 'daily cap: 3 proactive messages per customer per day', dedupKey: 'k1' }, 2_000);
+      await insertJob(h.db, { ...job, rule: '付款感谢', dueAt: 1_000, state: 'skipped', reason: 'customer opted out (退订) of care messages', dedupKey: 'k2' }, 1_000);
+      await insertJob(h.db, { ...job, rule: '客户回访', dueAt: Date.now() + 86_400_000, dedupKey: 'k3' }, 1_000);
+    } finally {
+      await h.close();
+    }
+    expect(await main(['jobs', 'list', '--shop', 'acme', '--state', 'skipped'])).toBe(0);
+    expect(out.trim().split('\n')).toEqual([
+      expect.stringMatching(/^1970-01-01T00:00:02\.000Z {2}acme {2}签收关怀 {2}feishu:ou_1 {2}order O1 {2}\(daily cap: 3 proactive messages per customer per day\)$/),
+      expect.stringMatching(/^1970-01-01T00:00:01\.000Z {2}acme {2}付款感谢 .*\(customer opted out/),
+    ]);
+    out = '';
+    expect(await main(['jobs', 'list', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/客户回访/);
+    expect(out).not.toMatch(/签收关怀/);
+    expect(await main(['jobs', 'list', '--state', 'sent'])).toBe(1);
+    expect(err).toMatch(/--state must be one of pending, skipped, cancelled, done \(got "sent"\)/);
   });
 
   // A typo must not look like a quiet day: `handoff list --shop acmee` saying nobody waits would be believed.
