@@ -117,6 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
   }, 60_000);
 
   it('on a phone, shows the list or the conversation, with a way back, and nothing wider than the screen', async () => {
+    await says('你们老板养猫吗', 'ou_phone', 'oc_phone'); // not understood: the bot's fallback
     await says('转人工', 'ou_phone', 'oc_phone');
     await says('我的快递三天没动了', 'ou_phone', 'oc_phone'); // the customer wrote last: waiting for an answer
     await says('在吗', 'ou_phone', 'oc_phone'); // the bot's 久等了 answers this, but answers nothing for staff
@@ -134,6 +135,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
 
     await item.click();
     await page.locator('.msg.in', { hasText: '我的快递三天没动了' }).waitFor();
+    expect(await page.locator('.msg.out .meta', { hasText: '机器人 · 没听懂' }).count()).toBe(1); // not "(fallback)"
     expect(await page.isVisible('#side')).toBe(false);
     expect(await page.isVisible('#composer')).toBe(true);
     expect(await page.isVisible('#back')).toBe(true);
