@@ -67,6 +67,11 @@ export async function runTeach(args: string[]): Promise<number> {
   }
   process.stdout.write(`added "${text}" under ${intent} ${values.phrase ? 'phrases' : 'examples'} (${where})\n`);
   process.stdout.write(`${effect(after.playbook, intent, text, values.phrase === true)}\n`);
+  // Kept, but worth a second look: the same words already under another intent, say.
+  const seen = new Set(before.problems.map(formatProblem));
+  for (const w of after.problems.filter((p) => p.severity === 'warning' && !seen.has(formatProblem(p)) && p.message.includes(text))) {
+    process.stdout.write(`${formatProblem(w)}\n`);
+  }
   process.stdout.write('a running service reloads the playbooks by itself; xiaoer explain shows how a message is read now\n');
   return 0;
 }

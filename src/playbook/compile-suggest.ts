@@ -13,6 +13,9 @@ import type { CompiledIntent, CompiledResponse } from './compiled.js';
 export function compileExamples(parsed: Parsed[], intents: readonly CompiledIntent[], forbidden: readonly string[], problems: Problem[]): { intent: string; text: string }[] {
   const known = new Set(intents.map((i) => i.name));
   const out: { intent: string; text: string }[] = [];
+  // The same words under two intents: neither is answered by likeness, both are offered — a
+  // message means one thing, so staff keep it under that one (a slip of `xiaoer teach`, often).
+  const firstUnder = new Map<string, string>();
   for (const { yaml, data } of parsed) {
     for (const [intent, texts] of Object.entries(data.examples)) {
       if (!known.has(intent)) {
@@ -20,7 +23,16 @@ export function compileExamples(parsed: Parsed[], intents: readonly CompiledInte
         problems.push(problem(yaml.file, at.line, at.col, `examples.${intent}`, `unknown intent "${intent}"; examples belong to an intent defined under intents:`));
         continue;
       }
-      for (const text of texts) out.push({ intent, text });
+      texts.forEach((text, i) => {
+        const other = firstUnder.get(text);
+        if (other !== undefined && other !== intent) {
+          const at = locate(yaml, ['examples', intent, i]);
+          problems.push({ ...problem(yaml.file, at.line, at.col, `examples.${intent}`,
+            `"${text}" is also an example of ${other}: keep it under the intent it means (under both, it is offered as both and never answered outright)`), severity: 'warning' });
+        }
+        if (other === undefined) firstUnder.set(text, intent);
+        out.push({ intent, text });
+      });
     }
     for (const [name, spec] of Object.entries(data.intents)) {
       if (spec.ask !== undefined) checkText(yaml, ['intents', name, 'ask'], spec.ask, new Set(), forbidden, problems);

@@ -183,15 +183,22 @@ describe('answered by likeness (fallback.suggest.answerAbove)', () => {
 });
 
 describe('xiaoer check on suggestions', () => {
-  function withEdit(edit: (files: Map<string, string>) => void) {
+  function withEdit(edit: (files: Map<string, string>) => void, severity: 'error' | 'warning' = 'error') {
     const dir = mkdtempSync(join(tmpdir(), 'xiaoer-suggest-'));
     cpSync(DEFAULT_PLAYBOOKS, dir, { recursive: true });
     const files = new Map<string, string>();
     for (const f of ['quick-replies.yml', 'examples.yml', 'intents.yml']) files.set(f, readFileSync(join(dir, f), 'utf8'));
     edit(files);
     for (const [f, text] of files) writeFileSync(join(dir, f), text);
-    return loadPlaybooks(dir, dir).problems.filter((p) => p.severity === 'error');
+    return loadPlaybooks(dir, dir).problems.filter((p) => p.severity === severity);
   }
+
+  it('warns of the same example under two intents, at the second', () => {
+    const problems = withEdit((f) => f.set('extra.yml', 'examples:\n  faq.store: [什么时候发货]\n'), 'warning');
+    expect(problems).toEqual([expect.objectContaining({
+      file: 'extra.yml', line: 2, field: 'examples.faq.store', message: expect.stringMatching(/"什么时候发货" is also an example of faq\.shipping_time/),
+    })]);
+  });
 
   it('names the line of an example under an intent that does not exist', () => {
     const problems = withEdit((f) => f.set('examples.yml', `${f.get('examples.yml')}  faq.shiping: [啥时候发]\n`));

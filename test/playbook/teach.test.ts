@@ -89,6 +89,12 @@ describe('teaching the bot a question', () => {
     expect(await main(['teach', '--config', config, '--shop', 'acme', 'faq.store', '能到你们库房提货不'])).toBe(0);
     expect(io.out).toContain('now: "能到你们库房提货不" is answered as faq.store (alike enough to its examples: fallback.suggest.answerAbove)');
 
+    // The same words under a second intent: kept (the file loads), but said.
+    vi.restoreAllMocks();
+    io = captureOutput();
+    expect(await main(['teach', '--config', config, '--shop', 'acme', 'faq.courier', '能到你们库房提货不'])).toBe(0);
+    expect(io.out).toMatch(/examples\.yml:\d+:\d+: warning: .*"能到你们库房提货不" is also an example of faq\.(store|courier)/);
+
     vi.restoreAllMocks();
     io = captureOutput();
     expect(await main(['teach', '--config', config, '--shop', 'acme', 'faq.shiping_time', '多会儿能寄'])).toBe(1);
