@@ -7,7 +7,8 @@
  * with the load generator on the same machine each µs of handler work costs more than a µs of
  * server CPU), Koa plus the Feishu adapter's verify/parse (no storage: the ceiling of any Feishu
  * receiver here) and a naive durable receiver. Server
- * CPU per request (from /proc, Linux only) is steadier than req/s on a shared machine.
+ * CPU per request (from /proc, Linux only) is steadier than req/s on a shared machine; the last
+ * line measures it for bare Koa and the pipeline at one fixed offered rate (BENCH_FIXED_RATE).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -24,6 +25,12 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 /** Enough distinct events that none repeats during the run (a repeat would take the cheaper dedup path). */
 const POOL = Number(process.env.BENCH_POOL ?? 150_000);
 const WARMUP_S = 2;
+/**
+ * The same load for both, below what either saturates at: CPU per request then compares the work
+ * each does for one webhook, free of the load generator's share of the machine (at full speed the
+ * idle generator is woken for every response, which inflates the slower server's CPU per request).
+ */
+const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 2000);
 
 type Mode = 'bare' | 'body' | 'work20' | 'receive' | 'naive' | 'naive-batched' | 'pipeline';
 
@@ -49,8 +56,9 @@ function cpuSeconds(pid: number | undefined): number | null {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function load(port: number, requests: autocannon.Request[] | undefined, duration = DURATION_S) {
+async function load(port: number, requests: autocannon.Request[] | undefined, duration = DURATION_S, overallRate?: number) {
   const result = await autocannon({
+    ...(overallRate ? { overallRate } : {}),
     url: `http://127.0.0.1:${port}${requests ? '/webhooks/feishu/bench' : '/'}`,
     ...(requests ? {} : { method: 'GET' as const }),
     connections: CONNECTIONS,
@@ -75,12 +83,12 @@ function feishuRequests(pool = POOL): autocannon.Request[] {
   }];
 }
 
-async function measure(mode: Mode, requests?: autocannon.Request[]) {
+async function measure(mode: Mode, requests?: autocannon.Request[], overallRate?: number) {
   const { child, port } = await startServer(mode);
   try {
     await load(port, requests && feishuRequests(WARMUP_S * 5000), WARMUP_S); // JIT warm-up, discarded
     const cpuBefore = cpuSeconds(child.pid);
-    const result = await load(port, requests);
+    const result = await load(port, requests, DURATION_S, overallRate);
     const cpuAfter = cpuSeconds(child.pid);
     const cpuUs = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / result.total;
     return { ...result, cpuUs };
@@ -97,6 +105,8 @@ const receive = await measure('receive', feishuRequests());
 const naive = await measure('naive', feishuRequests());
 const naiveBatched = await measure('naive-batched', feishuRequests());
 const pipeline = await measure('pipeline', feishuRequests());
+const bareAtRate = await measure('bare', undefined, FIXED_RATE);
+const pipelineAtRate = await measure('pipeline', feishuRequests(), FIXED_RATE);
 type Row = Awaited<ReturnType<typeof measure>>;
 const line = (label: string, r: Row, note: string) => console.log(
   `${label.padEnd(16)}${r.rps.toFixed(0).padStart(7)} req/s  ${(r.rps / bare.rps).toFixed(2)}×  p99 ${String(r.p99).padStart(3)} ms  `
@@ -110,4 +120,8 @@ line('naive receiver', naive, '; raw body in its own SQLite transaction, nothing
 line('naive, batched', naiveBatched, '; the same rows, acks after a shared commit per event-loop turn');
 line('feishu pipeline', pipeline, '');
 console.log(`ratio ${(pipeline.rps / bare.rps).toFixed(2)}× bare Koa (target ≥ 0.5); ${(pipeline.rps / receive.rps).toFixed(2)}× verify-only; ${(pipeline.rps / naive.rps).toFixed(2)}× the naive durable receiver`);
-if (body.failed + work20.failed + receive.failed + pipeline.failed + naive.failed + naiveBatched.failed > 0) process.exitCode = 1;
+if (bareAtRate.cpuUs !== null && pipelineAtRate.cpuUs !== null) {
+  console.log(`at ${FIXED_RATE} req/s offered to both: bare Koa ${bareAtRate.cpuUs.toFixed(0)} µs CPU/req (p99 ${bareAtRate.p99} ms), `
+    + `feishu pipeline ${pipelineAtRate.cpuUs.toFixed(0)} µs CPU/req (p99 ${pipelineAtRate.p99} ms): ${(bareAtRate.cpuUs / pipelineAtRate.cpuUs).toFixed(2)}× bare Koa's requests per CPU second`);
+}
+if (body.failed + work20.failed + receive.failed + pipeline.failed + naive.failed + naiveBatched.failed + bareAtRate.failed + pipelineAtRate.failed > 0) process.exitCode = 1;
