@@ -8,7 +8,7 @@ import { HHMM } from '../engine/time.js';
 import { understandNormalized } from '../engine/understand.js';
 import { matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
-import { RESEMBLANCE_MARGIN, resembledIntent, similarIntents, suggestionsFor } from '../engine/suggest.js';
+import { RESEMBLANCE_MARGIN, similarIntents, suggestionsFor, withGuess } from '../engine/suggest.js';
 import { styleOf } from '../nlu/style.js';
 import { loadPlaybooks } from '../playbook/load.js';
 
@@ -61,13 +61,13 @@ export async function runExplain(args: string[]): Promise<number> {
   }
   const types = matchPhrases(playbook.nlu, n).filter((h) => h.entry.type !== null);
   if (types.length) out.write(`type cues:   ${types.map((h) => `${h.entry.type}: "${h.entry.phrase}"`).join(', ')}\n`);
-  const guess = u.intent === null ? resembledIntent(playbook, text, u.negated) : null;
-  if (guess) {
+  const read = withGuess(playbook, text, u);
+  if (read.resembled !== undefined) {
     const above = playbook.fallback!.suggest!.answerAbove!;
-    out.write(`winner:      ${guess.intent} — by likeness, not a phrase: ${guess.score.toFixed(2)} alike to its examples (fallback.suggest.answerAbove ${above}),`
+    out.write(`winner:      ${read.intent} — by likeness, not a phrase: ${read.resembled.toFixed(2)} alike to its examples (fallback.suggest.answerAbove ${above}),`
       + ` at least ${RESEMBLANCE_MARGIN} more than to any other intent\n`);
   } else out.write(`winner:      ${u.intent ?? '(none) — the fallback answers; two misses in a row hand off'}${u.type ? ` (${u.type})` : ''}\n`);
-  if (u.intent === null && !guess && playbook.fallback?.suggest) {
+  if (read.intent === null && playbook.fallback?.suggest) {
     // What 您是想问… would offer, and why: the closest examples' intents with their scores.
     const offered = suggestionsFor(playbook, text, u.negated);
     const near = similarIntents(playbook, text).slice(0, NEAR_SHOWN);

@@ -8,7 +8,7 @@ import type { Channel, MessageKind } from '../types/index.js';
 import { orderVars, pushReply, runRules, startHandoff } from './actions.js';
 import type { MatchContext } from './match.js';
 import { isWithinHours, localDayStart, localTime } from './time.js';
-import { pickedSuggestion, resembledIntent, suggestionList, suggestionsFor } from './suggest.js';
+import { pickedSuggestion, suggestionList, suggestionsFor, withGuess } from './suggest.js';
 import { understandNormalized } from './understand.js';
 import type { Understood } from './understand.js';
 
@@ -119,10 +119,7 @@ export function decide(input: DecideInput): Decision {
   const picked = offered && understood.intent === null ? pickedSuggestion(playbook, input.message.text, offered) : null;
   if (picked) understood = { intent: picked, type: null, candidates: [], also: [] };
   // Not while the bot waits for an answer (an order number): 我昨天下的单 then answers it, asks nothing.
-  else if (understood.intent === null && input.message.text !== null && input.message.event === undefined && state.expecting === undefined) {
-    const guess = resembledIntent(playbook, input.message.text, understood.negated);
-    if (guess) understood = { ...understood, intent: guess.intent, resembled: guess.score };
-  }
+  else if (input.message.text !== null && input.message.event === undefined && state.expecting === undefined) understood = withGuess(playbook, input.message.text, understood);
   const d: Decision = {
     understood, replies: [], state, fired: [], tags: { add: [], remove: [] }, alerts: [], handoff: null, silenced: false, waiting: false,
     schedules: [], cancels: { rules: [], marketing: false }, optOut: null,

@@ -3,6 +3,7 @@ import { perPlaybook } from '../playbook/derived.js';
 import { DEFAULT_SUGGEST_MIN_SCORE } from '../playbook/schema.js';
 import { buildSimilarIndex } from '../nlu/similar.js';
 import type { Similar, SimilarIndex } from '../nlu/similar.js';
+import type { Understood } from './understand.js';
 
 /**
  * "您是想问…" — after a miss, the questions the message most resembles (domain.md §11: a bot that
@@ -31,9 +32,16 @@ export function warmSuggestions(playbook: CompiledPlaybook): void {
   if (playbook.fallback?.suggest) similarIndex(playbook);
 }
 
-/** Every intent the message resembles at all, closest first, with its score (for explain). */
-export function similarIntents(playbook: CompiledPlaybook, text: string): Similar[] {
-  return similarIndex(playbook).rank(text);
+/** The last message ranked, per playbook: a miss is ranked for a guess and then again for the list. */
+const lastRanked = new WeakMap<CompiledPlaybook, { text: string; ranked: readonly Similar[] }>();
+
+/** Every intent the message resembles at all, closest first, with its score (for explain). Not to be changed by callers. */
+export function similarIntents(playbook: CompiledPlaybook, text: string): readonly Similar[] {
+  const last = lastRanked.get(playbook);
+  if (last?.text === text) return last.ranked;
+  const ranked = similarIndex(playbook).rank(text);
+  lastRanked.set(playbook, { text, ranked });
+  return ranked;
 }
 
 const askOf = perPlaybook((playbook) => new Map(playbook.intents.flatMap((i) => (i.ask === undefined ? [] : [[i.name, i.ask] as const]))));
@@ -62,6 +70,13 @@ const guessable = perPlaybook((playbook): ReadonlySet<string> => {
   return new Set([...askOf(playbook).keys()].filter((i) => !weighty.has(i)));
 });
 
+/** `understood`, with the intent a confident guess gives (resembledIntent) when no phrase matched. */
+export function withGuess(playbook: CompiledPlaybook, text: string, understood: Understood): Understood {
+  if (understood.intent !== null) return understood;
+  const guess = resembledIntent(playbook, text, understood.negated);
+  return guess ? { ...understood, intent: guess.intent, resembled: guess.score } : understood;
+}
+
 /**
  * 您是想问 without the question: a message no phrase recognised, alike enough to one offerable
  * intent (fallback.suggest.answerAbove) and clearly more than to any other, is answered as that
@@ -72,7 +87,7 @@ const guessable = perPlaybook((playbook): ReadonlySet<string> => {
 export function resembledIntent(playbook: CompiledPlaybook, text: string, negated: readonly string[] = []): { intent: string; score: number } | null {
   const above = playbook.fallback?.suggest?.answerAbove;
   if (above === undefined) return null;
-  const [first, second] = similarIndex(playbook).rank(text);
+  const [first, second] = similarIntents(playbook, text);
   if (!first || first.score < above || first.covers < RESEMBLANCE_COVERAGE || first.score - (second?.score ?? 0) < RESEMBLANCE_MARGIN) return null;
   if (!guessable(playbook).has(first.intent) || negated.includes(first.intent)) return null;
   return first;
@@ -88,7 +103,7 @@ export function suggestionsFor(playbook: CompiledPlaybook, text: string, negated
   if (max === 0) return [];
   const asks = askOf(playbook);
   const minScore = suggestMinScore(playbook);
-  const ranked = similarIndex(playbook).rank(text).filter((s) => s.score >= minScore);
+  const ranked = similarIntents(playbook, text).filter((s) => s.score >= minScore);
   if (ranked.length === 0 || !asks.has(ranked[0]!.intent) || negated.includes(ranked[0]!.intent)) return [];
   return ranked.filter((s) => asks.has(s.intent) && !negated.includes(s.intent)).slice(0, max).map((s) => s.intent);
 }

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resembledIntent, suggestionsFor } from '../../src/engine/suggest.js';
+import { suggestionsFor, withGuess } from '../../src/engine/suggest.js';
 import { understand } from '../../src/engine/understand.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.js';
@@ -55,12 +55,10 @@ export function evaluate(playbook: CompiledPlaybook, items: readonly Utterance[]
   const resembled = { answered: 0, right: 0 };
   for (const u of items) {
     // As the bot reads a message: its phrases, else a confident likeness to an intent's examples.
-    const phrased = understand(u.text, playbook);
-    const guess = phrased.intent === null ? resembledIntent(playbook, u.text, phrased.negated) : null;
-    const r = guess ? { ...phrased, intent: guess.intent } : phrased;
-    if (guess) {
+    const r = withGuess(playbook, u.text, understand(u.text, playbook));
+    if (r.resembled !== undefined) {
       resembled.answered += 1;
-      if (guess.intent === u.intent) resembled.right += 1;
+      if (r.intent === u.intent) resembled.right += 1;
     }
     if (r.intent === null) {
       const offered = suggestionsFor(playbook, u.text, r.negated);
