@@ -96,7 +96,7 @@ export interface StaffResponse {
 /** How quickly people answered the customers the bot handed over, from the desk's replies. */
 export function staffResponse(handoffs: readonly { conversationId: number; at: number }[], replies: readonly StaffReplyFact[], p: Period): StaffResponse {
   const byConversation = new Map<number, number[]>();
-  for (const r of replies) byConversation.set(r.conversationId, [...(byConversation.get(r.conversationId) ?? []), r.at]);
+  for (const r of replies) groupInto(byConversation, r.conversationId, r.at);
   const waits: number[] = [];
   for (const h of handoffs) {
     const first = (byConversation.get(h.conversationId) ?? []).find((at) => at >= h.at);
@@ -158,7 +158,7 @@ export function topNotUnderstood(
   asked: readonly NotUnderstoodFact[], staff: readonly StaffReplyFact[] = [], limit = TOP_NOT_UNDERSTOOD,
 ): { text: string; count: number; staffAnswer?: string }[] {
   const byConversation = new Map<number, StaffReplyFact[]>();
-  for (const r of staff) if (r.text) byConversation.set(r.conversationId, [...(byConversation.get(r.conversationId) ?? []), r]);
+  for (const r of staff) if (r.text) groupInto(byConversation, r.conversationId, r);
   const groups = new Map<string, { count: number; answer?: { at: number; text: string } }>();
   for (const q of asked) {
     const key = foldText(q.text).replace(/\s+/g, ' ').trim().replace(/[\s?？!！.。~～…,，、]+$/u, '');
@@ -210,4 +210,11 @@ function summarize(ms: number[]): Latency {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => (sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]! : null);
   return { replies: sorted.length, median: at(0.5), p90: at(0.9) };
+}
+
+/** Appends in place: copying the list on every reply made a busy conversation's week quadratic. */
+function groupInto<K, V>(groups: Map<K, V[]>, key: K, value: V): void {
+  const list = groups.get(key);
+  if (list) list.push(value);
+  else groups.set(key, [value]);
 }
