@@ -31,7 +31,8 @@ Usage:
                                     how the bot reads a message: normalized text, words, intents
   xiaoer teach --shop ID [--phrase] <intent> "<text>"
                                     put a question the bot did not understand under the intent
-                                    it meant: in examples.yml (您是想问), or --phrase among the
+                                    it meant: in examples.yml (您是想问; answered outright when
+                                    very alike: answerAbove), or --phrase among the
                                     intent's phrases (answered directly); kept only if it loads
   xiaoer replay --shop ID --draft DIR [--days N] [--all] [--json]
                                     the shop's real customer messages of the last days (default 7)
@@ -57,7 +58,8 @@ Usage:
   xiaoer alerts test --shop ID      a test message to each of the shop's alert robots
   xiaoer report [--shop ID] [--days N | --from DATE [--to DATE]] [--json | --faq-sheet FILE.csv]
                                     reception, response times, 询单转化率, 催付 results and
-                                    the questions the bot did not understand (default: 7 days;
+                                    the questions the bot did not understand, with what staff
+                                    answered them with at the desk (default: 7 days;
                                     without --shop, every shop)
   xiaoer jobs list [--shop ID] [--state pending|skipped|cancelled|done] [--limit N] [--json]
                                     pending follow-ups: due time, rule, customer, order;
