@@ -31,6 +31,12 @@ fallback:
   reply: hello
 `;
 
+/** The responses and fallback the rule tests end with (after the lines their expected positions point at). */
+const HELLO = `responses:
+  hello: [亲，您好]
+fallback: { reply: hello }
+`;
+
 describe('playbook loading', () => {
   it('loads the shipped default playbooks without problems', () => {
     const { playbook, problems } = loadPlaybooks(DEFAULT_PLAYBOOKS);
@@ -89,10 +95,7 @@ describe('playbook loading', () => {
   - name: 事件
     when: { event: schedule, expecting: 订单号 }
     then: [{ reply: hello }]
-responses:
-  hello: [亲，您好]
-fallback: { reply: hello }
-`;
+${HELLO}`;
     const { loads, problems } = loaded({ 'a.yml': rules });
     expect(loads).toBe(false);
     expect(problems).toEqual([
@@ -116,10 +119,7 @@ fallback: { reply: hello }
     then: [{ reply: hello }]
 intents:
   handoff: { phrases: [转人工] }
-responses:
-  hello: [亲，您好]
-fallback: { reply: hello }
-`;
+${HELLO}`;
     const { loads, problems } = loaded({ 'a.yml': rules });
     expect(loads).toBe(false);
     expect(problems).toEqual([
