@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import axios from 'axios';
-import { readEnvOptions } from '../config/env.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { cliConfig } from './shops.js';
 import { orderEventSignature } from '../http/orders.js';
 import { EXCEPTION_KINDS } from '../playbook/schema.js';
 
@@ -95,7 +94,7 @@ export function orderPlayer(o: { base: string; shop: string; user: string; secre
 /** The shop's order-event secret from the same config the service reads (the demo shop has one). */
 function shopSecret(shopId: string): { secret: string } | { error: string } {
   try {
-    const config = loadConfig(resolveConfigPath(readEnvOptions().configPath).path);
+    const config = cliConfig();
     const shop = config.shops.find((s) => s.id === shopId);
     if (!shop?.orderWebhookSecret) return { error: `shop "${shopId}" has no orderWebhookSecret in its config, so it takes no order events; set one, or pass --order-secret` };
     return { secret: shop.orderWebhookSecret };
