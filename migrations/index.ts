@@ -10,6 +10,7 @@ import * as orderLookups from './2026-11-28T01-order-lookups.js';
 import * as outboxMessageIndex from './2026-11-28T02-outbox-message-index.js';
 import * as ordersCustomerRecent from './2026-11-28T03-orders-customer-recent.js';
 import * as sendRates from './2026-11-28T04-send-rates.js';
+import * as messageGuess from './2026-11-29T00-message-guess.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T02-outbox-message-index': outboxMessageIndex,
   '2026-11-28T03-orders-customer-recent': ordersCustomerRecent,
   '2026-11-28T04-send-rates': sendRates,
+  '2026-11-29T00-message-guess': messageGuess,
 };

@@ -2,6 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { MediaRef } from '../../adapters/types.js';
 import type { OutboundMessage } from '../types/index.js';
 import { emptyState } from './conversations.js';
+import { parseGuess } from './messages.js';
+import type { MessageGuess } from './messages.js';
 import type { ConversationState } from './conversations.js';
 import { isPostgres } from './prepared.js';
 import { STAFF_RULE, unanswered } from './waiting.js';
@@ -45,6 +47,8 @@ export interface DeskMessage {
   rule: string | null;
   /** Staff name for STAFF_RULE, else the response name. */
   response: string | null;
+  /** A customer's message the bot answered on a guess: the intent it took it for, how alike (0–1). */
+  guess: MessageGuess | null;
   at: number;
   /** Delivery of an out message: pending, sending, sent, dead, skipped; null for customer messages. */
   delivery: OutboxState | null;
@@ -140,16 +144,16 @@ export async function deskConversation(q: Q, shopId: string, id: number, now: nu
   return (await withLast(q, rows, now))[0];
 }
 
-const MESSAGE_COLUMNS = ['m.id', 'm.direction', 'm.kind', 'm.text', 'm.rule', 'm.response', 'm.created_at', 'o.state', 'o.last_error'] as const;
+const MESSAGE_COLUMNS = ['m.id', 'm.direction', 'm.kind', 'm.text', 'm.rule', 'm.response', 'm.guess', 'm.created_at', 'o.state', 'o.last_error'] as const;
 type MessageWithDelivery = {
   id: number; direction: 'in' | 'out'; kind: string; text: string | null; rule: string | null; response: string | null;
-  created_at: number; state: OutboxState | null; last_error: string | null;
+  guess: string | null; created_at: number; state: OutboxState | null; last_error: string | null;
 };
 
 function toDeskMessage(r: MessageWithDelivery, media: MediaRef[] = []): DeskMessage {
   return {
     media: media.map((x) => ({ kind: x.kind, name: x.name ?? null })),
-    id: Number(r.id), direction: r.direction, kind: r.kind, text: r.text, rule: r.rule, response: r.response, at: Number(r.created_at),
+    id: Number(r.id), direction: r.direction, kind: r.kind, text: r.text, rule: r.rule, response: r.response, guess: parseGuess(r.guess), at: Number(r.created_at),
     delivery: r.direction === 'out' ? (r.state ?? null) : null,
     error: r.direction === 'out' ? (r.last_error ?? null) : null,
   };

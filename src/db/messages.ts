@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Alert } from './alerts.js';
-import { STAFF_RULE } from './desk.js';
+import { STAFF_RULE } from './waiting.js';
 import { prepared } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -39,17 +39,38 @@ export interface NewMessage {
   response: string | null;
   raw: unknown;
   at: number;
+  /** Inbound: the intent the bot took from the message's likeness to examples, when no phrase matched. */
+  guess?: MessageGuess | null;
 }
 
-type MessageValues = Omit<NewMessage, 'raw'> & { raw: string | null };
+/** A guessed reading of a customer's message (fallback.suggest.answerAbove): the intent and how alike (0–1). */
+export interface MessageGuess {
+  intent: string;
+  score: number;
+}
+
+/** A stored guess; anything else (hand-edited, from a later version) reads as none rather than failing a report or the desk. */
+export function parseGuess(raw: string | null): MessageGuess | null {
+  if (raw === null) return null;
+  try {
+    const g = JSON.parse(raw) as Partial<MessageGuess> | null;
+    return typeof g?.intent === 'string' && typeof g.score === 'number' ? { intent: g.intent, score: g.score } : null;
+  } catch {
+    return null;
+  }
+}
+
+type MessageValues = Omit<NewMessage, 'raw' | 'guess'> & { raw: string | null; guess: string | null };
 const insertMessageRow = prepared<MessageValues, { id: number }>((q, a) => q.insertInto('messages').values({
   shop_id: a('shopId'), channel: a('channel'), conversation_id: a('conversationId'), direction: a('direction'),
   platform_message_id: a('platformMessageId'), delivery_id: a('deliveryId'), kind: a('kind'), text: a('text'),
-  rule: a('rule'), response: a('response'), raw: a('raw'), created_at: a('at'),
+  rule: a('rule'), response: a('response'), raw: a('raw'), guess: a('guess'), created_at: a('at'),
 }).returning('id'));
 
 export async function insertMessage(q: Q, m: NewMessage): Promise<number> {
-  const res = await insertMessageRow(q, { ...m, raw: m.raw === undefined ? null : JSON.stringify(m.raw) });
+  const res = await insertMessageRow(q, {
+    ...m, raw: m.raw === undefined ? null : JSON.stringify(m.raw), guess: m.guess ? JSON.stringify(m.guess) : null,
+  });
   return Number(res.rows[0]!.id);
 }
 

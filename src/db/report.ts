@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { STAFF_RULE } from './desk.js';
 import type { Database } from './schema.js';
+import { parseGuess } from './messages.js';
+import type { MessageGuess } from './messages.js';
 
 /**
  * The raw facts `xiaoer report` counts, read for one shop and one period. Reports are run by
@@ -14,6 +16,8 @@ export interface InboundFact {
   customerId: number;
   at: number;
   text: string | null;
+  /** The bot answered it by likeness to an intent's examples (no phrase matched). */
+  guess: MessageGuess | null;
 }
 
 /** A reply the bot chose for a customer's message: stamped with that message's time. */
@@ -96,12 +100,14 @@ export async function scanPeriod(db: Kysely<Database>, p: Period): Promise<ScanP
 
 export async function inboundMessages(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<InboundFact[]> {
   const rows = await db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['m.conversation_id', 'c.customer_id', 'm.created_at', 'm.text'])
+    .select(['m.conversation_id', 'c.customer_id', 'm.created_at', 'm.text', 'm.guess'])
     .where('m.shop_id', '=', shopId).where('m.direction', '=', 'in').where('m.kind', '!=', 'event')
     .where('m.id', '>=', p.startIds.messages)
     .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
     .orderBy('m.created_at').execute();
-  return rows.map((r) => ({ conversationId: Number(r.conversation_id), customerId: Number(r.customer_id), at: Number(r.created_at), text: r.text }));
+  return rows.map((r) => ({
+    conversationId: Number(r.conversation_id), customerId: Number(r.customer_id), at: Number(r.created_at), text: r.text, guess: parseGuess(r.guess),
+  }));
 }
 
 export async function replies(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<ReplyFact[]> {
@@ -203,3 +209,4 @@ export async function undelivered(db: Kysely<Database>, shopId: string, p: ScanP
   for (const r of rows) if (r.state === 'dead' || r.state === 'skipped') out[r.state] = Number(r.n);
   return out;
 }
+

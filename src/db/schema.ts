@@ -43,6 +43,8 @@ export interface MessagesTable {
   rule: string | null;
   response: string | null;
   raw: string | null;
+  /** Inbound only: JSON MessageGuess when the bot took the intent from likeness to examples, else null. */
+  guess: string | null;
   created_at: number;
 }
 

@@ -50,12 +50,6 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     shopId: msg.shopId, channel: msg.channel, platformUserId: msg.customerId, name: msg.customerName, at,
   });
   const conversation = await openConversation(trx, { shopId: msg.shopId, customerId: customer.id, key: msg.conversationKey, at });
-  await insertMessage(trx, {
-    shopId: msg.shopId, channel: msg.channel, conversationId: conversation.id, direction: 'in',
-    platformMessageId: msg.platformMessageId, deliveryId: msg.deliveryId, kind: msg.kind, text: msg.text,
-    rule: null, response: null, raw: msg.raw, at,
-  });
-
   // A chat opening reads no order; a message may (查物流 answered from the order itself).
   const order = msg.event ? undefined : await orderInView(trx, deps.playbook, msg);
   // 微信客服 shops whose staff answer in the WeCom client: the session goes to them after the handoff reply.
@@ -66,6 +60,16 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     customer: { name: customer.name, firstSeenAt: customer.firstSeenAt, tags: customer.tags, tier: customer.tier },
     conversation: { isNew: conversation.isNew }, state: conversation.state, now: msg.receivedAt, random: deps.random,
     servedInClient: inClient !== null,
+  });
+  // Stored after deciding (nothing above reads it) so the row says what the bot made of it: a
+  // guess only when the bot answered on it (not while a person has the chat).
+  const { intent, resembled } = d.understood;
+  const guessed = intent !== null && resembled !== undefined && d.replies.length > 0 && !d.silenced && !d.waiting;
+  await insertMessage(trx, {
+    shopId: msg.shopId, channel: msg.channel, conversationId: conversation.id, direction: 'in',
+    platformMessageId: msg.platformMessageId, deliveryId: msg.deliveryId, kind: msg.kind, text: msg.text,
+    rule: null, response: null, raw: msg.raw, at,
+    guess: guessed ? { intent, score: Math.round(resembled * 100) / 100 } : null,
   });
 
   const outboxIds: number[] = [];

@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.js';
 import { similarIntents, suggestMinScore } from '../engine/suggest.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import {
-  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topItems, topNotUnderstood,
+  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topGuessed, topItems, topNotUnderstood,
 } from './kpis.js';
 import type { Conversion, Latency, PaymentReminders, Reception, StaffResponse } from './kpis.js';
 import { localTime } from '../engine/time.js';
@@ -37,6 +37,8 @@ export interface ShopReport {
    * staffAnswer: what a person answered it with at the desk, the last time it was answered there.
    */
   notUnderstood: { text: string; count: number; resembles?: string[]; staffAnswer?: string }[];
+  /** Questions answered on a guess (fallback.suggest.answerAbove): the intent taken and how alike, at best. */
+  guessed: { text: string; intent: string; score: number; count: number }[];
   /** Reply rules by messages answered; and the customer-message rules that answered none (null: playbooks did not load). */
   rules: { used: { rule: string; messages: number }[]; unused: string[] | null };
 }
@@ -69,7 +71,7 @@ export async function buildReport(
   ]);
   const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
-  const { notUnderstoodTexts, ...counts } = reception(inbound, answered);
+  const { notUnderstoodTexts, guessedTexts, ...counts } = reception(inbound, answered);
   const used = ruleUse(answered);
   return {
     shop: { id: shop.id, name: shop.name, timezone: shop.timezone },
@@ -83,6 +85,7 @@ export async function buildReport(
     orders: { placed: placed.length, topItems: topItems(placed) },
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
       .map((q) => (playbook ? { ...q, resembles: resemblingIntents(playbook, q.text) } : q)),
+    guessed: topGuessed(guessedTexts),
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
 }
@@ -122,6 +125,7 @@ export function formatReport(r: ShopReport): string {
     `  customers who wrote (询单人数)        ${rc.customers}`,
     `  their messages                        ${rc.messages}`,
     `  answered by a rule                    ${rc.understood} (${pct(rc.understood, replied)} of those the bot answered)`,
+    ...(rc.guessed ? [`    of them on a guess (by likeness)    ${rc.guessed}: check them below`] : []),
     `  not understood (fallback reply)       ${rc.notUnderstood}`,
     `  no bot reply (a person has it, or a silent rule)  ${rc.noReply}`,
     `  handed to a person (转人工)           ${rc.handoffs}`,
@@ -163,6 +167,11 @@ export function formatReport(r: ShopReport): string {
         `  ${String(n.count).padStart(4)}×  ${n.text}${n.resembles?.length ? `   (resembles ${n.resembles.join(', ')})` : ''}`,
         ...(n.staffAnswer ? [`         staff answered: ${clip(n.staffAnswer, STAFF_ANSWER_SHOWN)}`] : []),
       ]));
+  }
+  if (r.guessed.length) {
+    lines.push('', 'Answered on a guess (no phrase matched; the bot took the intent from likeness to its examples — check them:',
+      `right: xiaoer teach --shop ${r.shop.id} --phrase <intent> "<text>" answers it for certain; wrong: teach the intent meant):`,
+      ...r.guessed.map((g) => `  ${String(g.count).padStart(4)}×  ${g.text}   → ${g.intent} (${Math.round(g.score * 100)}% alike)`));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -19,6 +19,8 @@ export interface Reception {
   messages: number;
   /** A playbook rule answered (handoff replies included). */
   understood: number;
+  /** Of those, answered on a guess: no phrase matched, the intent taken from likeness to its examples. */
+  guessed: number;
   /** Only the fallback answered. */
   notUnderstood: number;
   /** No reply: a person had the conversation, or the rule that fired says nothing. */
@@ -47,24 +49,35 @@ export interface PaymentReminders {
 /** A message only the fallback answered: what was asked, where and when. */
 export type NotUnderstoodFact = Pick<InboundFact, 'conversationId' | 'at'> & { text: string };
 
-export function reception(inbound: readonly InboundFact[], replies: readonly ReplyFact[]): Reception & { notUnderstoodTexts: NotUnderstoodFact[] } {
+/** A message the bot answered on a guess (fallback.suggest.answerAbove). */
+export type GuessedFact = NotUnderstoodFact & { guess: NonNullable<InboundFact['guess']> };
+
+export function reception(
+  inbound: readonly InboundFact[], replies: readonly ReplyFact[],
+): Reception & { notUnderstoodTexts: NotUnderstoodFact[]; guessedTexts: GuessedFact[] } {
   const rulesByMessage = new Map<string, Set<string | null>>();
   for (const r of replies) {
     const key = `${r.conversationId}:${r.inboundAt}`;
     rulesByMessage.set(key, (rulesByMessage.get(key) ?? new Set()).add(r.rule));
   }
-  const out = { customers: new Set(inbound.map((m) => m.customerId)).size, messages: inbound.length, understood: 0, notUnderstood: 0, noReply: 0 };
+  const out = { customers: new Set(inbound.map((m) => m.customerId)).size, messages: inbound.length, understood: 0, guessed: 0, notUnderstood: 0, noReply: 0 };
   const notUnderstoodTexts: NotUnderstoodFact[] = [];
+  const guessedTexts: GuessedFact[] = [];
   for (const m of inbound) {
     const rules = rulesByMessage.get(`${m.conversationId}:${m.at}`);
     if (!rules) out.noReply += 1;
-    else if ([...rules].some((r) => r !== FALLBACK_RULE)) out.understood += 1;
-    else {
+    else if ([...rules].some((r) => r !== FALLBACK_RULE)) {
+      out.understood += 1;
+      if (m.guess) {
+        out.guessed += 1;
+        if (m.text) guessedTexts.push({ conversationId: m.conversationId, at: m.at, text: m.text, guess: m.guess });
+      }
+    } else {
       out.notUnderstood += 1;
       if (m.text) notUnderstoodTexts.push({ conversationId: m.conversationId, at: m.at, text: m.text });
     }
   }
-  return { ...out, notUnderstoodTexts };
+  return { ...out, notUnderstoodTexts, guessedTexts };
 }
 
 /** Every reply, and each conversation's first answer in the period (首次响应). */
@@ -161,7 +174,7 @@ export function topNotUnderstood(
   for (const r of staff) if (r.text) groupInto(byConversation, r.conversationId, r);
   const groups = new Map<string, { count: number; answer?: { at: number; text: string } }>();
   for (const q of asked) {
-    const key = foldText(q.text).replace(/\s+/g, ' ').trim().replace(/[\s?？!！.。~～…,，、]+$/u, '');
+    const key = questionKey(q.text);
     if (!key) continue;
     const g = groups.get(key) ?? { count: 0 };
     g.count += 1;
@@ -171,6 +184,34 @@ export function topNotUnderstood(
   }
   return [...groups].map(([text, g]) => ({ text, count: g.count, ...(g.answer ? { staffAnswer: g.answer.text } : {}) }))
     .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)).slice(0, limit);
+}
+
+/** A question as grouped and shown: the same words, whatever the case, spacing or closing punctuation. */
+function questionKey(text: string): string {
+  return foldText(text).replace(/\s+/g, ' ').trim().replace(/[\s?？!！.。~～…,，、]+$/u, '');
+}
+
+/** Guessed answers listed for staff to check. */
+export const TOP_GUESSED = 10;
+
+/**
+ * The bot's guesses, most frequent first: each question with the intent it was taken for and how
+ * alike it was at best. A right guess is worth a phrase (answered for certain); a wrong one is
+ * the next thing to teach. Grouped by question and intent: a guess that changed with the
+ * playbooks during the period shows both.
+ */
+export function topGuessed(guessed: readonly GuessedFact[], limit = TOP_GUESSED): { text: string; intent: string; score: number; count: number }[] {
+  const groups = new Map<string, { text: string; intent: string; score: number; count: number }>();
+  for (const g of guessed) {
+    const text = questionKey(g.text);
+    if (!text) continue;
+    const key = `${text}\0${g.guess.intent}`;
+    const group = groups.get(key) ?? { text, intent: g.guess.intent, score: 0, count: 0 };
+    group.count += 1;
+    group.score = Math.max(group.score, g.guess.score);
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.score - b.score || a.text.localeCompare(b.text)).slice(0, limit);
 }
 
 /** Orders placed in the period: an order.created or order.paid event of theirs falls in it (each order once). */

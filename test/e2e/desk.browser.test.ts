@@ -116,6 +116,20 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('shows staff which answers the bot guessed', async () => {
+    await says('么时候发货呀', 'ou_guess', 'oc_guess');
+    const context = await browser.newContext({ httpCredentials: { username: '小王', password: PASSWORD } });
+    const page = await context.newPage();
+    await page.goto(`${svc.url}/desk/acme`);
+    await page.click('#recent');
+    await page.locator('#list li', { hasText: 'ou_guess' }).click();
+    const asked = page.locator('.msg.in', { hasText: '么时候发货呀' });
+    await asked.waitFor();
+    expect(await asked.locator('.meta').textContent()).toMatch(/^顾客 · .* · 机器人按相似猜成 faq\.shipping_time（像 \d+%），请核对回答$/);
+    expect(await page.locator('.msg.out .meta', { hasText: '按相似猜' }).count()).toBe(0);
+    await context.close();
+  }, 60_000);
+
   it('on a phone, shows the list or the conversation, with a way back, and nothing wider than the screen', async () => {
     await says('你们老板养猫吗', 'ou_phone', 'oc_phone'); // not understood: the bot's fallback
     await says('转人工', 'ou_phone', 'oc_phone');

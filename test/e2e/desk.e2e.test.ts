@@ -230,6 +230,19 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(recent[0]!.last).toMatchObject({ direction: 'out' }); // the bot answered 发货时间
   });
 
+  it('marks a customer message the bot answered on a guess (no phrase matched), and only that one', async () => {
+    await says('么时候发货呀', 'ou_1', 'oc_1'); // a word short of any phrase
+    clock += 1000;
+    await says('什么时候发货', 'ou_1', 'oc_1');
+    const [c] = ((await (await desk('/api/conversations?recent=1', asStaff)).json()) as { conversations: Conv[] }).conversations;
+    const shown = (await transcript(c!.id)) as (Msg & { guess: { intent: string; score: number } | null })[];
+    expect(shown.filter((m) => m.direction === 'in').map((m) => [m.text, m.guess?.intent ?? null])).toEqual([
+      ['么时候发货呀', 'faq.shipping_time'], ['什么时候发货', null],
+    ]);
+    expect(shown.find((m) => m.guess)!.guess!.score).toBeGreaterThanOrEqual(0.55);
+    expect(shown.filter((m) => m.direction === 'out').every((m) => m.guess === null)).toBe(true);
+  });
+
   it('staff can find a customer by id and take a conversation the bot is answering', async () => {
     await says('你好', 'ou_other', 'oc_other');
     expect(await waiting()).toEqual([]);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runReport } from '../../src/cli/report.js';
+import type { ShopReport } from '../../src/report/index.js';
+import { weeklySummary } from '../../src/report/summary.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
 import { postOrderEvent } from '../helpers/orders.js';
@@ -99,6 +101,30 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(readFileSync(sheet, 'utf8')).toContain('"火星能送吗","","","1","亲，火星暂时还不在配送范围内，地球上都能送哦～"');
   });
 
+  it('lists the answers the bot guessed, for staff to check, and says so in the weekly summary', async () => {
+    await says('ou_g', '么时候发货呀', '10:00:00'); // a word short of any phrase: answered by likeness
+    await says('ou_h', '么时候发货呀？', '10:01:00');
+    await says('ou_h', '什么时候发货', '10:02:00'); // a phrase: no guess
+    const rows = await svc.service.db.db.selectFrom('messages').select(['text', 'guess']).where('direction', '=', 'in').where('kind', '!=', 'event').orderBy('id').execute();
+    expect(rows.map((m) => [m.text, m.guess && (JSON.parse(m.guess) as { intent: string }).intent])).toEqual([
+      ['么时候发货呀', 'faq.shipping_time'], ['么时候发货呀？', 'faq.shipping_time'], ['什么时候发货', null],
+    ]);
+    expect(fake.delivered.filter((d) => d.text.includes('48 小时')).map((d) => d.receiveId)).toEqual(['oc_ou_g', 'oc_ou_h', 'oc_ou_h']);
+
+    expect(await report(['--json'])).toBe(0);
+    const r = JSON.parse(out) as { reception: { understood: number; guessed: number }; guessed: { text: string; intent: string; score: number; count: number }[] };
+    expect(r.reception).toMatchObject({ understood: 3, guessed: 2 });
+    // The same question, whatever its closing punctuation, is one line.
+    expect(r.guessed).toEqual([{ text: '么时候发货呀', intent: 'faq.shipping_time', score: expect.any(Number), count: 2 }]);
+    expect(r.guessed[0]!.score).toBeGreaterThanOrEqual(0.55);
+    out = '';
+    expect(await report([])).toBe(0);
+    expect(out).toMatch(/ {4}of them on a guess \(by likeness\) +2: check them below\n/);
+    expect(out).toMatch(/Answered on a guess .*\n.*xiaoer teach --shop acme --phrase <intent> "<text>".*\n {5}2× {2}么时候发货呀 {3}→ faq\.shipping_time \(\d+% alike\)\n/);
+    // The weekly message to the staff group says so (the full report has the list).
+    expect(weeklySummary(r as unknown as ShopReport)).toContain('其中 2 条是机器人按相似猜着答的，请在完整报表里核对猜得对不对');
+  });
+
   it('counts reception, response times, 询单转化, 催付 and the questions the bot did not understand', async () => {
     fake.script = [500]; // the first reply fails once and goes out on the retry, two seconds later
     await says('ou_a', '你好', '10:00:00');
@@ -125,7 +151,8 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(await report(['--json'])).toBe(0);
     const r = JSON.parse(out) as Record<string, unknown>;
     expect(r.period).toEqual({ from: '2026-11-21', to: '2026-11-27' });
-    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, notUnderstood: 3, noReply: 1, handoffs: 1 });
+    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, guessed: 0, notUnderstood: 3, noReply: 1, handoffs: 1 });
+    expect(r.guessed).toEqual([]);
     // Handed over at 10:06, a person answered at the desk at 10:07.
     expect(r.staff).toEqual({ handoffs: 1, answered: 1, firstReplyMs: { replies: 1, median: 60_000, p90: 60_000 }, replies: 1, staff: 1 });
     expect(r.responseMs).toMatchObject({ first: { replies: 4, median: 0, p90: 2_000 } });
