@@ -8,7 +8,7 @@ import { HHMM } from '../engine/time.js';
 import { understandNormalized } from '../engine/understand.js';
 import { matchPhrases } from '../nlu/matcher.js';
 import { normalize } from '../nlu/normalize.js';
-import { RESEMBLANCE_MARGIN, similarIntents, suggestionsFor, withGuess } from '../engine/suggest.js';
+import { likelyGuess, RESEMBLANCE_MARGIN, similarIntents, suggestionsFor, withGuess } from '../engine/suggest.js';
 import { styleOf } from '../nlu/style.js';
 import { loadPlaybooks } from '../playbook/load.js';
 
@@ -67,6 +67,10 @@ export async function runExplain(args: string[]): Promise<number> {
     out.write(`winner:      ${read.intent} — by likeness, not a phrase: ${read.resembled.toFixed(2)} alike to its examples (fallback.suggest.answerAbove ${above}),`
       + ` at least ${RESEMBLANCE_MARGIN} more than to any other intent\n`);
   } else out.write(`winner:      ${u.intent ?? '(none) — the fallback answers; two misses in a row hand off'}${u.type ? ` (${u.type})` : ''}\n`);
+  const opposite = read.intent === null ? likelyGuess(playbook, text, u.negated) : null;
+  if (opposite) {
+    out.write(`not guessed: ${opposite.score.toFixed(2)} alike to ${opposite.intent}'s "${opposite.example}", but one of them says "not" (不/没/别…) and the other does not: they may mean the opposite\n`);
+  }
   if (read.intent === null && playbook.fallback?.suggest) {
     // What 您是想问… would offer, and why: the closest examples' intents with their scores.
     const offered = suggestionsFor(playbook, text, u.negated);

@@ -20,7 +20,7 @@ export function suggestMinScore(playbook: CompiledPlaybook): number {
 
 /** Phrases and examples of every intent, indexed once per playbook. Regex phrases are not text; "a…b" phrases count as "ab". */
 const similarIndex = perPlaybook((playbook): SimilarIndex => buildSimilarIndex([
-  ...playbook.intents.flatMap((i) => i.phrases.filter((p) => !/^\/.+\/$/.test(p)).map((p) => ({ intent: i.name, text: p.replace(/…|\.\.\./g, '') }))),
+  ...playbook.intents.flatMap((i) => i.phrases.filter((p) => !/^\/.+\/$/.test(p)).map((p) => ({ intent: i.name, text: p.replace(/…|\.\.\./g, ''), written: p }))),
   ...playbook.examples,
 ]));
 
@@ -85,6 +85,15 @@ export function withGuess(playbook: CompiledPlaybook, text: string, understood: 
  * the shop has not set answerAbove, or when the guess is unsure, not allowed, or said not to be meant.
  */
 export function resembledIntent(playbook: CompiledPlaybook, text: string, negated: readonly string[] = []): { intent: string; score: number } | null {
+  const first = likelyGuess(playbook, text, negated);
+  return first && saysNot(text) === saysNot(first.example) ? first : null;
+}
+
+/**
+ * The guess but for the "not" check: for explain, which says why a message this alike was not
+ * answered (the example it is like says the opposite).
+ */
+export function likelyGuess(playbook: CompiledPlaybook, text: string, negated: readonly string[] = []): Similar | null {
   const above = playbook.fallback?.suggest?.answerAbove;
   if (above === undefined) return null;
   const [first, second] = similarIntents(playbook, text);
@@ -92,6 +101,24 @@ export function resembledIntent(playbook: CompiledPlaybook, text: string, negate
   if (!guessable(playbook).has(first.intent) || negated.includes(first.intent)) return null;
   return first;
 }
+
+/**
+ * Whether a text says "not" (不想要, 没收到, 别发): a message one 不 short of an example means the
+ * opposite however alike it is (刚才那单我想要了 against 刚才那单我不想要了怎么弄: keep the order, not
+ * cancel it), so a guess needs both to agree. Not the 不 of a question's 要不要 / 能不能 or of set
+ * words that say no "not" (不错, 不好意思, 差不多). Wrongly refusing costs the customer a 您是想问 list;
+ * wrongly answering, the opposite of what they asked.
+ */
+export function saysNot(text: string): boolean {
+  // A phrase's closing 不 (付款页面…不) is followed by whatever the customer writes: no question mark.
+  const asked = /…|\.\.\./.test(text) ? text : text.replace(QUESTION_NOT, '');
+  return NEGATION.test(asked.replace(NOT_NEGATIONS, ''));
+}
+const NEGATION = /[不没沒别別无無未甭勿]/u;
+/** 有没有 · 会不会 · 好不好: A-not-A asks; and set words with a 不 that says no "not". */
+const NOT_NEGATIONS = /(.)[不没沒]\1|不错|不錯|不好意思|差不多|不客气|不客氣|无论|無論/gu;
+/** A closing 不 / 没 / 没有 is a question mark said aloud: 有现货没, 支持货到付款不, 发了没有？ */
+const QUESTION_NOT = /[不没沒]有?[\s?？。.!！~～呀啊呢]*$/u;
 
 /**
  * The intents to offer for a missed message, best first. None when it resembles nothing

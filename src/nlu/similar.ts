@@ -13,6 +13,8 @@ import { normalize } from './normalize.js';
 export interface SimilarDoc {
   intent: string;
   text: string;
+  /** The example as the shop wrote it, when `text` was adapted for comparing (a phrase's "…" dropped). */
+  written?: string;
 }
 
 export interface Similar {
@@ -24,6 +26,8 @@ export interface Similar {
    * 我昨天下的单 is close to 我昨天下的单今天降价了 but says none of what makes it a question.
    */
   covers: number;
+  /** That closest example, as written (a phrase or an `examples:` sentence). */
+  example: string;
 }
 
 export interface SimilarIndex {
@@ -74,11 +78,11 @@ export function buildSimilarIndex(docs: readonly SimilarDoc[]): SimilarIndex {
       // Grams no example has still make the message less like every example.
       for (const x of q) if (!weight.has(x)) qNorm += Math.log(docs.length + 1) ** 2;
       qNorm = Math.sqrt(qNorm);
-      const best = new Map<string, { score: number; covers: number }>();
+      const best = new Map<string, { score: number; covers: number; example: string }>();
       for (const [i, d] of dot) {
         const score = norms[i] && qNorm ? d / (norms[i]! * qNorm) : 0;
         const intent = docs[i]!.intent;
-        if (score > (best.get(intent)?.score ?? 0)) best.set(intent, { score, covers: norms[i] ? d / norms[i]! ** 2 : 0 });
+        if (score > (best.get(intent)?.score ?? 0)) best.set(intent, { score, covers: norms[i] ? d / norms[i]! ** 2 : 0, example: docs[i]!.written ?? docs[i]!.text });
       }
       return [...best].map(([intent, b]) => ({ intent, ...b })).sort((a, b) => b.score - a.score || (a.intent < b.intent ? -1 : 1));
     },

@@ -81,6 +81,10 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(await main(['explain', '哈喽～在吗', '--shop', 'acme'])).toBe(0);
     expect(out).toMatch(/style: {7}lively\n/);
     expect(out).toMatch(/问候-活泼 \(.*greeting\.yml:\d+\) → greet-lively/);
+    out = '';
+    expect(await main(['explain', '刚才那单我想要了怎么弄', '--shop', 'acme'])).toBe(0);
+    expect(out).toMatch(/winner: {6}\(none\)/);
+    expect(out).toMatch(/not guessed: 0\.\d\d alike to order_cancel's "刚才那单我不想要了怎么弄", but one of them says "not"/);
   });
 
   it('explains what the bot would answer: at a time of day, with an order, a handoff', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/db/conversations.js';
 import type { ConversationState } from '../../src/db/conversations.js';
 import { decide, FALLBACK_RULE } from '../../src/engine/decide.js';
-import { pickedSuggestion, RESEMBLANCE_COVERAGE, RESEMBLANCE_MARGIN, resembledIntent, similarIntents, suggestionsFor } from '../../src/engine/suggest.js';
+import { pickedSuggestion, RESEMBLANCE_COVERAGE, RESEMBLANCE_MARGIN, resembledIntent, saysNot, similarIntents, suggestionsFor } from '../../src/engine/suggest.js';
 import { buildSimilarIndex } from '../../src/nlu/similar.js';
 import { loadPlaybooks } from '../../src/playbook/load.js';
 import { DEFAULT_PLAYBOOKS } from '../helpers/service.js';
@@ -173,6 +173,26 @@ describe('answered by likeness (fallback.suggest.answerAbove)', () => {
     const asked = say('查一下物流');
     expect(asked.state.expecting).toBeDefined();
     expect(say(SLIP, asked.state).understood.intent).toBeNull();
+  });
+
+  it('never answers a message one "not" away from its example: they may mean the opposite', () => {
+    // 刚才那单我不想要了怎么弄 is an order_cancel example; without the 不 the customer wants the order.
+    const kept = '刚才那单我想要了怎么弄';
+    const [first, second] = similarIntents(playbook, kept);
+    expect(first).toMatchObject({ intent: 'order_cancel', example: '刚才那单我不想要了怎么弄' });
+    expect(first!.score).toBeGreaterThanOrEqual(0.55);
+    expect(first!.covers).toBeGreaterThanOrEqual(RESEMBLANCE_COVERAGE);
+    expect(first!.score - (second?.score ?? 0)).toBeGreaterThanOrEqual(RESEMBLANCE_MARGIN);
+    expect(resembledIntent(playbook, kept)).toBeNull();
+    const d = say(kept);
+    expect(d.replies.map((r) => r.rule)).toEqual([FALLBACK_RULE]); // 您是想问 at most, never the cancel answer
+    // The same words with the 不 are answered as the example they are.
+    expect(resembledIntent(playbook, '刚才那单我不想要了怎么弄呀')?.intent).toBe('order_cancel');
+  });
+
+  it('reads the 不 and 没 of a question as no "not"', () => {
+    for (const asked of ['有现货没', '支持货到付款不', '发了没有？', '粉色的还有没有', '会不会掉色', '好不好用', '不好意思问下', '质量不错']) expect(saysNot(asked), asked).toBe(false);
+    for (const not of ['我不想要了', '还没收到', '别发顺丰', '付款页面打不开', '不合适可以退吗', '付款页面…不']) expect(saysNot(not), not).toBe(true);
   });
 
   it('never answers what the customer said they do not mean', () => {
