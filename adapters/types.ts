@@ -34,8 +34,11 @@ export interface Handled {
   message: InboundMessage;
   duplicate: boolean;
   replies: { text: string; rule: string; response: string }[];
-  /** What was recognised in the customer's text, whatever rules then fired. */
-  understood: { intent: string | null; bargainer: string | null };
+  /**
+   * What was recognised in the customer's text, whatever rules then fired; `guessed`: no phrase
+   * matched, the intent was taken from likeness to its examples, this alike (0–1).
+   */
+  understood: { intent: string | null; bargainer: string | null; guessed?: number };
   /** A person has the conversation (handed over): the bot says nothing, or only the shop's waiting words. */
   withPerson?: boolean;
 }

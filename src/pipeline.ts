@@ -50,7 +50,7 @@ export function createPipeline(deps: PipelineDeps) {
       const u = result.understood;
       return {
         message, duplicate: result.duplicate, replies: result.replies, outboxIds: result.outboxIds,
-        understood: { intent: u.intent, bargainer: u.intent === 'bargain' ? u.type : null },
+        understood: { intent: u.intent, bargainer: u.intent === 'bargain' ? u.type : null, ...(u.resembled !== undefined ? { guessed: u.resembled } : {}) },
         ...(result.silenced || result.waiting ? { withPerson: true } : {}),
       };
     } catch (err) {

@@ -94,9 +94,14 @@ export async function runSimulate(args: string[]): Promise<number> {
         rl.close();
         return 1;
       }
+      const { intent, guessed } = outcome.understood;
       for (const r of outcome.replies) {
         process.stdout.write(`小二: ${r.text}\n`);
         if (why && r.rule) process.stdout.write(`      ↳ rule: ${r.rule} · response: ${r.response}\n`);
+      }
+      // Answered on likeness, not a phrase: the desk and the report mark it for staff to check.
+      if (why && guessed !== undefined && intent && outcome.replies.length) {
+        process.stdout.write(`      ↳ guessed: no phrase matched; taken as ${intent}, ${Math.round(guessed * 100)}% alike to its examples (xiaoer explain says why)\n`);
       }
       if (outcome.replies.length === 0) {
         process.stdout.write(outcome.withPerson ? '小二: (no reply: a person has this conversation and answers from the staff desk)\n' : '小二: (no reply)\n');
@@ -124,15 +129,19 @@ async function poll(url: string, after: number | undefined, token?: string): Pro
   }
 }
 
-async function say(endpoint: string, user: string, text: string, token?: string): Promise<{ ok: true; replies: Reply[]; withPerson: boolean } | { ok: false; error: string }> {
+type Understood = { intent?: string | null; guessed?: number };
+
+async function say(
+  endpoint: string, user: string, text: string, token?: string,
+): Promise<{ ok: true; replies: Reply[]; withPerson: boolean; understood: Understood } | { ok: false; error: string }> {
   try {
-    const res = await axios.post<{ replies?: Reply[]; withPerson?: boolean; reason?: string }>(endpoint, { user, text }, {
+    const res = await axios.post<{ replies?: Reply[]; withPerson?: boolean; reason?: string; understood?: Understood }>(endpoint, { user, text }, {
       validateStatus: () => true,
       timeout: 10_000,
       headers: token ? { Authorization: `Bearer ${token}` } : {},
     });
     if (res.status !== 200) return { ok: false, error: `simulate: HTTP ${res.status}: ${res.data?.reason ?? 'request refused'}` };
-    return { ok: true, replies: res.data.replies ?? [], withPerson: res.data.withPerson === true };
+    return { ok: true, replies: res.data.replies ?? [], withPerson: res.data.withPerson === true, understood: res.data.understood ?? {} };
   } catch (err) {
     const code = (err as { code?: string }).code;
     return {

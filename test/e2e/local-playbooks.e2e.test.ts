@@ -13,7 +13,7 @@ const NOON = Date.parse('2026-11-27T04:00:00Z'); // 12:00 in Shanghai
 
 interface LocalAnswer {
   replies: { text: string; rule: string; response: string }[];
-  understood: { intent: string | null; bargainer: string | null };
+  understood: { intent: string | null; bargainer: string | null; guessed?: number };
 }
 
 describe.each(DIALECTS)('playbooks through POST /webhooks/local on %s', (dialect) => {
@@ -61,6 +61,14 @@ describe.each(DIALECTS)('playbooks through POST /webhooks/local on %s', (dialect
     expect(texts[2]).toMatch(/转人工/);
     for (const t of texts) expect(t).not.toMatch(/\d+\s*折|打折|减\s*\d+|优惠\s*\d+/);
     expect(answers[0]!.understood).toEqual({ intent: 'bargain', bargainer: null });
+  });
+
+  it('says when an answer was a guess: the intent taken from likeness to examples, no phrase matching', async () => {
+    const slip = await say('g1', '么时候发货呀');
+    expect(rules(slip)).toEqual(['发货时间']);
+    expect(slip.understood).toEqual({ intent: 'faq.shipping_time', bargainer: null, guessed: expect.any(Number) });
+    expect(slip.understood.guessed!).toBeGreaterThanOrEqual(0.55);
+    expect((await say('g2', '什么时候发货')).understood).toEqual({ intent: 'faq.shipping_time', bargainer: null });
   });
 
   it('answers 我是学生没钱 in the sympathy style', async () => {

@@ -54,11 +54,14 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
   it('serves the demo shop from a fresh directory and simulate answers 你好 with the greeting', async () => {
     expect(logs).toContain('demo shop');
     expect(existsSync(join(cwd, 'data', 'xiaoer.db'))).toBe(true);
-    const r = await run(['simulate', '--shop', 'demo', '--user', 'e2e-user'], { PORT: String(port), CWD: cwd }, '你好\n发票能开吗\n');
+    const r = await run(['simulate', '--shop', 'demo', '--user', 'e2e-user'], { PORT: String(port), CWD: cwd }, '你好\n么时候发货呀\n发票能开吗\n');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/小二: .*(欢迎光临|欢迎来到)小二演示店/);
     expect(r.out).toMatch(/rule: 新客户问候/);
     expect(r.out).toMatch(/小二: .*发票/);
+    // A slip of the keys answered on likeness: simulate says it was a guess (only that once).
+    expect(r.out).toMatch(/↳ rule: 发货时间 · response: shipping-time\n {6}↳ guessed: no phrase matched; taken as faq\.shipping_time, \d+% alike to its examples/);
+    expect(r.out.match(/↳ guessed/g)).toHaveLength(1);
   });
 
   it('a reply a person writes at the demo desk reaches the open simulate chat', async () => {
