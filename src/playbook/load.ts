@@ -51,9 +51,28 @@ export function loadPlaybooks(dir: string, displayBase = process.cwd()): LoadRes
     }
     parsed.push({ yaml, data: result.data });
   }
+  const unread = problems.length;
   const compiled = compile(parsed, problems);
+  if (unread > 0 && problems.slice(0, unread).some((p) => p.severity === 'error')) summarizeFollowOn(problems, unread);
   const failed = problems.some((p) => p.severity === 'error');
   return { playbook: failed ? null : compiled, problems };
+}
+
+/**
+ * A file that did not load leaves every name it defines unknown to the others: one typo in
+ * intents.yml made ~120 "unknown intent" errors, burying the one to fix. Those that follow are
+ * counted in one line instead, to be seen again (if still there) once the file loads.
+ */
+function summarizeFollowOn(problems: Problem[], unread: number): void {
+  const after = problems.splice(unread);
+  const hidden = after.filter((p) => p.severity === 'error').length;
+  if (hidden === 0) return;
+  const first = problems.find((p) => p.severity === 'error')!;
+  const files = [...new Set(problems.filter((p) => p.severity === 'error').map((p) => p.file))].join(', ');
+  problems.push({
+    ...first, field: '', severity: 'error',
+    message: `${hidden} more error(s) in the other playbooks not shown: they may only follow from ${files} not loading (names defined there look unknown); fix the above first, then check again`,
+  });
 }
 
 function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,24 @@ describe('playbook loading', () => {
     const { playbook, problems } = loadPlaybooks(dir, dir);
     expect(playbook).toBeNull();
     expect(problems[0]).toMatchObject({ file: 'a.yml', line: 3, col: 5, field: 'rules.0.wehn' });
+  });
+
+  it('shows the typo in a file that did not load, not the "unknown" errors that follow from it in the others', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xiaoer-pb-typo-'));
+    cpSync(DEFAULT_PLAYBOOKS, dir, { recursive: true });
+    const intents = join(dir, 'intents.yml');
+    const text = readFileSync(intents, 'utf8');
+    writeFileSync(intents, text.replace(/^( {2}order_cancel:\n)/m, '$1    priorty: 3\n'));
+    const line = text.slice(0, text.indexOf('  order_cancel:')).split('\n').length + 1;
+    const { playbook, problems } = loadPlaybooks(dir, dir);
+    expect(playbook).toBeNull();
+    expect(problems.map((p) => `${p.file}:${p.line} ${p.message}`)).toEqual([
+      `intents.yml:${line} unknown field "priorty"; did you mean "priority"?; allowed here: phrases, priority, negatable, alone, types, ask`,
+      expect.stringMatching(new RegExp(`^intents\\.yml:${line} \\d{2,} more error\\(s\\) in the other playbooks not shown: they may only follow from intents\\.yml not loading`)),
+    ]);
+    // Fixed, nothing hidden is left.
+    writeFileSync(intents, text);
+    expect(loadPlaybooks(dir, dir).problems).toEqual([]);
   });
 
   it('reports unknown responses, unknown variables, bad regexes and duplicates', () => {
