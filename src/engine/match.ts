@@ -78,7 +78,13 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
     if (f && input.now.getTime() - f.lastAt < rule.cooldownMs) return false;
   }
   if (rule.fired) {
-    const count = state.fired[rule.fired.rule]?.count ?? 0;
+    const { rules, withinMs } = rule.fired;
+    const since = withinMs === undefined ? null : input.now.getTime() - withinMs;
+    let count = 0;
+    for (const name of rules) {
+      const f = state.fired[name];
+      if (f) count += since === null ? f.count : f.lastAt >= since ? 1 : 0;
+    }
     if (rule.fired.lessThan !== undefined && count >= rule.fired.lessThan) return false;
     if (rule.fired.atLeast !== undefined && count < rule.fired.atLeast) return false;
   }

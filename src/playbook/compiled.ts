@@ -57,7 +57,9 @@ export interface CompiledRule {
   readonly styles: ReadonlySet<string> | undefined;
   readonly slots: readonly (readonly [string, string | null])[];
   readonly expecting: ReadonlySet<string> | undefined;
-  readonly fired: { readonly rule: string; readonly lessThan: number | undefined; readonly atLeast: number | undefined } | undefined;
+  readonly fired: {
+    readonly rules: readonly string[]; readonly lessThan: number | undefined; readonly atLeast: number | undefined; readonly withinMs: number | undefined;
+  } | undefined;
   readonly giftAvailable: boolean | undefined;
   readonly limit: { readonly times: number; readonly per: 'conversation' | 'day' } | undefined;
   /** Runs only for a customer waiting for a person (when.waiting), and then only such rules run. */

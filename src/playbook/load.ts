@@ -143,7 +143,10 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
       }
       if (r.when.fired?.rule) {
         const target = r.when.fired.rule;
-        laterChecks.push(() => checkName(yaml, ['rules', i, 'when', 'fired', 'rule'], target, 'rule', [...ruleAt.keys()], problems));
+        laterChecks.push(() => {
+          if (typeof target === 'string') checkName(yaml, ['rules', i, 'when', 'fired', 'rule'], target, 'rule', [...ruleAt.keys()], problems);
+          else target.forEach((t, k) => checkName(yaml, ['rules', i, 'when', 'fired', 'rule', k], t, 'rule', [...ruleAt.keys()], problems));
+        });
       }
       const regex = (r.when.regex ?? []).flatMap((source, j) => {
         try {
@@ -187,7 +190,10 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         styles: w.style ? new Set(list(w.style)) : undefined,
         slots: Object.entries(w.slots ?? {}).map(([k, v]) => [k, v === null ? null : String(v)] as const),
         expecting: w.expecting ? new Set(list(w.expecting)) : undefined,
-        fired: w.fired ? { rule: w.fired.rule ?? r.name, lessThan: w.fired.lessThan, atLeast: w.fired.atLeast } : undefined,
+        fired: w.fired ? {
+          rules: list(w.fired.rule ?? r.name), lessThan: w.fired.lessThan, atLeast: w.fired.atLeast,
+          withinMs: w.fired.within ? durationMs(w.fired.within) : undefined,
+        } : undefined,
         giftAvailable: w.giftAvailable,
         limit: r.limit, waiting: w.waiting === true, cooldownMs: r.cooldown ? durationMs(r.cooldown) : undefined,
         continue: r.continue, actions: r.then,

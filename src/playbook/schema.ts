@@ -12,6 +12,7 @@ const nameList = z.array(nonEmpty).min(1);
 const phrase = z.union([nonEmpty, z.number().transform(String)]);
 const phraseList = z.array(phrase).min(1);
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1)]);
+const durationSchema = z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d');
 
 export const BARGAINER_TYPES = ['promise', 'comparison', 'assertive', 'merit', 'sympathy', 'excuse'] as const;
 export const ORDER_EVENTS = [
@@ -63,8 +64,14 @@ export const whenSchema = z.strictObject({
    * the customer's next one: a rule for the answer (an order number, a new address) after a question.
    */
   expecting: oneOrMany(nonEmpty).optional(),
-  /** How many times a rule (default: this one) already fired in this conversation. */
-  fired: z.strictObject({ rule: nonEmpty.optional(), lessThan: z.number().int().min(1).optional(), atLeast: z.number().int().min(0).optional() }).optional(),
+  /**
+   * How many times a rule (default: this one; several: their firings added up) already fired in
+   * this conversation; with `within`, only rules that last fired that recently count (once each).
+   */
+  fired: z.strictObject({
+    rule: oneOrMany(nonEmpty).optional(), lessThan: z.number().int().min(1).optional(), atLeast: z.number().int().min(0).optional(),
+    within: durationSchema.optional(),
+  }).optional(),
   /** Whether the shop has a gift this customer can be offered (see gifts in xiaoer.yml). */
   giftAvailable: z.boolean().optional(),
   /** The order's current state (order events and follow-ups). */
@@ -86,7 +93,6 @@ export const whenSchema = z.strictObject({
   paidElsewhere: z.boolean().optional(),
 });
 
-const durationSchema = z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d');
 
 export const actionShapes = {
   reply: nonEmpty,

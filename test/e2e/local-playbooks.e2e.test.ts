@@ -88,7 +88,7 @@ describe.each(DIALECTS)('playbooks through POST /webhooks/local on %s', (dialect
     expect(alert!.text).toMatch(/转人工.*h1/);
     expect(alert!.transcript.map((t) => t.who + ':' + t.text.slice(0, 3))).toEqual(['customer:你好', expect.stringMatching(/^bot:/), 'customer:转人工', expect.stringMatching(/^bot:/)]);
     expect(await releaseHandoff(svc.service.db.db, 'acme', 'local:h1:h1', clock)).toMatchObject({ channel: 'local', userId: 'h1' });
-    expect(rules(await say('h1', '你好'))).toEqual(['新客户问候']);
+    expect(rules(await say('h1', '你好'))).toEqual(['问候-再次']); // welcomed minutes ago: 在的亲～
     expect(rules(await say('h1', '你们老板养猫吗'))).toEqual(['(fallback)']);
     expect(rules(await say('h1', '么时候发货呀'))).toEqual(['发货时间']); // 什 slipped: answered by likeness
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();

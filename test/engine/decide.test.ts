@@ -48,11 +48,24 @@ describe('decide with the default playbooks', () => {
     let state = emptyState();
     const seen: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const d = say('你好', { state, random: 0 });
+      // Just over two hours apart (within two a second 你好 gets 问候-再次, tested below), all in business hours.
+      const now = new Date(OPEN.getTime() + i * (2 * 3_600_000 + 60_000));
+      const d = say('你好', { state, random: 0, now, firstSeenAt: OPEN.getTime() });
+      expect(d.replies[0]!.rule).toBe('新客户问候');
       seen.push(d.replies[0]!.variation);
       state = d.state;
     }
     for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toBe(seen[i - 1]);
+  });
+
+  it('a second 你好 soon after the welcome is answered 在的, not welcomed again; hours later it is a welcome again', () => {
+    const first = say('你好');
+    const again = say('在吗在吗', { state: first.state, now: new Date(OPEN.getTime() + 30 * 60_000) });
+    expect(again.replies.map((r) => r.rule)).toEqual(['问候-再次']);
+    expect(again.replies[0]!.text).toMatch(/在/);
+    expect(again.replies[0]!.text).not.toMatch(/欢迎/);
+    const later = say('你好', { state: again.state, now: new Date(OPEN.getTime() + 30 * 60_000 + 2 * 3_600_000 + 1) });
+    expect(later.replies.map((r) => r.rule)).toEqual(['新客户问候']);
   });
 
   it('a greeting beside a question it does not know is answered, and the question counted as a miss, not dropped', () => {

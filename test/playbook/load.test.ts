@@ -85,6 +85,13 @@ describe('playbook loading', () => {
     ]));
   });
 
+  it('checks every rule a fired: condition names, and its within: duration', () => {
+    const withFired = (fired: string) => loaded({ 'a.yml': BASE.replace('      keywords: [你好]', `      keywords: [你好]\n      fired: ${fired}`) });
+    expect(withFired('{ rule: [问候], atLeast: 1, within: 2h }')).toEqual({ loads: true, problems: [] });
+    expect(withFired('{ rule: [问候, 问后], atLeast: 1 }').problems).toEqual([expect.stringMatching(/^a\.yml:5:\d+ unknown rule "问后"/)]);
+    expect(withFired('{ rule: 问候, within: 2 hours }').problems).toEqual([expect.stringMatching(/^a\.yml:5:\d+ use a duration like 30m, 2h or 1d/)]);
+  });
+
   it('lets a message rule read the customer\'s order state, refuses review and second-order conditions no message carries', () => {
     const withWhen = (extra: string, event = '') => dirWith({ 'a.yml': BASE.replace('      keywords: [你好]', `      keywords: [你好]${event}\n      ${extra}`) });
     expect(loadPlaybooks(withWhen('orderState: shipped')).problems).toEqual([]);
