@@ -42,7 +42,9 @@ describe('playbook loading', () => {
     const { playbook, problems } = loadPlaybooks(DEFAULT_PLAYBOOKS);
     expect(problems).toEqual([]);
     expect(playbook!.rules.length).toBeGreaterThanOrEqual(5);
-    expect(playbook!.rules[0]!.name).toBe('下班时间提醒'); // highest priority first
+    // Highest priority first: a handoff at night (its reply says when people are back) before the out-of-hours note.
+    expect(playbook!.rules.slice(0, 2).map((r) => r.name)).toEqual(['转人工-非工作时间', '下班时间提醒']);
+    expect(playbook!.rules.every((r, i, all) => i === 0 || all[i - 1]!.priority >= r.priority)).toBe(true);
   });
 
   it('reports a typo\'d field with file, line and column', () => {
