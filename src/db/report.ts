@@ -209,4 +209,3 @@ export async function undelivered(db: Kysely<Database>, shopId: string, p: ScanP
   for (const r of rows) if (r.state === 'dead' || r.state === 'skipped') out[r.state] = Number(r.n);
   return out;
 }
-
