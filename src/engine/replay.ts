@@ -60,7 +60,9 @@ function answerOf(shop: ShopConfig, playbook: CompiledPlaybook, m: PastMessage):
     customer: m.customer, conversation: { isNew: m.opened }, state: emptyState(), now: new Date(m.at), random: () => 0,
   });
   const rules = [...new Set(d.replies.map((r) => r.rule))];
-  const parts = rules.length ? [rules.join(' + ')] : [];
+  // A guess (no phrase, likeness to examples) is a less certain answer than the same rule by phrase: staff see which.
+  const guessed = d.understood.resembled !== undefined && rules.length ? ' (by likeness)' : '';
+  const parts = rules.length ? [rules.join(' + ') + guessed] : [];
   if (d.handoff) parts.push(`${d.handoff.rule} → 转人工`);
   const label = parts.length ? parts.join('; ') : d.fired.length ? `${d.fired.join(' + ')} (no reply)` : '(no reply)';
   // Understood: some rule other than the fallback answered it, or it went to a person on purpose.

@@ -65,6 +65,13 @@ describe.each(DIALECTS)('xiaoer replay (%s)', (dialect) => {
     expect(json.changes.map((c) => [c.kind, c.text, c.count])).toEqual([['no longer understood', '你们发什么快递', 2], ['now understood', '火星能送吗', 1]]);
   });
 
+  it('says when the draft answers a message only by likeness to examples, not by a phrase', async () => {
+    // With faq.courier's phrases cut to one, 你们发什么快递 is still answered as faq.courier — on a guess.
+    const d = draft('intents.yml', (y) => y.replace(/( {2}faq\.courier:\n(?:.*\n)*? {4}phrases: )\[[^\]]*\]/, '$1[哪家快递]'));
+    expect(await main(['replay', '--shop', 'acme', '--draft', d])).toBe(0);
+    expect(out).toMatch(/\nanswered differently: 2\n +2× +你们发什么快递\n +快递公司 +→ +快递公司 \(by likeness\)\n/);
+  });
+
   it('says so when the draft changes nothing, and refuses a draft that does not load, naming file and line', async () => {
     expect(await main(['replay', '--shop', 'acme', '--draft', draft('greeting.yml', (y) => y)])).toBe(0);
     expect(out).toMatch(/answered differently: 0/);
