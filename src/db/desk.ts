@@ -47,8 +47,8 @@ export interface DeskMessage {
   rule: string | null;
   /** Staff name for STAFF_RULE, else the response name. */
   response: string | null;
-  /** A customer's message the bot answered on a guess: the intent it took it for, how alike (0–1). */
-  guess: MessageGuess | null;
+  /** A customer's message the bot answered on a guess: the intent it took it for, how alike (0–1), and that intent's ask (the desk adds it). */
+  guess: (MessageGuess & { ask?: string }) | null;
   at: number;
   /** Delivery of an out message: pending, sending, sent, dead, skipped; null for customer messages. */
   delivery: OutboxState | null;

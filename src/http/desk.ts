@@ -8,7 +8,7 @@ import { isPostgres } from '../db/prepared.js';
 import type { Unit, WriteBatcher } from '../db/batch.js';
 import type { MediaRef, MediaResult } from '../../adapters/types.js';
 import { deskConversation, deskTranscript, findByCustomer, inboundRaw, listRecent, listWithPerson, setHandoff } from '../db/desk.js';
-import type { DeskConversation, MediaReader } from '../db/desk.js';
+import type { DeskConversation, DeskMessage, MediaReader } from '../db/desk.js';
 import type { Db } from '../db/index.js';
 import { changeTags, CUSTOMER_LABEL_MAX } from '../db/customers.js';
 import { recentOrdersOf } from '../db/orders.js';
@@ -19,6 +19,7 @@ import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { PlaybookStore } from '../playbook/store.js';
 import { createDeskAuth, databaseFailures, memoryFailures } from './desk-auth.js';
 import { readRawBody } from './raw-body.js';
@@ -110,7 +111,7 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
       recentOrdersOf(deps.db, shop.id, conversation.channel, conversation.customer.userId, DESK_ORDERS),
     ]);
     ctx.body = {
-      conversation, messages,
+      conversation, messages: withGuessedQuestions(messages, deps.playbooks.get(shop.id)),
       orders: orders.map((o) => ({ id: o.orderId, state: o.state, ...o.data, updatedAt: o.updatedAt })),
     };
   }));
@@ -215,4 +216,12 @@ async function replyText(ctx: Context): Promise<string> {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A guessed message names the question the bot took it for in the shop's words (its intent's ask: 什么时候发货？), not an intent id. */
+function withGuessedQuestions(messages: DeskMessage[], playbook: CompiledPlaybook): DeskMessage[] {
+  return messages.map((m) => {
+    const ask = m.guess && playbook.intents.find((i) => i.name === m.guess!.intent)?.ask;
+    return ask ? { ...m, guess: { ...m.guess!, ask } } : m;
+  });
 }

@@ -125,7 +125,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.locator('#list li', { hasText: 'ou_guess' }).click();
     const asked = page.locator('.msg.in', { hasText: '么时候发货呀' });
     await asked.waitFor();
-    expect(await asked.locator('.meta').textContent()).toMatch(/^顾客 · .* · 机器人按相似猜成 faq\.shipping_time（像 \d+%），请核对回答$/);
+    expect(await asked.locator('.meta').textContent()).toMatch(/^顾客 · .* · 机器人按相似猜成「什么时候发货？」（像 \d+%），请核对回答$/);
     expect(await asked.locator('.meta .guess').textContent()).toMatch(/^机器人按相似猜成/); // set apart in the shop's warning colour
     expect(await page.locator('.msg.out .meta', { hasText: '按相似猜' }).count()).toBe(0);
     await context.close();

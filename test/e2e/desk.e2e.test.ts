@@ -235,11 +235,12 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     clock += 1000;
     await says('什么时候发货', 'ou_1', 'oc_1');
     const [c] = ((await (await desk('/api/conversations?recent=1', asStaff)).json()) as { conversations: Conv[] }).conversations;
-    const shown = (await transcript(c!.id)) as (Msg & { guess: { intent: string; score: number } | null })[];
+    const shown = (await transcript(c!.id)) as (Msg & { guess: { intent: string; score: number; ask?: string } | null })[];
     expect(shown.filter((m) => m.direction === 'in').map((m) => [m.text, m.guess?.intent ?? null])).toEqual([
       ['么时候发货呀', 'faq.shipping_time'], ['什么时候发货', null],
     ]);
     expect(shown.find((m) => m.guess)!.guess!.score).toBeGreaterThanOrEqual(0.55);
+    expect(shown.find((m) => m.guess)!.guess!.ask).toBe('什么时候发货？'); // the question in the shop's words, for staff
     expect(shown.filter((m) => m.direction === 'out').every((m) => m.guess === null)).toBe(true);
   });
 
