@@ -38,7 +38,7 @@ export interface ShopReport {
    */
   notUnderstood: { text: string; count: number; resembles?: string[]; staffAnswer?: string }[];
   /** Questions answered on a guess (fallback.suggest.answerAbove): the intent taken and how alike, at best. */
-  guessed: { text: string; intent: string; score: number; count: number }[];
+  guessed: { text: string; intent: string; score: number; count: number; ask?: string }[];
   /** Reply rules by messages answered; and the customer-message rules that answered none (null: playbooks did not load). */
   rules: { used: { rule: string; messages: number }[]; unused: string[] | null };
 }
@@ -85,7 +85,10 @@ export async function buildReport(
     orders: { placed: placed.length, topItems: topItems(placed) },
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
       .map((q) => (playbook ? { ...q, resembles: resemblingIntents(playbook, q.text) } : q)),
-    guessed: topGuessed(guessedTexts),
+    guessed: topGuessed(guessedTexts).map((g) => {
+      const ask = playbook?.intents.find((i) => i.name === g.intent)?.ask;
+      return ask ? { ...g, ask } : g;
+    }),
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
 }
@@ -171,7 +174,7 @@ export function formatReport(r: ShopReport): string {
   if (r.guessed.length) {
     lines.push('', 'Answered on a guess (no phrase matched; the bot took the intent from likeness to its examples — check them:',
       `right: xiaoer teach --shop ${r.shop.id} --phrase <intent> "<text>" answers it for certain; wrong: teach the intent meant):`,
-      ...r.guessed.map((g) => `  ${String(g.count).padStart(4)}×  ${g.text}   → ${g.intent} (${Math.round(g.score * 100)}% alike)`));
+      ...r.guessed.map((g) => `  ${String(g.count).padStart(4)}×  ${g.text}   → ${g.intent}${g.ask ? ` ${g.ask}` : ''} (${Math.round(g.score * 100)}% alike)`));
   }
   return `${lines.join('\n')}\n`;
 }

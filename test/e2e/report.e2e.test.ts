@@ -115,12 +115,12 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     const r = JSON.parse(out) as { reception: { understood: number; guessed: number }; guessed: { text: string; intent: string; score: number; count: number }[] };
     expect(r.reception).toMatchObject({ understood: 3, guessed: 2 });
     // The same question, whatever its closing punctuation, is one line.
-    expect(r.guessed).toEqual([{ text: '么时候发货呀', intent: 'faq.shipping_time', score: expect.any(Number), count: 2 }]);
+    expect(r.guessed).toEqual([{ text: '么时候发货呀', intent: 'faq.shipping_time', ask: '什么时候发货？', score: expect.any(Number), count: 2 }]);
     expect(r.guessed[0]!.score).toBeGreaterThanOrEqual(0.55);
     out = '';
     expect(await report([])).toBe(0);
     expect(out).toMatch(/ {4}of them on a guess \(by likeness\) +2: check them below\n/);
-    expect(out).toMatch(/Answered on a guess .*\n.*xiaoer teach --shop acme --phrase <intent> "<text>".*\n {5}2× {2}么时候发货呀 {3}→ faq\.shipping_time \(\d+% alike\)\n/);
+    expect(out).toMatch(/Answered on a guess .*\n.*xiaoer teach --shop acme --phrase <intent> "<text>".*\n {5}2× {2}么时候发货呀 {3}→ faq\.shipping_time 什么时候发货？ \(\d+% alike\)\n/);
     // The weekly message to the staff group says so (the full report has the list).
     expect(weeklySummary(r as unknown as ShopReport)).toContain('其中 2 条是机器人按相似猜着答的，请在完整报表里核对猜得对不对');
   });
