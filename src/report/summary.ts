@@ -2,6 +2,8 @@ import type { ShopReport } from './index.js';
 
 /** Questions named in the weekly message: a group chat is read on a phone. */
 const SUMMARY_QUESTIONS = 5;
+/** Guessed answers named in it, the most frequent: enough to check on the phone. */
+const SUMMARY_GUESSES = 3;
 
 /**
  * The week's figures as one message for the staff group (domain.md §10: first response,
@@ -15,8 +17,9 @@ export function weeklySummary(r: ShopReport): string {
   const lines = [
     `【周报】${r.shop.name} ${r.period.from} 至 ${r.period.to}`,
     `接待：${rc.customers} 位顾客，${rc.messages} 条消息；机器人答上 ${rc.understood} 条，没听懂 ${rc.notUnderstood} 条，转人工 ${rc.handoffs} 次`,
-    // A guess answered without a phrase: staff should look, the full report lists them.
-    ...(rc.guessed ? [`其中 ${rc.guessed} 条是机器人按相似猜着答的，请在完整报表里核对猜得对不对`] : []),
+    // A guess answered without a phrase: staff should look; the most frequent here, all in the full report.
+    ...(rc.guessed ? [`其中 ${rc.guessed} 条是机器人按相似猜着答的，请核对猜得对不对：`,
+      ...r.guessed.slice(0, SUMMARY_GUESSES).map((g, i) => `${i + 1}. ${g.text} → 当成「${g.ask ?? g.intent}」（${g.count} 次）`)] : []),
     `首次响应：中位 ${secs(r.responseMs.first.median)}，90% 在 ${secs(r.responseMs.first.p90)} 内`,
     `人工：${r.staff.handoffs} 次转人工，${r.staff.answered} 次 24 小时内有人回复${r.staff.firstReplyMs.replies ? `（首次回复中位 ${secs(r.staff.firstReplyMs.median)}）` : ''}`,
     `询单转化率：${r.conversion.ordered}/${r.conversion.inquirers}（${pct(r.conversion.ordered, r.conversion.inquirers)}），付款 ${r.conversion.paid}`,

@@ -122,7 +122,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(out).toMatch(/ {4}of them on a guess \(by likeness\) +2: check them below\n/);
     expect(out).toMatch(/Answered on a guess .*\n.*xiaoer teach --shop acme --phrase <intent> "<text>".*\n {5}2× {2}么时候发货呀 {3}→ faq\.shipping_time 什么时候发货？ \(\d+% alike\)\n/);
     // The weekly message to the staff group says so (the full report has the list).
-    expect(weeklySummary(r as unknown as ShopReport)).toContain('其中 2 条是机器人按相似猜着答的，请在完整报表里核对猜得对不对');
+    expect(weeklySummary(r as unknown as ShopReport)).toContain('其中 2 条是机器人按相似猜着答的，请核对猜得对不对：\n1. 么时候发货呀 → 当成「什么时候发货？」（2 次）\n');
   });
 
   it('counts reception, response times, 询单转化, 催付 and the questions the bot did not understand', async () => {
