@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliConfig, pickShop } from './shops.js';
-import { resembledIntent, suggestionsFor } from '../engine/suggest.js';
+import { askFor, resembledIntent, suggestionsFor } from '../engine/suggest.js';
 import { understand } from '../engine/understand.js';
 import { formatProblem } from '../errors.js';
 import { loadPlaybooks } from '../playbook/load.js';
@@ -84,7 +84,7 @@ function effect(playbook: NonNullable<ReturnType<typeof loadPlaybooks>['playbook
       : `note: "${text}" is still understood as ${read ?? 'nothing'} — another intent's phrase wins (xiaoer explain shows which)`;
   }
   if (read !== null) return `note: "${text}" is understood as ${read} already; examples only matter for messages nothing recognises`;
-  const ask = playbook.intents.find((i) => i.name === intent)?.ask;
+  const ask = askFor(playbook, intent);
   if (ask === undefined) return `note: ${intent} has no ask:, so it is never offered as 您是想问; add one in its intent to use the example`;
   // With fallback.suggest.answerAbove the example itself is answered outright: it is as alike as can be.
   if (resembledIntent(playbook, text)?.intent === intent) {

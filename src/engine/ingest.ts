@@ -11,7 +11,7 @@ import type { CompiledPlaybook } from '../playbook/compiled.js';
 import { orderInView } from '../orders/in-view.js';
 import type { InboundMessage } from '../types/index.js';
 import { withTags } from './actions.js';
-import { decide } from './decide.js';
+import { decide, FALLBACK_RULE } from './decide.js';
 import type { DecideInput, PlannedReply } from './decide.js';
 import type { Understood } from './understand.js';
 import { NOTHING } from './understand.js';
@@ -64,7 +64,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   // Stored after deciding (nothing above reads it) so the row says what the bot made of it: a
   // guess only when the bot answered on it (not while a person has the chat).
   const { intent, resembled } = d.understood;
-  const guessed = intent !== null && resembled !== undefined && d.replies.length > 0 && !d.silenced && !d.waiting;
+  const guessed = intent !== null && resembled !== undefined && d.replies.some((r) => r.rule !== FALLBACK_RULE) && !d.silenced && !d.waiting;
   await insertMessage(trx, {
     shopId: msg.shopId, channel: msg.channel, conversationId: conversation.id, direction: 'in',
     platformMessageId: msg.platformMessageId, deliveryId: msg.deliveryId, kind: msg.kind, text: msg.text,

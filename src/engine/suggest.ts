@@ -46,6 +46,11 @@ export function similarIntents(playbook: CompiledPlaybook, text: string): readon
 
 const askOf = perPlaybook((playbook) => new Map(playbook.intents.flatMap((i) => (i.ask === undefined ? [] : [[i.name, i.ask] as const]))));
 
+/** The question an intent is offered as (its `ask`: 什么时候发货？), how staff read it; undefined without one. */
+export function askFor(playbook: CompiledPlaybook, intent: string): string | undefined {
+  return askOf(playbook).get(intent);
+}
+
 /**
  * How much more alike to its closest intent than to the next a message must be for a guess to
  * answer it: two intents nearly as alike are a choice for the customer (您是想问), not the bot.

@@ -14,6 +14,7 @@ import { changeTags, CUSTOMER_LABEL_MAX } from '../db/customers.js';
 import { recentOrdersOf } from '../db/orders.js';
 import { shopAndCustomerVars } from '../engine/decide.js';
 import { quickReplies } from '../engine/quick-replies.js';
+import { askFor } from '../engine/suggest.js';
 import { queueStaffReply, releaseToBot, STAFF_MAX_TEXT_BYTES } from '../engine/staff.js';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -221,7 +222,7 @@ function escapeHtml(s: string): string {
 /** A guessed message names the question the bot took it for in the shop's words (its intent's ask: 什么时候发货？), not an intent id. */
 function withGuessedQuestions(messages: DeskMessage[], playbook: CompiledPlaybook): DeskMessage[] {
   return messages.map((m) => {
-    const ask = m.guess && playbook.intents.find((i) => i.name === m.guess!.intent)?.ask;
+    const ask = m.guess && askFor(playbook, m.guess.intent);
     return ask ? { ...m, guess: { ...m.guess!, ask } } : m;
   });
 }

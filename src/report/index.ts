@@ -4,7 +4,7 @@ import {
   customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
 import type { Database } from '../db/schema.js';
-import { similarIntents, suggestMinScore } from '../engine/suggest.js';
+import { askFor, similarIntents, suggestMinScore } from '../engine/suggest.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import {
   conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topGuessed, topItems, topNotUnderstood,
@@ -86,7 +86,7 @@ export async function buildReport(
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
       .map((q) => (playbook ? { ...q, resembles: resemblingIntents(playbook, q.text) } : q)),
     guessed: topGuessed(guessedTexts).map((g) => {
-      const ask = playbook?.intents.find((i) => i.name === g.intent)?.ask;
+      const ask = playbook && askFor(playbook, g.intent);
       return ask ? { ...g, ask } : g;
     }),
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },

@@ -159,11 +159,8 @@ export function paymentReminders(rules: readonly string[], proactive: readonly P
 
 /**
  * What customers asked that no rule answered, grouped by their words (width, case, spacing and
- * end punctuation ignored), most frequent first: 快捷语 candidates (domain.md §10).
- */
-/**
- * The questions, most asked first, each with what a person answered the last time it was asked
- * and answered at the desk (the first reply of staff in that chat within STAFF_ANSWER_WINDOW_MS
+ * end punctuation ignored), most frequent first: 快捷语 candidates (domain.md §10). Each with what
+ * a person answered the last time it was asked and answered at the desk (the first reply of staff in that chat within STAFF_ANSWER_WINDOW_MS
  * after it): the draft of a saved answer (domain.md §10) for staff to check, not to copy blindly —
  * a reply may name one customer's order.
  */
