@@ -11,6 +11,7 @@ import * as outboxMessageIndex from './2026-11-28T02-outbox-message-index.js';
 import * as ordersCustomerRecent from './2026-11-28T03-orders-customer-recent.js';
 import * as sendRates from './2026-11-28T04-send-rates.js';
 import * as messageGuess from './2026-11-29T00-message-guess.js';
+import * as lessons from './2026-11-29T01-lessons.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T03-orders-customer-recent': ordersCustomerRecent,
   '2026-11-28T04-send-rates': sendRates,
   '2026-11-29T00-message-guess': messageGuess,
+  '2026-11-29T01-lessons': lessons,
 };

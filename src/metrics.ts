@@ -56,7 +56,7 @@ export function createMetrics(sources: MetricSources): Metrics {
       labelNames: ['shop', 'outcome'], registers: [registry],
     }),
     desk: new Counter({
-      name: 'xiaoer_desk_actions_total', help: 'What staff did at the desk, by shop: reply, take, release',
+      name: 'xiaoer_desk_actions_total', help: 'What staff did at the desk, by shop: reply, take, release, teach',
       labelNames: ['shop', 'action'], registers: [registry],
     }),
     retained: new Counter({

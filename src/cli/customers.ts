@@ -116,7 +116,7 @@ async function forget(db: Kysely<Database>, who: CustomerIdentity, yes: boolean,
   const parts = [
     f.customer ? 'the customer record (tags, tier, 退订)' : null,
     `${f.conversations} conversation(s)`, `${f.messages} message(s)`, `${f.replies} queued or sent repl(ies)`,
-    `${f.followUps} follow-up(s)`, `${f.orders} order(s) with ${f.orderEvents} order event(s)`, `${f.alerts} staff alert(s)`,
+    `${f.followUps} follow-up(s)`, `${f.orders} order(s) with ${f.orderEvents} order event(s)`, `${f.alerts} staff alert(s)`, `${f.lessons} question(s) taught at the desk`,
   ].filter((p): p is string => p !== null).join(', ');
   process.stdout.write(yes
     ? `deleted everything about ${subject}: ${parts}.\nThe database holds nothing more about them; backups taken before still do, and the platform keeps its own copy of the chat.\n`

@@ -34,6 +34,9 @@ Usage:
                                     it meant: in examples.yml (您是想问; answered outright when
                                     very alike: answerAbove), or --phrase among the
                                     intent's phrases (answered directly); kept only if it loads
+  xiaoer teach --shop ID --from-desk [--dry-run]
+                                    the same for every question staff taught at the desk
+                                    (教机器人) since the last run
   xiaoer replay --shop ID --draft DIR [--days N] [--all] [--json]
                                     the shop's real customer messages of the last days (default 7)
                                     read with a draft of the playbooks: every one it would answer

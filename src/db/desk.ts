@@ -185,6 +185,15 @@ export async function inboundRaw(q: Q, shopId: string, messageId: number): Promi
   return row ? { channel: row.channel, raw: row.raw === null ? null : parseRaw(row.raw) } : undefined;
 }
 
+/** A customer's message of this shop as staff teach from it: its words, kind and the bot's guess; undefined when there is none. */
+export async function customerMessage(q: Q, shopId: string, messageId: number): Promise<{
+  id: number; conversationId: number; kind: string; text: string | null; guess: MessageGuess | null;
+} | undefined> {
+  const row = await q.selectFrom('messages').select(['id', 'conversation_id', 'kind', 'text', 'guess'])
+    .where('id', '=', messageId).where('shop_id', '=', shopId).where('direction', '=', 'in').executeTakeFirst();
+  return row && { id: Number(row.id), conversationId: Number(row.conversation_id), kind: row.kind, text: row.text, guess: parseGuess(row.guess) };
+}
+
 /** Where replies in this conversation go (chat, session): from the newest reply queued in it, if any. */
 export async function lastReplyContext(q: Q, conversationId: number): Promise<Record<string, unknown> | null> {
   const row = await q.selectFrom('messages as m').innerJoin('outbox as o', 'o.message_id', 'm.id').select('o.payload')

@@ -19,6 +19,8 @@ export interface Forgotten {
   orders: number;
   orderEvents: number;
   alerts: number;
+  /** What staff taught at the desk on the customer's messages (their words). */
+  lessons: number;
 }
 
 /** Thrown inside the transaction to roll a dry run back after counting. */
@@ -66,6 +68,7 @@ async function deleteAll(trx: Transaction<Database>, who: CustomerIdentity): Pro
   const alerts = n(await trx.deleteFrom('alerts').where('shop_id', '=', who.shopId)
     .where('conversation_key', 'in', trx.selectFrom('conversations').select('key').where('customer_id', '=', customerId))
     .executeTakeFirst());
+  const lessons = n(await trx.deleteFrom('lessons').where('message_id', 'in', messages).executeTakeFirst());
   const replies = n(await trx.deleteFrom('outbox').where('message_id', 'in', messages).executeTakeFirst());
   const messageCount = n(await trx.deleteFrom('messages').where('conversation_id', 'in', conversations).executeTakeFirst());
   const conversationCount = n(await trx.deleteFrom('conversations').where('customer_id', '=', customerId).executeTakeFirst());
@@ -79,6 +82,6 @@ async function deleteAll(trx: Transaction<Database>, who: CustomerIdentity): Pro
     .executeTakeFirst());
   return {
     customer: customerCount > 0, conversations: conversationCount, messages: messageCount, replies, followUps,
-    orders: orderCount, orderEvents, alerts,
+    orders: orderCount, orderEvents, alerts, lessons,
   };
 }

@@ -48,6 +48,12 @@ export async function pruneMessages(db: Kysely<Database>, cutoff: number, after:
     const deleted = n(await trx.deleteFrom('messages').where('id', 'in', ids)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('outbox').select('outbox.id').whereRef('outbox.message_id', '=', 'messages.id'))))
       .executeTakeFirst());
+    // What staff taught on a message (its words copied) goes with it.
+    if (deleted) {
+      await trx.deleteFrom('lessons').where('message_id', 'in', ids)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messages').select('messages.id').whereRef('messages.id', '=', 'lessons.message_id'))))
+        .execute();
+    }
     return { deleted, replies, more: p.more, after: p.after };
   });
 }

@@ -154,7 +154,31 @@ export interface SendRatesTable {
   count: number;
 }
 
+/** How a lesson goes into the playbooks: among the intent's phrases (answered for certain) or its examples (likeness). */
+export type LessonAs = 'phrase' | 'example';
+/** What `xiaoer teach --from-desk` made of a lesson. */
+export type LessonOutcome = 'added' | 'already' | 'refused';
+
+export interface LessonsTable {
+  id: Generated<number>;
+  shop_id: string;
+  /** The customer's message it was taught on (deleted with it: forget, retention). */
+  message_id: number;
+  /** The words taught, as staff left them. */
+  text: string;
+  intent: string;
+  teach_as: LessonAs;
+  staff: string;
+  created_at: number;
+  /** When it was put into the playbooks (or refused); null while it waits. */
+  settled_at: number | null;
+  outcome: LessonOutcome | null;
+  /** Where it went (file:line) or why it was refused. */
+  detail: string | null;
+}
+
 export interface Database {
+  lessons: LessonsTable;
   send_rates: SendRatesTable;
   orders: OrdersTable;
   order_events: OrderEventsTable;

@@ -75,6 +75,11 @@ const guessable = perPlaybook((playbook): ReadonlySet<string> => {
   return new Set([...askOf(playbook).keys()].filter((i) => !weighty.has(i)));
 });
 
+/** Whether a guess may answer this intent (an `ask`, and no rule of it hands over, opts out or alerts staff). */
+export function mayGuess(playbook: CompiledPlaybook, intent: string): boolean {
+  return guessable(playbook).has(intent);
+}
+
 /** `understood`, with the intent a confident guess gives (resembledIntent) when no phrase matched. */
 export function withGuess(playbook: CompiledPlaybook, text: string, understood: Understood): Understood {
   if (understood.intent !== null) return understood;

@@ -8,22 +8,21 @@ import { isPostgres } from '../db/prepared.js';
 import type { Unit, WriteBatcher } from '../db/batch.js';
 import type { MediaRef, MediaResult } from '../../adapters/types.js';
 import { deskConversation, deskTranscript, findByCustomer, inboundRaw, listRecent, listWithPerson, setHandoff } from '../db/desk.js';
-import type { DeskConversation, DeskMessage, MediaReader } from '../db/desk.js';
+import type { DeskConversation, MediaReader } from '../db/desk.js';
 import type { Db } from '../db/index.js';
 import { changeTags, CUSTOMER_LABEL_MAX } from '../db/customers.js';
 import { recentOrdersOf } from '../db/orders.js';
 import { shopAndCustomerVars } from '../engine/decide.js';
 import { quickReplies } from '../engine/quick-replies.js';
-import { askFor } from '../engine/suggest.js';
 import { queueStaffReply, releaseToBot, STAFF_MAX_TEXT_BYTES } from '../engine/staff.js';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { PlaybookStore } from '../playbook/store.js';
+import { mountDeskLessons, withReadings } from './desk-lessons.js';
 import { createDeskAuth, databaseFailures, memoryFailures } from './desk-auth.js';
-import { readRawBody } from './raw-body.js';
+import { readJsonBody } from './raw-body.js';
 import { answerRefused } from './refuse.js';
 
 /** Messages of a conversation the desk shows: enough to read back a whole handoff. */
@@ -70,7 +69,7 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
       const shop = deps.shops.get(String(ctx.params.shop));
       if (!shop) throw new RequestError(404, `unknown shop "${String(ctx.params.shop)}"`);
       const staff = await staffOf(ctx, shop);
-      if (ctx.method === 'POST' && ctx.get(DESK_CSRF_HEADER) !== '1') throw new RequestError(403, `POST needs the header ${DESK_CSRF_HEADER}: 1`);
+      if (ctx.method !== 'GET' && ctx.get(DESK_CSRF_HEADER) !== '1') throw new RequestError(403, `${ctx.method} needs the header ${DESK_CSRF_HEADER}: 1`);
       await handler(ctx, shop, staff);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
@@ -87,6 +86,15 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
     if (!c) throw new RequestError(404, `no conversation ${String(ctx.params.id)} in shop ${shop.id}`);
     return c;
   }
+
+  mountDeskLessons(router, route, {
+    db: deps.db, playbooks: deps.playbooks, log: deps.log, metrics: deps.metrics, now: at,
+    async inLane(shop, conversationId, unit) {
+      const c = await deskConversation(deps.db, shop.id, conversationId, at());
+      if (!c) throw new RequestError(404, `no conversation ${conversationId} in shop ${shop.id}`);
+      return inCustomerLane(shop, c, unit);
+    },
+  });
 
   router.get('/desk/:shop', route(async (ctx, shop) => {
     ctx.type = 'text/html; charset=utf-8';
@@ -112,7 +120,7 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
       recentOrdersOf(deps.db, shop.id, conversation.channel, conversation.customer.userId, DESK_ORDERS),
     ]);
     ctx.body = {
-      conversation, messages: withGuessedQuestions(messages, deps.playbooks.get(shop.id)),
+      conversation, messages: await withReadings(deps.db, messages, deps.playbooks.get(shop.id)),
       orders: orders.map((o) => ({ id: o.orderId, state: o.state, ...o.data, updatedAt: o.updatedAt })),
     };
   }));
@@ -179,19 +187,9 @@ export function mountDesk(router: Router, deps: DeskDeps): void {
   }));
 }
 
-async function jsonBody(ctx: Context, example: string): Promise<unknown> {
-  if (!ctx.is('application/json')) throw new RequestError(415, `send JSON: ${example}`);
-  try {
-    return JSON.parse((await readRawBody(ctx)).toString('utf8'));
-  } catch (err) {
-    if (err instanceof RequestError) throw err;
-    throw new RequestError(400, 'body is not JSON');
-  }
-}
-
 /** `{"add":["老客户"],"remove":["黑名单"]}`: tags as staff see them (黑名单 stops 催付). */
 async function tagChange(ctx: Context): Promise<{ add: string[]; remove: string[] }> {
-  const body = await jsonBody(ctx, '{"add":["VIP"],"remove":["黑名单"]}');
+  const body = await readJsonBody(ctx, '{"add":["VIP"],"remove":["黑名单"]}');
   const list = (field: 'add' | 'remove'): string[] => {
     const v = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
     if (v === undefined) return [];
@@ -206,7 +204,7 @@ async function tagChange(ctx: Context): Promise<{ add: string[]; remove: string[
 }
 
 async function replyText(ctx: Context): Promise<string> {
-  const body = await jsonBody(ctx, '{"text":"…"}');
+  const body = await readJsonBody(ctx, '{"text":"…"}');
   const text = typeof body === 'object' && body !== null ? (body as { text?: unknown }).text : undefined;
   if (typeof text !== 'string' || !text.trim()) throw new RequestError(400, 'text: write the reply (a non-empty string)');
   if (Buffer.byteLength(text.trim()) > STAFF_MAX_TEXT_BYTES) {
@@ -217,12 +215,4 @@ async function replyText(ctx: Context): Promise<string> {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** A guessed message names the question the bot took it for in the shop's words (its intent's ask: 什么时候发货？), not an intent id. */
-function withGuessedQuestions(messages: DeskMessage[], playbook: CompiledPlaybook): DeskMessage[] {
-  return messages.map((m) => {
-    const ask = m.guess && askFor(playbook, m.guess.intent);
-    return ask ? { ...m, guess: { ...m.guess!, ask } } : m;
-  });
 }

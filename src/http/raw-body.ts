@@ -19,3 +19,14 @@ export async function readRawBody(ctx: Context): Promise<Buffer> {
     throw new RequestError(400, 'could not read request body', { cause: err });
   }
 }
+
+/** A JSON body of a staff tool (the desk): 415 without the JSON type, 400 when it does not parse; `example` shows what to send. */
+export async function readJsonBody(ctx: Context, example: string): Promise<unknown> {
+  if (!ctx.is('application/json')) throw new RequestError(415, `send JSON: ${example}`);
+  const raw = await readRawBody(ctx);
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new RequestError(400, 'body is not JSON');
+  }
+}

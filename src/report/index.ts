@@ -3,6 +3,7 @@ import type { ShopConfig } from '../config/schema.js';
 import {
   customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
+import { lessonCounts } from '../db/lessons.js';
 import type { Database } from '../db/schema.js';
 import { askFor, similarIntents, suggestMinScore } from '../engine/suggest.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
@@ -39,6 +40,11 @@ export interface ShopReport {
   notUnderstood: { text: string; count: number; resembles?: string[]; staffAnswer?: string }[];
   /** Questions answered on a guess (fallback.suggest.answerAbove): the intent taken and how alike, at best. */
   guessed: { text: string; intent: string; score: number; count: number; ask?: string }[];
+  /**
+   * Questions staff taught at the desk (教机器人): waiting for `xiaoer teach --from-desk` now, and
+   * put in the playbooks (added) or refused by it in the period.
+   */
+  taught: { waiting: number; added: number; refused: number };
   /** Reply rules by messages answered; and the customer-message rules that answered none (null: playbooks did not load). */
   rules: { used: { rule: string; messages: number }[]; unused: string[] | null };
 }
@@ -64,10 +70,10 @@ export async function buildReport(
   notUnderstoodLimit = TOP_NOT_UNDERSTOOD,
 ): Promise<ShopReport> {
   const scan = await scanPeriod(db, p);
-  const [inbound, answered, proactive, orders, handedOver, lost, byStaff] = await Promise.all([
+  const [inbound, answered, proactive, orders, handedOver, lost, byStaff, taught] = await Promise.all([
     inboundMessages(db, shop.id, scan), replies(db, shop.id, scan), proactiveSent(db, shop.id, scan),
     orderEventsSince(db, shop.id, p.from), handoffFacts(db, shop.id, scan), undelivered(db, shop.id, scan),
-    staffReplies(db, shop.id, scan, p.to + STAFF_ANSWER_WINDOW_MS),
+    staffReplies(db, shop.id, scan, p.to + STAFF_ANSWER_WINDOW_MS), lessonCounts(db, shop.id, p.from, p.to),
   ]);
   const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
@@ -89,6 +95,7 @@ export async function buildReport(
       const ask = playbook && askFor(playbook, g.intent);
       return ask ? { ...g, ask } : g;
     }),
+    taught,
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
 }
@@ -173,8 +180,14 @@ export function formatReport(r: ShopReport): string {
   }
   if (r.guessed.length) {
     lines.push('', 'Answered on a guess (no phrase matched; the bot took the intent from likeness to its examples — check them:',
-      `right: xiaoer teach --shop ${r.shop.id} --phrase <intent> "<text>" answers it for certain; wrong: teach the intent meant):`,
+      `right: xiaoer teach --shop ${r.shop.id} --phrase <intent> "<text>" answers it for certain; wrong: teach the intent meant —`,
+      'or staff mark them 猜对了 / 猜错了 under the message at the desk):',
       ...r.guessed.map((g) => `  ${String(g.count).padStart(4)}×  ${g.text}   → ${g.intent}${g.ask ? ` ${g.ask}` : ''} (${Math.round(g.score * 100)}% alike)`));
+  }
+  const t = r.taught;
+  if (t.waiting || t.added || t.refused) {
+    lines.push('', `Taught at the desk (教机器人): ${t.waiting} waiting to be added${t.waiting ? ` — xiaoer teach --shop ${r.shop.id} --from-desk` : ''}`
+      + `; in this period ${t.added} added to the playbooks${t.refused ? `, ${t.refused} refused (the desk shows why)` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }

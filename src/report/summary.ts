@@ -18,7 +18,7 @@ export function weeklySummary(r: ShopReport): string {
     `【周报】${r.shop.name} ${r.period.from} 至 ${r.period.to}`,
     `接待：${rc.customers} 位顾客，${rc.messages} 条消息；机器人答上 ${rc.understood} 条，没听懂 ${rc.notUnderstood} 条，转人工 ${rc.handoffs} 次`,
     // A guess answered without a phrase: staff should look; the most frequent here, all in the full report.
-    ...(rc.guessed ? [`其中 ${rc.guessed} 条是机器人按相似猜着答的，请核对猜得对不对：`,
+    ...(rc.guessed ? [`其中 ${rc.guessed} 条是机器人按相似猜着答的，请核对猜得对不对（在接待台打开会话，消息下点 猜对了 / 猜错了）：`,
       ...r.guessed.slice(0, SUMMARY_GUESSES).map((g, i) => `${i + 1}. ${g.text} → 当成「${g.ask ?? g.intent}」（${g.count} 次）`)] : []),
     `首次响应：中位 ${secs(r.responseMs.first.median)}，90% 在 ${secs(r.responseMs.first.p90)} 内`,
     `人工：${r.staff.handoffs} 次转人工，${r.staff.answered} 次 24 小时内有人回复${r.staff.firstReplyMs.replies ? `（首次回复中位 ${secs(r.staff.firstReplyMs.median)}）` : ''}`,
@@ -32,6 +32,8 @@ export function weeklySummary(r: ShopReport): string {
     // What a person answered is the draft of the saved answer: the sheet has it whole.
     if (top.some((q) => q.staffAnswer)) lines.push(`客服答过的问题，可以把当时的回答整理成快捷回复：npx xiaoer report --shop ${r.shop.id} --faq-sheet 问答.csv`);
   }
+  // Lessons only reach the playbooks when the shop runs this where the files live.
+  if (r.taught.waiting) lines.push(`接待台教了 ${r.taught.waiting} 句还没加入话术：npx xiaoer teach --shop ${r.shop.id} --from-desk`);
   lines.push(`完整报表：npx xiaoer report --shop ${r.shop.id} --from ${r.period.from} --to ${r.period.to}`);
   return lines.join('\n');
 }

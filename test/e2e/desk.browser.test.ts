@@ -116,7 +116,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await context.close();
   }, 60_000);
 
-  it('shows staff which answers the bot guessed', async () => {
+  it('shows staff which answers the bot guessed, and staff confirm or correct it (教机器人)', async () => {
     await says('么时候发货呀', 'ou_guess', 'oc_guess');
     const context = await browser.newContext({ httpCredentials: { username: '小王', password: PASSWORD } });
     const page = await context.newPage();
@@ -125,9 +125,32 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.locator('#list li', { hasText: 'ou_guess' }).click();
     const asked = page.locator('.msg.in', { hasText: '么时候发货呀' });
     await asked.waitFor();
-    expect(await asked.locator('.meta').textContent()).toMatch(/^顾客 · .* · 机器人按相似猜成「什么时候发货？」（像 \d+%），请核对回答$/);
+    expect(await asked.locator('.meta').textContent()).toMatch(/^顾客 · .* · 机器人按相似猜成「什么时候发货？」（像 \d+%），请核对回答 · 猜对了猜错了…$/);
     expect(await asked.locator('.meta .guess').textContent()).toMatch(/^机器人按相似猜成/); // set apart in the shop's warning colour
     expect(await page.locator('.msg.out .meta', { hasText: '按相似猜' }).count()).toBe(0);
+    expect(await page.locator('.msg.out button.teach').count()).toBe(0); // the bot's own words are not taught
+
+    // 猜对了: recorded at once, waiting for the shop to add it; taken back with 撤回.
+    await asked.locator('button', { hasText: '猜对了' }).click();
+    await expect.poll(() => asked.locator('.meta .lesson').textContent()).toBe('已教成「什么时候发货？」（小王 · 以后这句直接这样答 · 待店主加入话术）');
+    await asked.locator('button', { hasText: '撤回' }).click();
+    await asked.locator('button', { hasText: '猜对了' }).waitFor();
+
+    // 猜错了…: the form below the chat, with the customer's words to trim; it survives the desk's refreshes.
+    await asked.locator('button', { hasText: '猜错了' }).click();
+    await page.locator('#teach').waitFor();
+    expect(await page.inputValue('#teach-text')).toBe('么时候发货呀');
+    await page.selectOption('#teach-intent', 'faq.courier');
+    await page.fill('#teach-text', '订单 4200001234567 么时候发货呀');
+    await page.waitForTimeout(3500); // one refresh of the chat (every 3 s)
+    expect(await page.inputValue('#teach-intent')).toBe('faq.courier');
+    await page.click('#teach button:has-text("保存")');
+    await expect.poll(() => page.textContent('#status')).toContain('去掉订单号');
+    expect(await page.isVisible('#teach')).toBe(true); // nothing lost: fix it and save again
+    await page.fill('#teach-text', '么时候发货呀');
+    await page.click('#teach button:has-text("保存")');
+    await expect.poll(() => asked.locator('.meta .lesson').textContent()).toBe('已教成「发什么快递？」（小王 · 相似的问法也会这样答 · 待店主加入话术）');
+    expect(await page.isVisible('#teach')).toBe(false);
     await context.close();
   }, 60_000);
 

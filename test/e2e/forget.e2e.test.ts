@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { recordLesson } from '../../src/db/lessons.js';
 import type { Database } from '../../src/db/schema.js';
 import { recipientRateKey } from '../../src/db/send-rates.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
@@ -12,7 +13,7 @@ import type { TestService } from '../helpers/service.js';
 
 const SECRET = 'order-webhook-secret-0123456789';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
-const TABLES = ['customers', 'conversations', 'messages', 'outbox', 'jobs', 'orders', 'order_events', 'alerts', 'send_rates'] as const;
+const TABLES = ['customers', 'conversations', 'messages', 'outbox', 'jobs', 'orders', 'order_events', 'alerts', 'send_rates', 'lessons'] as const;
 
 /** `xiaoer customers forget`: a customer's request to delete their data removes all of it, and only theirs. */
 describe.each(DIALECTS)('forgetting a customer (%s)', (dialect) => {
@@ -55,7 +56,7 @@ describe.each(DIALECTS)('forgetting a customer (%s)', (dialect) => {
     const messages = new Set(rows('messages').filter(([, r]) => conversations.has(r.conversation_id)).map(([, r]) => r.id));
     const share: Record<string, string[]> = {};
     for (const t of TABLES) {
-      share[t] = rows(t).filter(([j, r]) => (t === 'messages' ? messages.has(r.id) : t === 'outbox' ? messages.has(r.message_id) : j.includes(user)))
+      share[t] = rows(t).filter(([j, r]) => (t === 'messages' ? messages.has(r.id) : t === 'outbox' || t === 'lessons' ? messages.has(r.message_id) : j.includes(user)))
         .map(([j]) => j);
     }
     return share;
@@ -73,6 +74,10 @@ describe.each(DIALECTS)('forgetting a customer (%s)', (dialect) => {
     for (const c of await svc.service.db.db.selectFrom('conversations').select('key').execute()) {
       await svc.service.db.db.insertInto('send_rates').values({ key: recipientRateKey('acme', 'local', c.key), sent_at: clock, count: 1 }).execute();
     }
+    // What staff taught at the desk on their words (the lesson copies them).
+    for (const m of await svc.service.db.db.selectFrom('messages').select(['id', 'text']).where('direction', '=', 'in').where('text', '=', '你好').execute()) {
+      await recordLesson(svc.service.db.db, { shopId: 'acme', messageId: Number(m.id), text: '你好', intent: 'greeting', as: 'phrase', staff: '小王', at: clock });
+    }
     const before = await snapshot();
     const anna = shareOf('anna_1', before);
     for (const t of TABLES) expect(anna[t]!.length, t).toBeGreaterThan(0);
@@ -87,7 +92,7 @@ describe.each(DIALECTS)('forgetting a customer (%s)', (dialect) => {
     out = '';
     expect(await main(['customers', 'forget', '--shop', 'acme', '--channel', 'local', '--user', 'anna_1', '--yes', '--json'])).toBe(0);
     const f = JSON.parse(out) as Record<string, unknown>;
-    expect(f).toMatchObject({ deleted: true, customer: true, conversations: 1, orders: 1, orderEvents: 1, alerts: 1 });
+    expect(f).toMatchObject({ deleted: true, customer: true, conversations: 1, orders: 1, orderEvents: 1, alerts: 1, lessons: 1 });
     // Exactly her rows went; everyone else's are untouched, and nothing left names her.
     const after = await snapshot();
     for (const t of TABLES) expect(after[t], t).toEqual(before[t]!.filter((j) => !anna[t]!.includes(j)));

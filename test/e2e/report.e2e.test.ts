@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runReport } from '../../src/cli/report.js';
+import { recordLesson } from '../../src/db/lessons.js';
 import type { ShopReport } from '../../src/report/index.js';
 import { weeklySummary } from '../../src/report/summary.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
@@ -120,9 +121,23 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     out = '';
     expect(await report([])).toBe(0);
     expect(out).toMatch(/ {4}of them on a guess \(by likeness\) +2: check them below\n/);
-    expect(out).toMatch(/Answered on a guess .*\n.*xiaoer teach --shop acme --phrase <intent> "<text>".*\n {5}2× {2}么时候发货呀 {3}→ faq\.shipping_time 什么时候发货？ \(\d+% alike\)\n/);
+    expect(out).toMatch(/Answered on a guess .*\n.*xiaoer teach --shop acme --phrase <intent> "<text>".*\n.*猜对了 \/ 猜错了.*\n {5}2× {2}么时候发货呀 {3}→ faq\.shipping_time 什么时候发货？ \(\d+% alike\)\n/);
+    expect(out).not.toContain('Taught at the desk');
     // The weekly message to the staff group says so (the full report has the list).
-    expect(weeklySummary(r as unknown as ShopReport)).toContain('其中 2 条是机器人按相似猜着答的，请核对猜得对不对：\n1. 么时候发货呀 → 当成「什么时候发货？」（2 次）\n');
+    expect(weeklySummary(r as unknown as ShopReport)).toContain('其中 2 条是机器人按相似猜着答的，请核对猜得对不对（在接待台打开会话，消息下点 猜对了 / 猜错了）：\n1. 么时候发货呀 → 当成「什么时候发货？」（2 次）\n');
+    expect(weeklySummary(r as unknown as ShopReport)).not.toContain('接待台教了');
+
+    // Staff confirm one at the desk: the report and the weekly message say it waits for teach --from-desk.
+    await recordLesson(svc.service.db.db, { shopId: 'acme', messageId: Number((await svc.service.db.db.selectFrom('messages').select('id').where('text', '=', '么时候发货呀').executeTakeFirstOrThrow()).id),
+      text: '么时候发货呀', intent: 'faq.shipping_time', as: 'phrase', staff: '小王', at: clock });
+    out = '';
+    expect(await report(['--json'])).toBe(0);
+    const taught = JSON.parse(out) as ShopReport;
+    expect(taught.taught).toEqual({ waiting: 1, added: 0, refused: 0 });
+    expect(weeklySummary(taught)).toContain('接待台教了 1 句还没加入话术：npx xiaoer teach --shop acme --from-desk\n');
+    out = '';
+    expect(await report([])).toBe(0);
+    expect(out).toContain('Taught at the desk (教机器人): 1 waiting to be added — xiaoer teach --shop acme --from-desk; in this period 0 added to the playbooks\n');
   });
 
   it('counts reception, response times, 询单转化, 催付 and the questions the bot did not understand', async () => {

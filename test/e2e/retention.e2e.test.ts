@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordLesson } from '../../src/db/lessons.js';
 import { RETENTION_CHUNK } from '../../src/db/retention.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { postOrderEvent } from '../helpers/orders.js';
@@ -66,12 +67,21 @@ describe.each(DIALECTS)('retention (%s)', (dialect) => {
     await chat('carol', '你好'); // young: stays
     expect(await svc.service.retention.tick(true)).toBe(0); // nothing is 30 days old yet
 
+    // What staff taught at the desk copies the customer's words: it goes with the message.
+    const taught: Record<string, number> = {};
+    for (const user of ['anna', 'bob', 'carol']) {
+      const first = Math.min(...(await messagesOf(user)).map((m) => Number(m.id)));
+      taught[user] = (await recordLesson(q(), { shopId: 'acme', messageId: first, text: '你好呀', intent: 'greeting', as: 'phrase', staff: '小王', at: clock })).messageId;
+    }
+
     clock = START + 32 * DAY; // 31 days after the last of it (the 催付 sent on day 1)
     const removed = await svc.service.retention.tick(true);
     expect(await messagesOf('anna')).toEqual([]);
     expect((await messagesOf('bob')).map((m) => m.id)).toEqual([stuck.message_id]);
     expect((await messagesOf('carol')).map((m) => m.text)).toContain('你好');
     expect(await q().selectFrom('alerts').selectAll().execute()).toEqual([]);
+    // Anna's and bob's first words went (bob's queued reply stays, and it is no customer message); carol's stay, with her lesson.
+    expect((await q().selectFrom('lessons').select('message_id').execute()).map((l) => Number(l.message_id))).toEqual([taught.carol]);
     expect(await q().selectFrom('jobs').select('id').where('state', 'in', ['done', 'cancelled', 'skipped']).execute()).toEqual([]);
     expect(await q().selectFrom('outbox').select('id').where('state', '=', 'sent').where('created_at', '<', START + DAY * 2).execute()).toEqual([]);
     // The shop's records stay: customers (tags, 退订), conversations, orders.
