@@ -132,6 +132,13 @@ export async function listRecent(q: Q, shopId: string, now: number): Promise<Des
   return withLast(q, ids.flatMap((id) => byId.get(id) ?? []), now);
 }
 
+/** Who each conversation is with (channel, platform id, name), for lists that name the customer. */
+export async function conversationCustomers(q: Q, shopId: string, ids: readonly number[]): Promise<Map<number, { channel: string; userId: string; name: string | null }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await baseQuery(q, shopId).where('c.id', 'in', [...ids]).execute();
+  return new Map(rows.map((r) => [Number(r.id), { channel: r.channel, userId: r.platform_user_id, name: r.name }]));
+}
+
 /** A customer's conversations, found by their platform id (staff paste it from an alert or the platform). */
 export async function findByCustomer(q: Q, shopId: string, userId: string, now: number): Promise<DeskConversation[]> {
   const rows = await baseQuery(q, shopId).where('u.platform_user_id', '=', userId)

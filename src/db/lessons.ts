@@ -66,6 +66,12 @@ export async function lessonsOn(q: Q, messageIds: readonly number[]): Promise<Ma
   return new Map(rows.map((r) => [Number(r.message_id), toLesson(r)]));
 }
 
+/** Messages of the shop from `fromMessageId` on that staff taught a lesson on (waiting or settled). */
+export async function taughtMessagesFrom(q: Q, shopId: string, fromMessageId: number): Promise<Set<number>> {
+  const rows = await q.selectFrom('lessons').select('message_id').where('shop_id', '=', shopId).where('message_id', '>=', fromMessageId).execute();
+  return new Set(rows.map((r) => Number(r.message_id)));
+}
+
 /** Lessons still waiting for the playbooks, oldest first: the order staff taught them in. */
 export async function waitingLessons(q: Q, shopId: string): Promise<Lesson[]> {
   const rows = await selectLessons(q).where('shop_id', '=', shopId).where('settled_at', 'is', null).orderBy('id').execute();

@@ -12,6 +12,7 @@ import type { MessageGuess } from './messages.js';
 
 /** A customer's message (not an event such as opening the chat). */
 export interface InboundFact {
+  messageId: number;
   conversationId: number;
   customerId: number;
   at: number;
@@ -100,13 +101,14 @@ export async function scanPeriod(db: Kysely<Database>, p: Period): Promise<ScanP
 
 export async function inboundMessages(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<InboundFact[]> {
   const rows = await db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['m.conversation_id', 'c.customer_id', 'm.created_at', 'm.text', 'm.guess'])
+    .select(['m.id', 'm.conversation_id', 'c.customer_id', 'm.created_at', 'm.text', 'm.guess'])
     .where('m.shop_id', '=', shopId).where('m.direction', '=', 'in').where('m.kind', '!=', 'event')
     .where('m.id', '>=', p.startIds.messages)
     .where('m.created_at', '>=', p.from).where('m.created_at', '<', p.to)
     .orderBy('m.created_at').execute();
   return rows.map((r) => ({
-    conversationId: Number(r.conversation_id), customerId: Number(r.customer_id), at: Number(r.created_at), text: r.text, guess: parseGuess(r.guess),
+    messageId: Number(r.id), conversationId: Number(r.conversation_id), customerId: Number(r.customer_id), at: Number(r.created_at), text: r.text,
+    guess: parseGuess(r.guess),
   }));
 }
 

@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import type { PlaybookStore } from '../playbook/store.js';
+import { toTeach } from '../report/to-teach.js';
 import { readJsonBody } from './raw-body.js';
 
 /** What the desk shows under a message staff taught: the question, how it goes in, and whether it is in the playbooks yet. */
@@ -51,6 +52,18 @@ export interface LessonDeps {
 export function mountDeskLessons(router: Router, route: DeskRoute, deps: LessonDeps): void {
   router.get('/desk/:shop/api/questions', route(async (ctx, shop) => {
     ctx.body = { questions: teachableQuestions(deps.playbooks.get(shop.id)) };
+  }));
+  // 待核对: the week's guessed and not-understood questions nobody taught yet, the latest first.
+  router.get('/desk/:shop/api/to-teach', route(async (ctx, shop) => {
+    const playbook = deps.playbooks.get(shop.id);
+    const { questions, total } = await toTeach(deps.db, shop.id, deps.now());
+    ctx.body = {
+      total,
+      questions: questions.map((q) => {
+        const ask = q.guess && askFor(playbook, q.guess.intent);
+        return ask ? { ...q, guess: { ...q.guess!, ask } } : q;
+      }),
+    };
   }));
   router.post('/desk/:shop/api/messages/:id/lesson', route(async (ctx, shop, staff) => {
     const body = await readJsonBody(ctx, '{"intent":"faq.shipping_time","text":"么时候发货呀"}');

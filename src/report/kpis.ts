@@ -47,7 +47,7 @@ export interface PaymentReminders {
 }
 
 /** A message only the fallback answered: what was asked, where and when. */
-export type NotUnderstoodFact = Pick<InboundFact, 'conversationId' | 'at'> & { text: string };
+export type NotUnderstoodFact = Pick<InboundFact, 'messageId' | 'conversationId' | 'at'> & { text: string };
 
 /** A message the bot answered on a guess (fallback.suggest.answerAbove). */
 export type GuessedFact = NotUnderstoodFact & { guess: NonNullable<InboundFact['guess']> };
@@ -70,11 +70,11 @@ export function reception(
       out.understood += 1;
       if (m.guess) {
         out.guessed += 1;
-        if (m.text) guessedTexts.push({ conversationId: m.conversationId, at: m.at, text: m.text, guess: m.guess });
+        if (m.text) guessedTexts.push({ messageId: m.messageId, conversationId: m.conversationId, at: m.at, text: m.text, guess: m.guess });
       }
     } else {
       out.notUnderstood += 1;
-      if (m.text) notUnderstoodTexts.push({ conversationId: m.conversationId, at: m.at, text: m.text });
+      if (m.text) notUnderstoodTexts.push({ messageId: m.messageId, conversationId: m.conversationId, at: m.at, text: m.text });
     }
   }
   return { ...out, notUnderstoodTexts, guessedTexts };
@@ -184,7 +184,7 @@ export function topNotUnderstood(
 }
 
 /** A question as grouped and shown: the same words, whatever the case, spacing or closing punctuation. */
-function questionKey(text: string): string {
+export function questionKey(text: string): string {
   return foldText(text).replace(/\s+/g, ' ').trim().replace(/[\s?？!！.。~～…,，、]+$/u, '');
 }
 

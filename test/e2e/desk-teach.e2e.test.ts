@@ -29,15 +29,17 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
   let configFile: string;
   let out = '';
   let err = '';
+  let clock = START;
 
   beforeEach(async () => {
     out = '';
     err = '';
+    clock = START;
     playbooks = mkdtempSync(join(tmpdir(), 'xiaoer-teach-desk-'));
     cpSync(DEFAULT_PLAYBOOKS, playbooks, { recursive: true });
     db = await freshDatabaseUrl(dialect, join(mkdtempSync(join(tmpdir(), 'xiaoer-teach-db-')), 'x.db'));
     configFile = writeConfig({ playbooks, extra: `    desk: { password: ${PASSWORD} }\n`, businessHours: '{ from: "09:00", to: "23:00" }' });
-    svc = await startService({ databaseUrl: db.url, now: () => new Date(START), random: () => 0, configFile, watch: true });
+    svc = await startService({ databaseUrl: db.url, now: () => new Date(clock), random: () => 0, configFile, watch: true });
     vi.stubEnv('DATABASE_URL', db.url);
     vi.stubEnv('XIAOER_CONFIG', configFile);
     vi.stubEnv('ACME_FEISHU_SECRET', FEISHU.appSecret);
@@ -145,6 +147,32 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
     const sure = await say('n3', '么时候发货呀');
     expect(sure.map((r) => r.rule)).not.toContain('(fallback)');
     expect((await said('n3', '么时候发货呀')).guess).toBeNull(); // a phrase now: no longer a guess for staff to check
+  });
+
+  it('lists the week\'s guessed and not-understood questions (待核对), each once, latest first, until one is taught', async () => {
+    await say('old', '你们一般几天寄'); // eight days ago: out of the list
+    clock += 8 * 86_400_000;
+    await say('u1', '你们一般几天寄');
+    clock += 60_000;
+    await say('u2', '你们一般几天寄？'); // the same question, whatever the punctuation
+    clock += 60_000;
+    await say('u3', '么时候发货呀'); // guessed
+    await say('u4', '什么时候发货'); // a phrase: nothing to check
+    type Listed = { total: number; questions: { messageId: number; conversationId: number; text: string; count: number; guess: { intent: string; ask?: string } | null; customer: { userId: string } }[] };
+    const listed = async () => (await (await desk('/to-teach')).json()) as Listed;
+    const first = await listed();
+    expect(first.total).toBe(2);
+    expect(first.questions.map((q) => [q.text, q.count, q.guess?.ask ?? null, q.customer.userId])).toEqual([
+      ['么时候发货呀', 1, '什么时候发货？', 'u3'], ['你们一般几天寄？', 2, null, 'u2'],
+    ]);
+    // The entry opens the latest customer's chat at that message.
+    const missed = first.questions[1]!;
+    expect((await transcriptOf('u2')).find((m) => m.id === missed.messageId)!.text).toBe('你们一般几天寄？');
+    // Taught on one customer's message, the question leaves the list for all who asked it.
+    expect((await teach((await said('u1', '你们一般几天寄')).id, { intent: 'faq.shipping_time' })).status).toBe(201);
+    expect((await listed()).questions.map((q) => q.text)).toEqual(['么时候发货呀']);
+    expect((await teach((await said('u3', '么时候发货呀')).id, { intent: 'faq.shipping_time' })).status).toBe(201);
+    expect(await listed()).toEqual({ total: 0, questions: [] });
   });
 
   it('refuses what cannot be taught, writing nothing; a waiting lesson can be taken back', async () => {

@@ -33,10 +33,10 @@ describe('staff response (report)', () => {
 
   it('gives each question the bot missed what a person answered it with, the last time it was answered at the desk', () => {
     const asked = [
-      { conversationId: 1, at: 0, text: '火星能送吗' },
-      { conversationId: 2, at: 10 * MIN, text: '火星能送吗？' },
-      { conversationId: 3, at: 20 * MIN, text: '火星能送吗' }, // answered only after the window
-      { conversationId: 4, at: 30 * MIN, text: '你们老板养猫吗' }, // nobody answered
+      { messageId: 10, conversationId: 1, at: 0, text: '火星能送吗' },
+      { messageId: 20, conversationId: 2, at: 10 * MIN, text: '火星能送吗？' },
+      { messageId: 30, conversationId: 3, at: 20 * MIN, text: '火星能送吗' }, // answered only after the window
+      { messageId: 40, conversationId: 4, at: 30 * MIN, text: '你们老板养猫吗' }, // nobody answered
     ];
     const staff = [
       reply(1, 2 * MIN, '小王', '亲，火星暂时送不到哦～'),

@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import { conversationCustomers } from '../db/desk.js';
+import { taughtMessagesFrom } from '../db/lessons.js';
+import type { MessageGuess } from '../db/messages.js';
+import { inboundMessages, replies, scanPeriod } from '../db/report.js';
+import type { Database } from '../db/schema.js';
+import { questionKey, reception } from './kpis.js';
+
+/** How far back the desk's 待核对 list looks: a week, as the report and the weekly summary do. */
+export const TO_TEACH_DAYS = 7;
+/** Questions it lists at most, the most recently asked first. */
+export const TO_TEACH_LIMIT = 100;
+const DAY_MS = 86_400_000;
+
+/** A question worth teaching: the bot guessed it or did not understand it, and nobody taught it yet. */
+export interface ToTeach {
+  /** The latest customer message that asked it (teach on it) and its conversation (open it). */
+  messageId: number;
+  conversationId: number;
+  text: string;
+  at: number;
+  /** Customers' messages that asked it in the period. */
+  count: number;
+  /** The bot's guess, when it answered on one; null: it did not understand. */
+  guess: MessageGuess | null;
+  customer: { channel: string; userId: string; name: string | null } | null;
+}
+
+/**
+ * The desk's 待核对 list: the questions of the last week the bot answered on a guess or did not
+ * understand, grouped as the report groups them (the same words, whatever the punctuation), a
+ * question gone from it once staff taught any message that asked it. Counted as the report
+ * counts (a message only the fallback answered is not understood), from the same rows.
+ */
+export async function toTeach(db: Kysely<Database>, shopId: string, now: number): Promise<{ questions: ToTeach[]; total: number }> {
+  const p = await scanPeriod(db, { from: now - TO_TEACH_DAYS * DAY_MS, to: now + 1 });
+  const [inbound, answered] = await Promise.all([inboundMessages(db, shopId, p), replies(db, shopId, p)]);
+  const { guessedTexts, notUnderstoodTexts } = reception(inbound, answered);
+  const asked = [...guessedTexts, ...notUnderstoodTexts.map((m) => ({ ...m, guess: null }))];
+  if (asked.length === 0) return { questions: [], total: 0 };
+  const taught = await taughtMessagesFrom(db, shopId, asked.reduce((min, m) => Math.min(min, m.messageId), Infinity));
+  const groups = new Map<string, { latest: (typeof asked)[number]; count: number; taught: boolean }>();
+  for (const m of asked) {
+    const key = questionKey(m.text);
+    const g = groups.get(key) ?? { latest: m, count: 0, taught: false };
+    g.count += 1;
+    g.taught ||= taught.has(m.messageId);
+    if (m.messageId > g.latest.messageId) g.latest = m;
+    groups.set(key, g);
+  }
+  const open = [...groups.values()].filter((g) => !g.taught).sort((a, b) => b.latest.messageId - a.latest.messageId);
+  const shown = open.slice(0, TO_TEACH_LIMIT);
+  const who = await conversationCustomers(db, shopId, [...new Set(shown.map((g) => g.latest.conversationId))]);
+  return {
+    total: open.length,
+    questions: shown.map(({ latest: m, count }) => ({
+      messageId: m.messageId, conversationId: m.conversationId, text: m.text, at: m.at, count,
+      guess: m.guess, customer: who.get(m.conversationId) ?? null,
+    })),
+  };
+}
