@@ -2,6 +2,7 @@ import { readEnvOptions } from '../config/env.js';
 import type { ShopConfig } from '../config/schema.js';
 import { migrateToLatest, openDb } from '../db/index.js';
 import { settleLesson, waitingLessons } from '../db/lessons.js';
+import { loadPlaybooks } from '../playbook/load.js';
 import { teachOne } from './teach-one.js';
 
 /**
@@ -23,13 +24,15 @@ export async function teachFromDesk(shop: ShopConfig, dryRun: boolean): Promise<
     }
     process.stdout.write(`${lessons.length} lesson(s) taught at ${shop.id}'s desk ${dryRun ? 'wait' : 'to add'} (${shop.playbooksDir}):\n`);
     const counts = { added: 0, already: 0, refused: 0 };
+    let loaded = loadPlaybooks(shop.playbooksDir);
     for (const l of lessons) {
       const head = `  #${l.id} ${l.staff}, ${when(l.at, shop.timezone)}: "${l.text}" → ${l.intent} (${l.as === 'phrase' ? 'a phrase: answered for certain' : 'an example: answered or offered by likeness'})`;
       if (dryRun) {
         process.stdout.write(`${head}\n`);
         continue;
       }
-      const taught = teachOne(shop.playbooksDir, l.intent, l.text, l.as);
+      const taught = teachOne(shop.playbooksDir, l.intent, l.text, l.as, loaded);
+      loaded = taught.now;
       counts[taught.outcome] += 1;
       const detail = taught.outcome === 'refused' ? taught.reason : taught.where;
       // Settled only after the file is written: a crash in between leaves it waiting, and the next run finds it already there.

@@ -14,9 +14,20 @@ export type Taught =
   | { outcome: 'added' | 'already'; where: string; said: string }
   | { outcome: 'refused'; reason: string };
 
-/** Puts `text` under `intent` as `as`, kept only if the playbooks still load with it. */
-export function teachOne(dir: string, intent: string, text: string, as: TeachAs): Taught {
-  const before = loadPlaybooks(dir);
+type Loaded = ReturnType<typeof loadPlaybooks>;
+
+/**
+ * Puts `text` under `intent` as `as`, kept only if the playbooks still load with it. `loaded`: the
+ * playbooks as they are now, when the caller has them (a batch passes each result's `now` on:
+ * loading the playbooks is most of the time a lesson takes).
+ */
+export function teachOne(dir: string, intent: string, text: string, as: TeachAs, loaded?: Loaded): Taught & { now: Loaded } {
+  const before = loaded ?? loadPlaybooks(dir);
+  const { after, ...taught } = teachInto(dir, intent, text, as, before);
+  return { ...taught, now: after ?? before };
+}
+
+function teachInto(dir: string, intent: string, text: string, as: TeachAs, before: Loaded): Taught & { after?: Loaded } {
   if (!before.playbook) return { outcome: 'refused', reason: 'the playbooks do not load now; fix them first (xiaoer check)' };
   if (!before.playbook.intents.some((i) => i.name === intent)) {
     return { outcome: 'refused', reason: `unknown intent "${intent}"; intents: ${before.playbook.intents.map((i) => i.name).join(', ')}` };
@@ -42,7 +53,7 @@ export function teachOne(dir: string, intent: string, text: string, as: TeachAs)
   // Kept, but worth a second look: the same words already under another intent, say.
   const seen = new Set(before.problems.map(formatProblem));
   for (const w of after.problems.filter((p) => p.severity === 'warning' && !seen.has(formatProblem(p)) && p.message.includes(text))) lines.push(formatProblem(w));
-  return { outcome: 'added', where, said: lines.join('\n') };
+  return { outcome: 'added', where, said: lines.join('\n'), after };
 }
 
 /** What the customer's words now lead to, said plainly, with what still stands in the way. */

@@ -41,7 +41,7 @@ export async function runTeach(args: string[]): Promise<number> {
     return 1;
   }
   if (fromDesk) return teachFromDesk(shop, values['dry-run'] === true);
-  const taught = teachOne(shop.playbooksDir, intent!, text, values.phrase ? 'phrase' : 'example');
+  const taught = teachOne(shop.playbooksDir, intent!, text, values.phrase ? 'phrase' : 'example', before);
   if (taught.outcome === 'refused') {
     process.stderr.write(`teach: ${taught.reason}\n`);
     return 1;

@@ -3,9 +3,8 @@ import type { Database, LessonAs, LessonOutcome } from './schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
-/** A question staff taught at the desk: what the customer's words meant, waiting for (or put into) the playbooks. */
-export interface Lesson {
-  id: number;
+/** A question staff teach at the desk: the customer's message, the words taught and the intent they meant. */
+export interface NewLesson {
   shopId: string;
   messageId: number;
   text: string;
@@ -13,6 +12,11 @@ export interface Lesson {
   as: LessonAs;
   staff: string;
   at: number;
+}
+
+/** A lesson as stored: waiting for the playbooks, or put into them (or refused) when settled. */
+export interface Lesson extends NewLesson {
+  id: number;
   settled: { at: number; outcome: LessonOutcome; detail: string | null } | null;
 }
 
@@ -26,16 +30,6 @@ function toLesson(r: Row): Lesson {
     staff: r.staff, at: Number(r.created_at),
     settled: r.settled_at == null ? null : { at: Number(r.settled_at), outcome: r.outcome ?? 'refused', detail: r.detail },
   };
-}
-
-export interface NewLesson {
-  shopId: string;
-  messageId: number;
-  text: string;
-  intent: string;
-  as: LessonAs;
-  staff: string;
-  at: number;
 }
 
 /**
