@@ -22,7 +22,7 @@ export async function teachFromDesk(shop: ShopConfig, dryRun: boolean): Promise<
       process.stdout.write(`nothing taught at ${shop.id}'s desk waits to be added\n`);
       return 0;
     }
-    process.stdout.write(`${lessons.length} lesson(s) taught at ${shop.id}'s desk ${dryRun ? 'wait' : 'to add'} (${shop.playbooksDir}):\n`);
+    process.stdout.write(`${lessons.length} lesson(s) taught at ${shop.id}'s desk ${dryRun ? 'wait to be added to' : 'go into'} ${shop.playbooksDir}:\n`);
     const counts = { added: 0, already: 0, refused: 0 };
     let loaded = loadPlaybooks(shop.playbooksDir);
     for (const l of lessons) {

@@ -112,7 +112,7 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
     // A dry run lists them and changes nothing.
     const before = file('intents.yml') + file('examples.yml');
     expect(await main(['teach', '--shop', 'acme', '--from-desk', '--dry-run'])).toBe(0);
-    expect(out).toContain('3 lesson(s) taught at acme\'s desk wait');
+    expect(out).toContain(`3 lesson(s) taught at acme's desk wait to be added to ${playbooks}:\n`);
     expect(out).toMatch(/#\d+ 小王, 2026-11-27 11:00: "你们一般几天寄" → faq.shipping_time \(an example/);
     expect(file('intents.yml') + file('examples.yml')).toBe(before);
     expect((await lessonRows()).every((l) => l.settled_at === null)).toBe(true);
