@@ -19,6 +19,8 @@ export function lessonAs(playbook: CompiledPlaybook, intent: string, confirmsGue
 
 /** The longest text a lesson takes: one customer question, not a chat. */
 export const LESSON_MAX_CHARS = 120;
+/** The shortest: one character as a phrase (寄, 货) would claim every message that has it. */
+export const LESSON_MIN_CHARS = 2;
 /**
  * Six digits or more in a row are an order number, a phone number or an ID card: they would land
  * in playbook files every instance (and the repository) shares, and match no other customer.
@@ -28,6 +30,7 @@ const PERSONAL_NUMBER = /\d{6,}/;
 /** Why this text cannot be taught (in staff words), or null when it can. */
 export function lessonTextProblem(text: string): string | null {
   if (!text) return '写下要教的话（顾客的原话，可以删减）';
+  if ([...text].length < LESSON_MIN_CHARS) return `至少 ${LESSON_MIN_CHARS} 个字：一个字会把很多别的话也当成这个问题`;
   if ([...text].length > LESSON_MAX_CHARS) return `最多 ${LESSON_MAX_CHARS} 个字：只留下顾客问的那一句`;
   if (PERSONAL_NUMBER.test(text)) return '去掉订单号、手机号等号码再教：话术文件所有人都能看到，号码也对不上别的顾客';
   return null;

@@ -184,6 +184,7 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
       [await teach(m.id, { intent: 'faq.urge_shipping', text: '订单 4200001234567 早点寄' }), 400, /去掉订单号、手机号/],
       [await teach(m.id, { intent: 'faq.urge_shipping', text: '   ' }), 400, /写下要教的话/],
       [await teach(m.id, { intent: 'faq.urge_shipping', text: '寄'.repeat(121) }), 400, /最多 120 个字/],
+      [await teach(m.id, { intent: 'faq.urge_shipping', text: ' 寄 ' }), 400, /至少 2 个字/],
       [await teach(botReply.id, { intent: 'faq.urge_shipping' }), 404, /no customer message/],
       [await teach(999_999, { intent: 'faq.urge_shipping' }), 404, /no customer message 999999/],
       [await teach(m.id, { intent: 'faq.urge_shipping' }, { csrf: false }), 403, /needs the header x-xiaoer-desk/],
