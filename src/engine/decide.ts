@@ -106,6 +106,11 @@ export function shopAndCustomerVars(
 export const FALLBACK_RULE = '(fallback)';
 /** The reason recorded when the bot hands off because it failed to understand. */
 export const MISSES_REASON = '连续两次没听懂';
+/** …and when the customer said the bot's answer missed, right after another miss. */
+export const MISREAD_REASON = '顾客说答非所问';
+
+/** Intents by which a customer says the bot's last answer missed (`miss: true`: 答非所问). */
+export const missIntents = perPlaybook((playbook): ReadonlySet<string> => new Set(playbook.intents.filter((i) => i.miss).map((i) => i.name)));
 
 export function decide(input: DecideInput): Decision {
   const { shop, playbook, now } = input;
@@ -162,6 +167,13 @@ export function decide(input: DecideInput): Decision {
   // answered and the fallback follows it; later on (谢谢，那这个适合送人吗) the fallback alone.
   const unheard = understood.unheard === true && playbook.fallback !== null;
   const greetFirst = unheard && input.conversation.isNew;
+  // 答非所问: the customer says the last answer missed. That is a failure like a miss; a second in
+  // a row goes to a person (domain.md §11) rather than to another apology.
+  const saysMissed = understood.intent !== null && missIntents(playbook).has(understood.intent);
+  if (saysMissed && state.misses + 1 >= playbook.settings.handoff.afterMisses && handOver(d, ctx, vars, MISREAD_REASON)) {
+    state.misses = 0;
+    return d;
+  }
   let answered = runRules(d, unheard && !greetFirst ? { ...ctx, understood: { ...understood, intent: null } } : ctx, vars);
   // An event (the customer opened the chat, an order update, a follow-up) is not a message the
   // bot failed to understand: no fallback, no miss.
@@ -172,9 +184,7 @@ export function decide(input: DecideInput): Decision {
     if (state.misses >= playbook.settings.handoff.afterMisses && understood.intent !== 'handoff') {
       // Failing twice in a row is when customers give up (domain.md §11): go to a person,
       // through the shop's own handoff rules so the wording and business hours are theirs.
-      answered = runRules(d, { ...ctx, understood: { ...understood, intent: 'handoff' } }, vars);
-      if (d.handoff) d.handoff.reason = state.handoffReason = MISSES_REASON;
-      else if (answered) startHandoff(d, ctx, FALLBACK_RULE, MISSES_REASON);
+      answered = handOver(d, ctx, vars, MISSES_REASON);
     }
   }
   if (answered && !d.handoff) answerOtherQuestions(d, ctx, vars);
@@ -184,11 +194,20 @@ export function decide(input: DecideInput): Decision {
   }
   // A nod (好的, 👍) between two misses leaves the customer as stuck as before: it does not reset them.
   const nodded = answered && d.replies.length === 0 && d.fired.length > 0 && silentRules(playbook).has(d.fired.at(-1)!);
-  if ((answered && !nodded && !missedToo) || d.handoff) state.misses = 0;
+  if ((answered && !nodded && !missedToo && !saysMissed) || d.handoff) state.misses = 0;
+  else if (saysMissed && answered) state.misses += 1; // its rule answered, and it still counts (unanswered, it was counted above)
   // 麻烦发一下订单号 → 好的 → 4012…: the nod is not the answer, the question stays open for it.
   if (nodded && expecting !== null && state.expecting === undefined) state.expecting = expecting;
   if (nodded && offered !== null && state.suggested === undefined) state.suggested = offered; // 好的 → 2: the list stays open too
   return d;
+}
+
+/** To a person through the shop's own handoff rules (their wording, their business hours), for `reason`; false if none answered. */
+function handOver(d: Decision, ctx: MatchContext, vars: Record<string, string | null>, reason: string): boolean {
+  const answered = runRules(d, { ...ctx, understood: { ...ctx.understood, intent: 'handoff' } }, vars);
+  if (d.handoff) d.handoff.reason = ctx.state.handoffReason = reason;
+  else if (answered) startHandoff(d, ctx, FALLBACK_RULE, reason);
+  return answered;
 }
 
 /** 您是想问… instead of the plain fallback, when the missed message resembles questions the shop offers; true if sent. */

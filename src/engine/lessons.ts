@@ -1,6 +1,7 @@
 import type { LessonAs } from '../db/schema.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import { perPlaybook } from '../playbook/derived.js';
+import { missIntents } from './decide.js';
 import { askFor, mayGuess } from './suggest.js';
 
 /**
@@ -10,12 +11,20 @@ import { askFor, mayGuess } from './suggest.js';
  * - a guess staff confirmed becomes a phrase: it was right, now it is certain;
  * - an intent a guess never answers (no `ask`, or its rules hand over, opt out or alert staff)
  *   learns only by phrases: an example would never be used;
+ * - words a phrase already reads (as something else: the customer said 答非所问) can only be
+ *   changed by a phrase: examples count only for messages no phrase recognises;
  * - anything else becomes an example: the same words are then answered, and other wordings
  *   like them are answered or offered (您是想问) too — a phrase would only ever match itself.
  */
-export function lessonAs(playbook: CompiledPlaybook, intent: string, confirmsGuess: boolean): LessonAs {
-  return confirmsGuess || !mayGuess(playbook, intent) ? 'phrase' : 'example';
+export function lessonAs(playbook: CompiledPlaybook, intent: string, confirmsGuess: boolean, readByPhrase: boolean): LessonAs {
+  return confirmsGuess || readByPhrase || !mayGuess(playbook, intent) ? 'phrase' : 'example';
 }
+
+/** Rules that answer a customer saying the bot's last answer missed (intents with `miss: true`). */
+export const missRules = perPlaybook((playbook): ReadonlySet<string> => {
+  const intents = missIntents(playbook);
+  return new Set(playbook.rules.filter((r) => r.intents && [...r.intents].some((i) => intents.has(i))).map((r) => r.name));
+});
 
 /** The longest text a lesson takes: one customer question, not a chat. */
 export const LESSON_MAX_CHARS = 120;

@@ -8,8 +8,9 @@ import type { Db } from '../db/index.js';
 import { lessonsOn, recordLesson, withdrawLesson } from '../db/lessons.js';
 import type { Lesson } from '../db/lessons.js';
 import type { LessonAs, LessonOutcome } from '../db/schema.js';
-import { lessonAs, lessonTextProblem, teachableQuestions } from '../engine/lessons.js';
+import { lessonAs, lessonTextProblem, missRules, teachableQuestions } from '../engine/lessons.js';
 import { askFor } from '../engine/suggest.js';
+import { understand } from '../engine/understand.js';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -56,7 +57,7 @@ export function mountDeskLessons(router: Router, route: DeskRoute, deps: LessonD
   // 待核对: the week's guessed and not-understood questions nobody taught yet, the latest first.
   router.get('/desk/:shop/api/to-teach', route(async (ctx, shop) => {
     const playbook = deps.playbooks.get(shop.id);
-    const { questions, total } = await toTeach(deps.db, shop.id, deps.now());
+    const { questions, total } = await toTeach(deps.db, shop.id, deps.now(), missRules(playbook));
     ctx.body = {
       total,
       questions: questions.map((q) => {
@@ -78,7 +79,7 @@ export function mountDeskLessons(router: Router, route: DeskRoute, deps: LessonD
     const text = (typeof given === 'string' ? given : message.text ?? '').trim();
     const problem = lessonTextProblem(text);
     if (problem) throw new RequestError(400, `text: ${problem}`);
-    const as = lessonAs(playbook, intent, message.guess?.intent === intent);
+    const as = lessonAs(playbook, intent, message.guess?.intent === intent, understand(text, playbook).intent !== null);
     const lesson = await deps.inLane(shop, message.conversationId, (trx) => recordLesson(trx, {
       shopId: shop.id, messageId: message.id, text, intent, as, staff, at: deps.now(),
     }));

@@ -41,7 +41,7 @@ export function compileIntents(parsed: Parsed[], synonyms: Map<string, string[]>
         continue;
       }
       intents.push({
-        name, priority: spec.priority, order: intents.length, negatable: spec.negatable, alone: spec.alone,
+        name, priority: spec.priority, order: intents.length, negatable: spec.negatable, alone: spec.alone, miss: spec.miss,
         phrases: expandSynonyms(spec.phrases, synonyms),
         types: Object.entries(spec.types ?? {}).map(([t, phrases]) => ({ name: t, phrases: expandSynonyms(phrases, synonyms) })),
         ...(spec.ask === undefined ? {} : { ask: spec.ask }),

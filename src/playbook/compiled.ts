@@ -18,6 +18,8 @@ export interface CompiledIntent {
   readonly negatable: boolean;
   /** Never answered as a message's second question (see intentSchema). */
   readonly alone: boolean;
+  /** The customer says the bot's last answer missed: answered, and counted as a miss (see intentSchema). */
+  readonly miss: boolean;
   /** normalized, synonyms expanded */
   readonly phrases: readonly string[];
   readonly types: readonly { readonly name: string; readonly phrases: readonly string[] }[];

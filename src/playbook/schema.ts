@@ -192,6 +192,13 @@ export const intentSchema = z.strictObject({
    * (好的谢谢，那什么时候发货) or a greeting must not get its own reply beside the real answer.
    */
   alone: z.boolean().default(false),
+  /**
+   * The customer says the bot's last answer missed (答非所问, 不是这个意思). Its rule answers (an
+   * apology, a way to a person), and it counts as a miss all the same: the second failure in a
+   * row hands over (settings.handoff.afterMisses, domain.md §11) instead of apologising again.
+   * The message before it is listed at the desk's 待核对: what the bot read wrong.
+   */
+  miss: z.boolean().default(false),
   /** Sub-types with their own cue phrases (bargain → the six bargainer types). */
   types: z.record(nonEmpty, phraseList).optional(),
   /**

@@ -158,15 +158,25 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
     clock += 60_000;
     await say('u3', '么时候发货呀'); // guessed
     await say('u4', '什么时候发货'); // a phrase: nothing to check
-    type Listed = { total: number; questions: { messageId: number; conversationId: number; text: string; count: number; guess: { intent: string; ask?: string } | null; customer: { userId: string } }[] };
+    clock += 60_000;
+    await say('u5', '你们发什么快递'); // answered …
+    clock += 60_000;
+    await say('u5', '答非所问'); // … and the customer says the answer missed
+    type Listed = {
+      total: number;
+      questions: { reason: string; messageId: number; conversationId: number; text: string; count: number; guess: { intent: string; ask?: string } | null; answeredBy: string[]; customer: { userId: string } }[];
+    };
     const listed = async () => (await (await desk('/to-teach')).json()) as Listed;
     const first = await listed();
-    expect(first.total).toBe(2);
-    expect(first.questions.map((q) => [q.text, q.count, q.guess?.ask ?? null, q.customer.userId])).toEqual([
-      ['么时候发货呀', 1, '什么时候发货？', 'u3'], ['你们一般几天寄？', 2, null, 'u2'],
+    expect(first.total).toBe(3);
+    expect(first.questions.map((q) => [q.reason, q.text, q.count, q.guess?.ask ?? null, q.answeredBy, q.customer.userId])).toEqual([
+      ['misread', '你们发什么快递', 1, null, ['快递公司'], 'u5'], ['guessed', '么时候发货呀', 1, '什么时候发货？', [], 'u3'], ['missed', '你们一般几天寄？', 2, null, [], 'u2'],
     ]);
+    // What a phrase already reads can only be changed by a phrase: taught so.
+    const misread = await teach(first.questions[0]!.messageId, { intent: 'faq.shipping_time' });
+    expect(((await misread.json()) as { lesson: Lesson }).lesson).toMatchObject({ as: 'phrase' });
     // The entry opens the latest customer's chat at that message.
-    const missed = first.questions[1]!;
+    const missed = first.questions[2]!;
     expect((await transcriptOf('u2')).find((m) => m.id === missed.messageId)!.text).toBe('你们一般几天寄？');
     // Taught on one customer's message, the question leaves the list for all who asked it.
     expect((await teach((await said('u1', '你们一般几天寄')).id, { intent: 'faq.shipping_time' })).status).toBe(201);

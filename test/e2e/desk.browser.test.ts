@@ -165,7 +165,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     const item = page.locator('#list li', { hasText: '你们一般几天寄' });
     await item.waitFor();
     expect(await item.locator('.missed').textContent()).toBe('机器人没听懂');
-    expect(await page.textContent('#list-title')).toMatch(/^最近 7 天机器人猜着答的、没听懂的问题（\d+ 个）$/);
+    expect(await page.textContent('#list-title')).toMatch(/^最近 7 天机器人猜着答的、没听懂的、答偏了的问题（\d+ 个）$/);
     await item.click();
     const focused = page.locator('.msg.in.focus');
     await focused.waitFor();

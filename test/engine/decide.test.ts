@@ -68,6 +68,29 @@ describe('decide with the default playbooks', () => {
     expect(later.replies.map((r) => r.rule)).toEqual(['新客户问候']);
   });
 
+  it('答非所问 after an answer apologises and counts as a miss; after a miss (or again) it hands over with the reason', () => {
+    const asked = say('你们发什么快递');
+    expect(asked.replies.map((r) => r.rule)).not.toContain(FALLBACK_RULE);
+    const wrong = say('答非所问', { state: asked.state });
+    expect(wrong.replies.map((r) => r.rule)).toEqual(['答非所问-致歉']);
+    expect(wrong.handoff).toBeNull();
+    expect(wrong.state.misses).toBe(1);
+    const again = say('你说的什么啊', { state: wrong.state });
+    expect(again.replies.map((r) => r.rule)).toEqual(['转人工-工作时间']); // no second apology
+    expect(again.handoff).toMatchObject({ reason: '顾客说答非所问' });
+    expect(again.state.misses).toBe(0);
+    // After a miss: the second failure in a row.
+    const missed = say('看了半天拿不定主意');
+    expect(missed.state.misses).toBe(1);
+    expect(say('不是这个意思', { state: missed.state }).handoff).toMatchObject({ reason: '顾客说答非所问' });
+    // A miss after the apology hands over as two misses do.
+    expect(say('看了半天拿不定主意', { state: wrong.state }).handoff).toMatchObject({ reason: '连续两次没听懂' });
+    // Said with the question again: the question is answered, nothing counted.
+    const restated = say('不是这个意思，我问的是什么时候发货', { state: asked.state });
+    expect(restated.replies.map((r) => r.rule)).toEqual(['发货时间']);
+    expect(restated.state.misses).toBe(0);
+  });
+
   it('a greeting beside a question it does not know is answered, and the question counted as a miss, not dropped', () => {
     const first = say('你好，这个适合送男朋友吗', { isNew: true });
     expect(first.replies.map((r) => r.rule)).toEqual(['新客户问候', FALLBACK_RULE]);

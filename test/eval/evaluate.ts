@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { suggestionsFor, withGuess } from '../../src/engine/suggest.js';
+import { askFor, suggestionsFor, withGuess } from '../../src/engine/suggest.js';
 import { understand } from '../../src/engine/understand.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.js';
@@ -34,7 +34,8 @@ export interface Report {
    * 您是想问…: of the messages recognised as nothing that meant something (missed), how many got
    * choices, how many had the meant intent among them and first; and of those meaning nothing, how many got choices.
    */
-  suggest: { missed: number; offered: number; right: number; rightFirst: number; meaningless: number; offeredMeaningless: number };
+  /** askable: the missed messages whose meant intent the shop offers (has an `ask`): the only ones a list could name. */
+  suggest: { missed: number; askable: number; offered: number; right: number; rightFirst: number; meaningless: number; offeredMeaningless: number };
   /** Messages no phrase recognised that were answered by their likeness to examples (fallback.suggest.answerAbove), and how many rightly. */
   resembled: { answered: number; right: number };
 }
@@ -51,7 +52,7 @@ export function evaluate(playbook: CompiledPlaybook, items: readonly Utterance[]
   let correct = 0;
   let bTotal = 0;
   let bCorrect = 0;
-  const suggest = { missed: 0, offered: 0, right: 0, rightFirst: 0, meaningless: 0, offeredMeaningless: 0 };
+  const suggest = { missed: 0, askable: 0, offered: 0, right: 0, rightFirst: 0, meaningless: 0, offeredMeaningless: 0 };
   const resembled = { answered: 0, right: 0 };
   for (const u of items) {
     // As the bot reads a message: its phrases, else a confident likeness to an intent's examples.
@@ -67,6 +68,7 @@ export function evaluate(playbook: CompiledPlaybook, items: readonly Utterance[]
         if (offered.length) suggest.offeredMeaningless += 1;
       } else {
         suggest.missed += 1;
+        if (askFor(playbook, u.intent) !== undefined) suggest.askable += 1;
         if (offered.length) suggest.offered += 1;
         if (offered.includes(u.intent)) suggest.right += 1;
         if (offered[0] === u.intent) suggest.rightFirst += 1;

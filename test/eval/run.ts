@@ -18,7 +18,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 function print(name: string, r: Report): void {
   const s = r.suggest;
   console.log(`\n== ${name}: ${r.total} messages — overall ${pct(r.accuracy)} · handoff recall ${pct(r.recall.handoff)} · optout recall ${pct(r.recall.optout)} · false handoff ${r.falsePositives.handoff.length} · false optout ${r.falsePositives.optout.length} · bargainer type ${pct(r.bargainer.accuracy)} (${r.bargainer.correct}/${r.bargainer.total})`);
-  console.log(`   您是想问: ${s.missed} missed → ${s.offered} offered choices, the meant one among them ${s.right} (first ${s.rightFirst}); ${s.offeredMeaningless} of ${s.meaningless} meaning nothing got choices`);
+  console.log(`   您是想问: ${s.missed} missed (${s.askable} meaning a question the shop offers) → ${s.offered} offered choices, the meant one among them ${s.right} (first ${s.rightFirst}); ${s.offeredMeaningless} of ${s.meaningless} meaning nothing got choices`);
   console.log(`   answered by likeness to examples (no phrase matched): ${r.resembled.answered}, rightly ${r.resembled.right}`);
 }
 

@@ -64,7 +64,7 @@ describe('playbook loading', () => {
     const { playbook, problems } = loadPlaybooks(dir, dir);
     expect(playbook).toBeNull();
     expect(problems.map((p) => `${p.file}:${p.line} ${p.message}`)).toEqual([
-      `intents.yml:${line} unknown field "priorty"; did you mean "priority"?; allowed here: phrases, priority, negatable, alone, types, ask`,
+      `intents.yml:${line} unknown field "priorty"; did you mean "priority"?; allowed here: phrases, priority, negatable, alone, miss, types, ask`,
       expect.stringMatching(new RegExp(`^intents\\.yml:${line} \\d{2,} more error\\(s\\) in the other playbooks not shown: they may only follow from intents\\.yml not loading`)),
     ]);
     // Fixed, nothing hidden is left.
