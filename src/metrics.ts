@@ -52,7 +52,7 @@ export function createMetrics(sources: MetricSources): Metrics {
     outboxDepth: countGauge(registry, 'xiaoer_outbox_messages', 'Outbox rows by state (pending, sending, sent, dead, skipped)', 'state', sources.outboxCounts),
     messages: new Counter({
       name: 'xiaoer_messages_total',
-      help: 'Customer messages by shop and what the bot did: answered (a rule), guessed (a rule, the intent taken from likeness to examples: fallback.suggest.answerAbove), fallback (not understood), handoff (to a person now), silent (a person has it), waiting (a person has it, not answered yet: the shop’s 请稍等), no_reply, duplicate',
+      help: 'Customer messages by shop and what the bot did: answered (a rule), guessed (a rule, the intent taken from likeness to examples: fallback.suggest.answerAbove), fallback (not understood), misread (the customer said the last answer missed: 答非所问), handoff (to a person now), silent (a person has it), waiting (a person has it, not answered yet: the shop’s 请稍等), no_reply, duplicate',
       labelNames: ['shop', 'outcome'], registers: [registry],
     }),
     desk: new Counter({

@@ -3,7 +3,7 @@ import type { ShopConfig } from './config/schema.js';
 import { customerBatchKey } from './db/batch.js';
 import type { WriteBatcher } from './db/batch.js';
 import { isUniqueViolation } from './db/messages.js';
-import { FALLBACK_RULE } from './engine/decide.js';
+import { FALLBACK_RULE, missIntents } from './engine/decide.js';
 import { ingest } from './engine/ingest.js';
 import type { IngestResult } from './engine/ingest.js';
 import type { Logger } from './log.js';
@@ -19,14 +19,16 @@ export interface PipelineDeps {
   random: () => number;
 }
 
-/** What the bot did with a customer's message, for xiaoer_messages_total. */
-export function messageOutcome(r: IngestResult): string {
+/** What the bot did with a customer's message, for xiaoer_messages_total. `misread`: intents by which a customer says the answer missed. */
+export function messageOutcome(r: IngestResult, misread: ReadonlySet<string> = new Set()): string {
   if (r.duplicate) return 'duplicate';
   if (r.handoff) return 'handoff';
   if (r.silenced) return 'silent';
   if (r.waiting) return 'waiting';
   if (r.replies.length === 0) return 'no_reply';
   if (r.replies.every((x) => x.rule === FALLBACK_RULE)) return 'fallback';
+  // 答非所问: the answer before this one missed — a jump after a playbook edit is worth a look.
+  if (r.understood.intent !== null && misread.has(r.understood.intent)) return 'misread';
   // Answered by likeness to examples, no phrase (fallback.suggest.answerAbove): counted apart, to tune the bar by.
   return r.understood.resembled !== undefined ? 'guessed' : 'answered';
 }
@@ -43,7 +45,7 @@ export function createPipeline(deps: PipelineDeps) {
         (trx) => ingest(trx, message, { shop, playbook, random: deps.random }),
         customerBatchKey(shop.id, message.channel, message.customerId),
       );
-      deps.metrics.messages.inc({ shop: shop.id, outcome: messageOutcome(result) });
+      deps.metrics.messages.inc({ shop: shop.id, outcome: messageOutcome(result, missIntents(playbook)) });
       if (result.handoff) {
         deps.log.info({ shop: shop.id, conversation: message.conversationKey, reason: result.handoff.reason }, 'conversation handed to a person');
       }

@@ -5,6 +5,7 @@ import {
 } from '../db/report.js';
 import { lessonCounts } from '../db/lessons.js';
 import type { Database } from '../db/schema.js';
+import { missRules } from '../engine/lessons.js';
 import { askFor, similarIntents, suggestMinScore } from '../engine/suggest.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import {
@@ -77,7 +78,7 @@ export async function buildReport(
   ]);
   const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
-  const { notUnderstoodTexts, guessedTexts, ...counts } = reception(inbound, answered);
+  const { notUnderstoodTexts, guessedTexts, ...counts } = reception(inbound, answered, playbook ? missRules(playbook) : undefined);
   const used = ruleUse(answered);
   return {
     shop: { id: shop.id, name: shop.name, timezone: shop.timezone },
@@ -137,6 +138,7 @@ export function formatReport(r: ShopReport): string {
     `  answered by a rule                    ${rc.understood} (${pct(rc.understood, replied)} of those the bot answered)`,
     ...(rc.guessed ? [`    of them on a guess (by likeness)    ${rc.guessed}: check them below`] : []),
     `  not understood (fallback reply)       ${rc.notUnderstood}`,
+    ...(rc.misread ? [`  said the answer missed (答非所问)      ${rc.misread}: the staff desk's 待核对 lists what they had asked`] : []),
     `  no bot reply (a person has it, or a silent rule)  ${rc.noReply}`,
     `  handed to a person (转人工)           ${rc.handoffs}`,
     '',

@@ -23,6 +23,8 @@ export interface Reception {
   guessed: number;
   /** Only the fallback answered. */
   notUnderstood: number;
+  /** The customer said the bot's answer missed (答非所问: a rule of an intent with `miss: true` answered it). */
+  misread: number;
   /** No reply: a person had the conversation, or the rule that fired says nothing. */
   noReply: number;
 }
@@ -53,14 +55,14 @@ export type NotUnderstoodFact = Pick<InboundFact, 'messageId' | 'conversationId'
 export type GuessedFact = NotUnderstoodFact & { guess: NonNullable<InboundFact['guess']> };
 
 export function reception(
-  inbound: readonly InboundFact[], replies: readonly ReplyFact[],
+  inbound: readonly InboundFact[], replies: readonly ReplyFact[], missRules: ReadonlySet<string> = new Set(),
 ): Reception & { notUnderstoodTexts: NotUnderstoodFact[]; guessedTexts: GuessedFact[] } {
   const rulesByMessage = new Map<string, Set<string | null>>();
   for (const r of replies) {
     const key = `${r.conversationId}:${r.inboundAt}`;
     rulesByMessage.set(key, (rulesByMessage.get(key) ?? new Set()).add(r.rule));
   }
-  const out = { customers: new Set(inbound.map((m) => m.customerId)).size, messages: inbound.length, understood: 0, guessed: 0, notUnderstood: 0, noReply: 0 };
+  const out = { customers: new Set(inbound.map((m) => m.customerId)).size, messages: inbound.length, understood: 0, guessed: 0, notUnderstood: 0, misread: 0, noReply: 0 };
   const notUnderstoodTexts: NotUnderstoodFact[] = [];
   const guessedTexts: GuessedFact[] = [];
   for (const m of inbound) {
@@ -68,6 +70,7 @@ export function reception(
     if (!rules) out.noReply += 1;
     else if ([...rules].some((r) => r !== FALLBACK_RULE)) {
       out.understood += 1;
+      if ([...rules].some((r) => r !== null && missRules.has(r))) out.misread += 1;
       if (m.guess) {
         out.guessed += 1;
         if (m.text) guessedTexts.push({ messageId: m.messageId, conversationId: m.conversationId, at: m.at, text: m.text, guess: m.guess });

@@ -17,6 +17,7 @@ export function weeklySummary(r: ShopReport): string {
   const lines = [
     `【周报】${r.shop.name} ${r.period.from} 至 ${r.period.to}`,
     `接待：${rc.customers} 位顾客，${rc.messages} 条消息；机器人答上 ${rc.understood} 条，没听懂 ${rc.notUnderstood} 条，转人工 ${rc.handoffs} 次`,
+    ...(rc.misread ? [`顾客说答非所问 ${rc.misread} 次：接待台「待核对」里有他们当时问的话，请教给机器人`] : []),
     // A guess answered without a phrase: staff should look; the most frequent here, all in the full report.
     ...(rc.guessed ? [`其中 ${rc.guessed} 条是机器人按相似猜着答的，请核对猜得对不对（在接待台打开会话，消息下点 猜对了 / 猜错了）：`,
       ...r.guessed.slice(0, SUMMARY_GUESSES).map((g, i) => `${i + 1}. ${g.text} → 当成「${g.ask ?? g.intent}」（${g.count} 次）`)] : []),

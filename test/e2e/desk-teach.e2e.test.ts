@@ -167,6 +167,7 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
       questions: { reason: string; messageId: number; conversationId: number; text: string; count: number; guess: { intent: string; ask?: string } | null; answeredBy: string[]; customer: { userId: string } }[];
     };
     const listed = async () => (await (await desk('/to-teach')).json()) as Listed;
+    expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^xiaoer_messages_total\{shop="acme",outcome="misread"\} 1$/m);
     const first = await listed();
     expect(first.total).toBe(3);
     expect(first.questions.map((q) => [q.reason, q.text, q.count, q.guess?.ask ?? null, q.answeredBy, q.customer.userId])).toEqual([

@@ -140,6 +140,18 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(out).toContain('Taught at the desk (教机器人): 1 waiting to be added — xiaoer teach --shop acme --from-desk; in this period 0 added to the playbooks\n');
   });
 
+  it('counts the customers who said the answer missed (答非所问), and says so in the weekly summary', async () => {
+    await says('ou_m', '你们发什么快递', '10:00:00');
+    await says('ou_m', '答非所问', '10:01:00');
+    expect(await report(['--json'])).toBe(0);
+    const r = JSON.parse(out) as ShopReport;
+    expect(r.reception).toMatchObject({ messages: 2, understood: 2, misread: 1, notUnderstood: 0 });
+    expect(weeklySummary(r)).toContain('顾客说答非所问 1 次：接待台「待核对」里有他们当时问的话，请教给机器人\n');
+    out = '';
+    expect(await report([])).toBe(0);
+    expect(out).toMatch(/ {2}said the answer missed \(答非所问\) +1: the staff desk's 待核对 lists what they had asked\n/);
+  });
+
   it('counts reception, response times, 询单转化, 催付 and the questions the bot did not understand', async () => {
     fake.script = [500]; // the first reply fails once and goes out on the retry, two seconds later
     await says('ou_a', '你好', '10:00:00');
@@ -166,7 +178,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(await report(['--json'])).toBe(0);
     const r = JSON.parse(out) as Record<string, unknown>;
     expect(r.period).toEqual({ from: '2026-11-21', to: '2026-11-27' });
-    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, guessed: 0, notUnderstood: 3, noReply: 1, handoffs: 1 });
+    expect(r.reception).toEqual({ customers: 4, messages: 7, understood: 3, guessed: 0, notUnderstood: 3, misread: 0, noReply: 1, handoffs: 1 });
     expect(r.guessed).toEqual([]);
     // Handed over at 10:06, a person answered at the desk at 10:07.
     expect(r.staff).toEqual({ handoffs: 1, answered: 1, firstReplyMs: { replies: 1, median: 60_000, p90: 60_000 }, replies: 1, staff: 1 });
