@@ -7,6 +7,7 @@ import type { DeskMessage } from '../db/desk.js';
 import type { Db } from '../db/index.js';
 import { lessonsOn, recordLesson, withdrawLesson } from '../db/lessons.js';
 import type { Lesson } from '../db/lessons.js';
+import type { MessageGuess } from '../db/messages.js';
 import type { LessonAs, LessonOutcome } from '../db/schema.js';
 import { lessonAs, lessonTextProblem, missRules, teachableQuestions } from '../engine/lessons.js';
 import { askFor } from '../engine/suggest.js';
@@ -58,13 +59,7 @@ export function mountDeskLessons(router: Router, route: DeskRoute, deps: LessonD
   router.get('/desk/:shop/api/to-teach', route(async (ctx, shop) => {
     const playbook = deps.playbooks.get(shop.id);
     const { questions, total } = await toTeach(deps.db, shop.id, deps.now(), missRules(playbook));
-    ctx.body = {
-      total,
-      questions: questions.map((q) => {
-        const ask = q.guess && askFor(playbook, q.guess.intent);
-        return ask ? { ...q, guess: { ...q.guess!, ask } } : q;
-      }),
-    };
+    ctx.body = { total, questions: questions.map((q) => ({ ...q, guess: withAsk(playbook, q.guess) })) };
   }));
   router.post('/desk/:shop/api/messages/:id/lesson', route(async (ctx, shop, staff) => {
     const body = await readJsonBody(ctx, '{"intent":"faq.shipping_time","text":"么时候发货呀"}');
@@ -121,8 +116,13 @@ function deskLesson(l: Lesson, playbook: CompiledPlaybook): DeskLesson {
 export async function withReadings(db: Db, messages: DeskMessage[], playbook: CompiledPlaybook): Promise<(DeskMessage & { lesson: DeskLesson | null })[]> {
   const lessons = await lessonsOn(db, messages.filter((m) => m.direction === 'in').map((m) => m.id));
   return messages.map((m) => {
-    const ask = m.guess && askFor(playbook, m.guess.intent);
     const lesson = lessons.get(m.id);
-    return { ...m, guess: ask ? { ...m.guess!, ask } : m.guess, lesson: lesson ? deskLesson(lesson, playbook) : null };
+    return { ...m, guess: withAsk(playbook, m.guess), lesson: lesson ? deskLesson(lesson, playbook) : null };
   });
+}
+
+/** A guess as staff read it: with the question in the shop's words (its intent's ask), when it has one. */
+function withAsk(playbook: CompiledPlaybook, guess: MessageGuess | null): (MessageGuess & { ask?: string }) | null {
+  const ask = guess && askFor(playbook, guess.intent);
+  return ask ? { ...guess!, ask } : guess;
 }
