@@ -12,6 +12,11 @@ export const TO_TEACH_DAYS = 7;
 /** Questions it lists at most, the most recently asked first. */
 export const TO_TEACH_LIMIT = 100;
 const DAY_MS = 86_400_000;
+/**
+ * 答非所问 is about the answer just given: a customer message older than this before it was
+ * another conversation (a 催付 or order-care message may be what they answered, not a question).
+ */
+export const MISREAD_WITHIN_MS = 30 * 60_000;
 
 /** A question worth teaching: the bot guessed it, did not understand it, or the customer said it answered it wrong. */
 export interface ToTeach {
@@ -84,7 +89,8 @@ function misread(inbound: readonly InboundFact[], answered: readonly ReplyFact[]
   for (const m of inbound) {
     const prev = before.get(m.conversationId);
     before.set(m.conversationId, m);
-    if (!prev?.text || listed.has(prev.messageId) || !(rulesOf.get(`${m.conversationId}:${m.at}`) ?? []).some((r) => missRules.has(r))) continue;
+    if (!prev?.text || listed.has(prev.messageId) || m.at - prev.at > MISREAD_WITHIN_MS) continue;
+    if (!(rulesOf.get(`${m.conversationId}:${m.at}`) ?? []).some((r) => missRules.has(r))) continue;
     out.push({
       reason: 'misread', messageId: prev.messageId, conversationId: prev.conversationId, text: prev.text, at: prev.at, guess: prev.guess,
       answeredBy: [...new Set(rulesOf.get(`${prev.conversationId}:${prev.at}`) ?? [])],

@@ -162,12 +162,15 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
     await say('u5', '你们发什么快递'); // answered …
     clock += 60_000;
     await say('u5', '答非所问'); // … and the customer says the answer missed
+    await say('u6', '你们发什么快递');
+    clock += 31 * 60_000;
+    await say('u6', '你说的什么啊'); // half an hour later: about something else (a reminder, say), not that answer
     type Listed = {
       total: number;
       questions: { reason: string; messageId: number; conversationId: number; text: string; count: number; guess: { intent: string; ask?: string } | null; answeredBy: string[]; customer: { userId: string } }[];
     };
     const listed = async () => (await (await desk('/to-teach')).json()) as Listed;
-    expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^xiaoer_messages_total\{shop="acme",outcome="misread"\} 1$/m);
+    expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^xiaoer_messages_total\{shop="acme",outcome="misread"\} 2$/m);
     const first = await listed();
     expect(first.total).toBe(3);
     expect(first.questions.map((q) => [q.reason, q.text, q.count, q.guess?.ask ?? null, q.answeredBy, q.customer.userId])).toEqual([
