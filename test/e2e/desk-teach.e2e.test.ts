@@ -8,6 +8,7 @@ import { recordLesson } from '../../src/db/lessons.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { DEFAULT_PLAYBOOKS, FEISHU, localChat, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PASSWORD = 'desk-password-0123';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
@@ -244,12 +245,3 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
     expect(err).toContain('xiaoer teach --shop ID --from-desk [--dry-run]');
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error('condition not met in time');
-}

@@ -7,6 +7,7 @@ import { releaseHandoff } from '../../src/db/desk.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { DEFAULT_PLAYBOOKS, startService, writeConfig } from '../helpers/service.js';
 import type { TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
 const NOON = Date.parse('2026-11-27T04:00:00Z'); // 12:00 in Shanghai
@@ -117,12 +118,3 @@ describe.each(DIALECTS)('playbooks through POST /webhooks/local on %s', (dialect
     expect((await listAlerts(svc.service.db.db, 'acme')).filter((x) => x.kind === 'playbook_rejected')).toHaveLength(1);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
