@@ -209,6 +209,15 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.click('#back');
     await item.waitFor();
     expect(await page.isVisible('#chat')).toBe(false);
+
+    // 待核对 and the teach form fit the phone too.
+    await page.click('#to-teach');
+    await page.locator('#list li', { hasText: '你们老板养猫吗' }).click();
+    const missed = page.locator('.msg.in.focus', { hasText: '你们老板养猫吗' });
+    await missed.waitFor();
+    await missed.locator('button', { hasText: '教机器人' }).click();
+    await page.locator('#teach').waitFor();
+    expect(await wide()).toBeLessThanOrEqual(390);
     await context.close();
   }, 60_000);
 
