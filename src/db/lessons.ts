@@ -46,10 +46,33 @@ export async function recordLesson(q: Q, l: NewLesson): Promise<Lesson> {
   return { ...l, id: Number(row.id), settled: null };
 }
 
-/** Takes back the lesson waiting on a message; false when none waits (never taught, or already in the playbooks). */
+/** The intent of a dismissal: the message asks nothing the bot should learn (chit-chat, 哈哈, a typo). */
+export const NOT_A_QUESTION = '(none)';
+
+/**
+ * Staff say a customer's message asks nothing to teach (哈哈, 嗯嗯, chit-chat): it leaves the
+ * desk's 待核对 list. Settled at once — there is nothing for the playbooks — and replacing a
+ * lesson still waiting on the message.
+ */
+export async function dismissMessage(q: Q, d: { shopId: string; messageId: number; staff: string; at: number }): Promise<Lesson> {
+  await q.deleteFrom('lessons').where('message_id', '=', d.messageId).where('settled_at', 'is', null).execute();
+  const row = await q.insertInto('lessons').values({
+    shop_id: d.shopId, message_id: d.messageId, text: '', intent: NOT_A_QUESTION, teach_as: 'example', staff: d.staff, created_at: d.at,
+    settled_at: d.at, outcome: 'dismissed', detail: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  return {
+    id: Number(row.id), shopId: d.shopId, messageId: d.messageId, text: '', intent: NOT_A_QUESTION, as: 'example', staff: d.staff, at: d.at,
+    settled: { at: d.at, outcome: 'dismissed', detail: null },
+  };
+}
+
+/**
+ * Takes back what staff said about a message while it is theirs to take back: a lesson still
+ * waiting, or a dismissal. False when there is none (never taught, or already in the playbooks).
+ */
 export async function withdrawLesson(q: Q, shopId: string, messageId: number): Promise<boolean> {
   const res = await q.deleteFrom('lessons').where('shop_id', '=', shopId).where('message_id', '=', messageId)
-    .where('settled_at', 'is', null).executeTakeFirst();
+    .where((eb) => eb.or([eb('settled_at', 'is', null), eb('outcome', '=', 'dismissed')])).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
 

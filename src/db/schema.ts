@@ -156,8 +156,8 @@ export interface SendRatesTable {
 
 /** How a lesson goes into the playbooks: among the intent's phrases (answered for certain) or its examples (likeness). */
 export type LessonAs = 'phrase' | 'example';
-/** What `xiaoer teach --from-desk` made of a lesson. */
-export type LessonOutcome = 'added' | 'already' | 'refused';
+/** What `xiaoer teach --from-desk` made of a lesson; dismissed: staff said the message asks nothing to teach (哈哈, 嗯嗯). */
+export type LessonOutcome = 'added' | 'already' | 'refused' | 'dismissed';
 
 export interface LessonsTable {
   id: Generated<number>;

@@ -5,7 +5,7 @@ import { customerMessage } from '../db/desk.js';
 import type { Unit } from '../db/batch.js';
 import type { DeskMessage } from '../db/desk.js';
 import type { Db } from '../db/index.js';
-import { lessonsOn, recordLesson, withdrawLesson } from '../db/lessons.js';
+import { dismissMessage, lessonsOn, NOT_A_QUESTION, recordLesson, withdrawLesson } from '../db/lessons.js';
 import type { Lesson } from '../db/lessons.js';
 import type { MessageGuess } from '../db/messages.js';
 import type { LessonAs, LessonOutcome } from '../db/schema.js';
@@ -83,10 +83,18 @@ export function mountDeskLessons(router: Router, route: DeskRoute, deps: LessonD
     ctx.status = 201;
     ctx.body = { lesson: deskLesson(lesson, playbook) };
   }));
+  // 不用教: the message asks nothing to teach (哈哈, chit-chat); it leaves 待核对.
+  router.post('/desk/:shop/api/messages/:id/dismiss', route(async (ctx, shop, staff) => {
+    const message = await messageOf(ctx, shop);
+    const lesson = await deps.inLane(shop, message.conversationId, (trx) => dismissMessage(trx, { shopId: shop.id, messageId: message.id, staff, at: deps.now() }));
+    deps.log.info({ shop: shop.id, message: message.id, staff }, 'staff marked a message as nothing to teach');
+    ctx.status = 201;
+    ctx.body = { lesson: deskLesson(lesson, deps.playbooks.get(shop.id)) };
+  }));
   router.delete('/desk/:shop/api/messages/:id/lesson', route(async (ctx, shop, staff) => {
     const message = await messageOf(ctx, shop);
     const withdrawn = await deps.inLane(shop, message.conversationId, (trx) => withdrawLesson(trx, shop.id, message.id));
-    if (!withdrawn) throw new RequestError(404, `nothing taught on message ${message.id} waits to be added (never taught, or already in the playbooks)`);
+    if (!withdrawn) throw new RequestError(404, `nothing taught on message ${message.id} can be taken back (never taught, or already in the playbooks)`);
     deps.log.info({ shop: shop.id, message: message.id, staff }, 'staff took back a lesson');
     ctx.body = { withdrawn: true };
   }));
@@ -102,7 +110,7 @@ export function mountDeskLessons(router: Router, route: DeskRoute, deps: LessonD
 }
 
 function deskLesson(l: Lesson, playbook: CompiledPlaybook): DeskLesson {
-  const label = teachableQuestions(playbook).find((q) => q.intent === l.intent)?.label ?? l.intent;
+  const label = l.intent === NOT_A_QUESTION ? '不用教' : teachableQuestions(playbook).find((q) => q.intent === l.intent)?.label ?? l.intent;
   return {
     intent: l.intent, label, text: l.text, as: l.as, staff: l.staff, at: l.at,
     state: l.settled ? l.settled.outcome : 'waiting', detail: l.settled?.detail ?? null,

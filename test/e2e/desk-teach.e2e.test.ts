@@ -190,6 +190,24 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
     expect(await listed()).toEqual({ total: 0, questions: [] });
   });
 
+  it('staff mark chit-chat 不用教: it leaves 待核对 at once, nothing waits for the playbooks, and 撤回 puts it back', async () => {
+    await say('u1', '今天天气真不错啊'); // not understood, and nothing to teach
+    const listed = async () => ((await (await desk('/to-teach')).json()) as { total: number; questions: { text: string }[] });
+    expect((await listed()).questions.map((q) => q.text)).toEqual(['今天天气真不错啊']);
+    const m = await said('u1', '今天天气真不错啊');
+    const res = await desk(`/messages/${m.id}/dismiss`, { body: {} });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { lesson: Lesson }).lesson).toMatchObject({ label: '不用教', state: 'dismissed', staff: '小王' });
+    expect(await listed()).toEqual({ total: 0, questions: [] });
+    expect((await said('u1', '今天天气真不错啊')).lesson).toMatchObject({ state: 'dismissed' });
+    expect(await main(['teach', '--shop', 'acme', '--from-desk'])).toBe(0);
+    expect(out).toBe('nothing taught at acme\'s desk waits to be added\n');
+    expect((await desk(`/messages/${m.id}/dismiss`, { body: {}, csrf: false })).status).toBe(403);
+    expect((await desk(`/messages/${m.id}/lesson`, { method: 'DELETE' })).status).toBe(200);
+    expect((await listed()).questions.map((q) => q.text)).toEqual(['今天天气真不错啊']);
+    expect((await said('u1', '今天天气真不错啊')).lesson).toBeNull();
+  });
+
   it('refuses what cannot be taught, writing nothing; a waiting lesson can be taken back', async () => {
     await say('u1', '我想让你们早点寄');
     const m = await said('u1', '我想让你们早点寄');

@@ -175,6 +175,17 @@ describe.skipIf(!existsSync(CHROMIUM))('staff desk page in Chromium', () => {
     await page.click('#teach button:has-text("保存")');
     await expect.poll(() => focused.locator('.meta .lesson').textContent(), { timeout: 10_000 }).toContain('已教成「什么时候发货？」');
     await expect.poll(() => page.locator('#list li', { hasText: '你们一般几天寄' }).count(), { timeout: 10_000 }).toBe(0);
+
+    // Chit-chat is nothing to teach: 不用教 takes it off the list.
+    await says('今天天气真不错啊', 'ou_chat', 'oc_chat');
+    await page.click('#to-teach');
+    await page.locator('#list li', { hasText: '今天天气真不错啊' }).click();
+    const chat = page.locator('.msg.in.focus', { hasText: '今天天气真不错啊' });
+    await chat.waitFor();
+    await chat.locator('button', { hasText: '教机器人' }).click();
+    await page.click('#teach-dismiss');
+    await expect.poll(() => chat.locator('.meta .lesson').textContent(), { timeout: 10_000 }).toBe('已标记不用教（小王）');
+    await expect.poll(() => page.locator('#list li', { hasText: '今天天气真不错啊' }).count(), { timeout: 10_000 }).toBe(0);
     await context.close();
   }, 60_000);
 
