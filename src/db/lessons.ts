@@ -83,6 +83,12 @@ export async function lessonsOn(q: Q, messageIds: readonly number[]): Promise<Ma
   return new Map(rows.map((r) => [Number(r.message_id), toLesson(r)]));
 }
 
+/** The latest lesson on each message of the shop from `fromMessageId` on (the report marks what staff already taught). */
+export async function lessonsFrom(q: Q, shopId: string, fromMessageId: number): Promise<Map<number, Lesson>> {
+  const rows = await selectLessons(q).where('shop_id', '=', shopId).where('message_id', '>=', fromMessageId).orderBy('id').execute();
+  return new Map(rows.map((r) => [Number(r.message_id), toLesson(r)]));
+}
+
 /** Messages of the shop from `fromMessageId` on that staff taught a lesson on (waiting or settled). */
 export async function taughtMessagesFrom(q: Q, shopId: string, fromMessageId: number): Promise<Set<number>> {
   const rows = await q.selectFrom('lessons').select('message_id').where('shop_id', '=', shopId).where('message_id', '>=', fromMessageId).execute();

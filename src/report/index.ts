@@ -3,15 +3,15 @@ import type { ShopConfig } from '../config/schema.js';
 import {
   customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
-import { lessonCounts } from '../db/lessons.js';
-import type { Database } from '../db/schema.js';
+import { lessonCounts, lessonsFrom, NOT_A_QUESTION } from '../db/lessons.js';
+import type { Database, LessonOutcome } from '../db/schema.js';
 import { missRules } from '../engine/lessons.js';
 import { askFor, similarIntents, suggestMinScore } from '../engine/suggest.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import {
-  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topGuessed, topItems, topNotUnderstood,
+  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, questionKey, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topGuessed, topItems, topNotUnderstood,
 } from './kpis.js';
-import type { Conversion, Latency, PaymentReminders, Reception, StaffResponse } from './kpis.js';
+import type { Conversion, Latency, NotUnderstoodFact, PaymentReminders, Reception, StaffResponse } from './kpis.js';
 import { localTime } from '../engine/time.js';
 import type { ReportPeriod } from './period.js';
 
@@ -38,9 +38,9 @@ export interface ShopReport {
    * resembles: the intents the question is most like (as 您是想问 ranks them), to say where to add it; absent without playbooks.
    * staffAnswer: what a person answered it with at the desk, the last time it was answered there.
    */
-  notUnderstood: { text: string; count: number; resembles?: string[]; staffAnswer?: string }[];
+  notUnderstood: { text: string; count: number; resembles?: string[]; staffAnswer?: string; taught?: Taught }[];
   /** Questions answered on a guess (fallback.suggest.answerAbove): the intent taken and how alike, at best. */
-  guessed: { text: string; intent: string; score: number; count: number; ask?: string }[];
+  guessed: { text: string; intent: string; score: number; count: number; ask?: string; taught?: Taught }[];
   /**
    * Questions staff taught at the desk (教机器人): waiting for `xiaoer teach --from-desk` now, and
    * put in the playbooks (added) or refused by it in the period.
@@ -48,6 +48,13 @@ export interface ShopReport {
   taught: { waiting: number; added: number; refused: number };
   /** Reply rules by messages answered; and the customer-message rules that answered none (null: playbooks did not load). */
   rules: { used: { rule: string; messages: number }[]; unused: string[] | null };
+}
+
+/** What staff said at the desk about a listed question (any message that asked it): the intent taught and where that stands. */
+export interface Taught {
+  intent: string | null;
+  state: 'waiting' | LessonOutcome;
+  staff: string;
 }
 
 /**
@@ -80,6 +87,7 @@ export async function buildReport(
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
   const { notUnderstoodTexts, guessedTexts, ...counts } = reception(inbound, answered, playbook ? missRules(playbook) : undefined);
   const used = ruleUse(answered);
+  const taughtAs = await taughtQuestions(db, shop.id, [...notUnderstoodTexts, ...guessedTexts]);
   return {
     shop: { id: shop.id, name: shop.name, timezone: shop.timezone },
     period: { from: p.fromDay, to: p.toDay, ...(keptSince !== null && keptSince > p.from ? { incompleteBefore: localStamp(keptSince, shop.timezone) } : {}) },
@@ -91,14 +99,39 @@ export async function buildReport(
     undelivered: lost,
     orders: { placed: placed.length, topItems: topItems(placed) },
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
-      .map((q) => (playbook ? { ...q, resembles: resemblingIntents(playbook, q.text) } : q)),
+      .map((q) => ({ ...q, ...(playbook ? { resembles: resemblingIntents(playbook, q.text) } : {}), ...taughtAs(q.text) })),
     guessed: topGuessed(guessedTexts).map((g) => {
       const ask = playbook && askFor(playbook, g.intent);
-      return ask ? { ...g, ask } : g;
+      return { ...g, ...(ask ? { ask } : {}), ...taughtAs(g.text) };
     }),
     taught,
     rules: { used, unused: playbook ? unusedMessageRules(playbook, used) : null },
   };
+}
+
+/** For each question (as the lists group them), what staff last said about any message that asked it at the desk. */
+async function taughtQuestions(db: Kysely<Database>, shopId: string, asked: readonly NotUnderstoodFact[]): Promise<(text: string) => { taught?: Taught }> {
+  if (asked.length === 0) return () => ({});
+  const lessons = await lessonsFrom(db, shopId, asked.reduce((min, m) => Math.min(min, m.messageId), Infinity));
+  const byKey = new Map<string, Taught & { id: number }>();
+  for (const m of asked) {
+    const l = lessons.get(m.messageId);
+    const key = questionKey(m.text);
+    if (l && (byKey.get(key)?.id ?? -1) < l.id) {
+      byKey.set(key, { id: l.id, intent: l.intent === NOT_A_QUESTION ? null : l.intent, state: l.settled?.outcome ?? 'waiting', staff: l.staff });
+    }
+  }
+  return (text) => {
+    const t = byKey.get(text);
+    return t ? { taught: { intent: t.intent, state: t.state, staff: t.staff } } : {};
+  };
+}
+
+/** How a desk lesson reads in the text report. */
+function taughtLine(t: Taught): string {
+  if (t.state === 'dismissed') return `marked 不用教 at the desk by ${t.staff}`;
+  const where = { waiting: 'waiting for teach --from-desk', added: 'in the playbooks', already: 'in the playbooks', refused: 'refused by teach --from-desk' }[t.state];
+  return `taught at the desk as ${t.intent} by ${t.staff}: ${where}`;
 }
 
 /** Characters of a staff answer shown in the text report (the FAQ sheet has it whole). */
@@ -178,13 +211,15 @@ export function formatReport(r: ShopReport): string {
       ...r.notUnderstood.flatMap((n) => [
         `  ${String(n.count).padStart(4)}×  ${n.text}${n.resembles?.length ? `   (resembles ${n.resembles.join(', ')})` : ''}`,
         ...(n.staffAnswer ? [`         staff answered: ${clip(n.staffAnswer, STAFF_ANSWER_SHOWN)}`] : []),
+        ...(n.taught ? [`         ${taughtLine(n.taught)}`] : []),
       ]));
   }
   if (r.guessed.length) {
     lines.push('', 'Answered on a guess (no phrase matched; the bot took the intent from likeness to its examples — check them:',
       `right: xiaoer teach --shop ${r.shop.id} --phrase <intent> "<text>" answers it for certain; wrong: teach the intent meant —`,
       'or staff mark them 猜对了 / 猜错了 under the message at the desk):',
-      ...r.guessed.map((g) => `  ${String(g.count).padStart(4)}×  ${g.text}   → ${g.intent}${g.ask ? ` ${g.ask}` : ''} (${Math.round(g.score * 100)}% alike)`));
+      ...r.guessed.flatMap((g) => [`  ${String(g.count).padStart(4)}×  ${g.text}   → ${g.intent}${g.ask ? ` ${g.ask}` : ''} (${Math.round(g.score * 100)}% alike)`,
+        ...(g.taught ? [`         ${taughtLine(g.taught)}`] : [])]));
   }
   const t = r.taught;
   if (t.waiting || t.added || t.refused) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runReport } from '../../src/cli/report.js';
-import { recordLesson } from '../../src/db/lessons.js';
+import { dismissMessage, recordLesson } from '../../src/db/lessons.js';
 import type { ShopReport } from '../../src/report/index.js';
 import { weeklySummary } from '../../src/report/summary.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
@@ -100,6 +100,13 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     const sheet = join(mkdtempSync(join(tmpdir(), 'xiaoer-sheet-')), 'faq.csv');
     expect(await report(['--faq-sheet', sheet])).toBe(0);
     expect(readFileSync(sheet, 'utf8')).toContain('"火星能送吗","","","1","亲，火星暂时还不在配送范围内，地球上都能送哦～"');
+
+    // Marked 不用教 at the desk: the report says so beside the question.
+    const asked = await svc.service.db.db.selectFrom('messages').select('id').where('text', '=', '火星能送吗').executeTakeFirstOrThrow();
+    await dismissMessage(svc.service.db.db, { shopId: 'acme', messageId: Number(asked.id), staff: '小李', at: clock });
+    out = '';
+    expect(await report([])).toBe(0);
+    expect(out).toMatch(/ 1× {2}火星能送吗.*\n {9}staff answered: .*\n {9}marked 不用教 at the desk by 小李\n/);
   });
 
   it('lists the answers the bot guessed, for staff to check, and says so in the weekly summary', async () => {
@@ -134,10 +141,13 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(await report(['--json'])).toBe(0);
     const taught = JSON.parse(out) as ShopReport;
     expect(taught.taught).toEqual({ waiting: 1, added: 0, refused: 0 });
+    // The guess is marked as taught (both messages asked it; one lesson covers the question).
+    expect(taught.guessed[0]!.taught).toEqual({ intent: 'faq.shipping_time', state: 'waiting', staff: '小王' });
     expect(weeklySummary(taught)).toContain('接待台教了 1 句还没加入话术：npx xiaoer teach --shop acme --from-desk\n');
     out = '';
     expect(await report([])).toBe(0);
     expect(out).toContain('Taught at the desk (教机器人): 1 waiting to be added — xiaoer teach --shop acme --from-desk; in this period 0 added to the playbooks\n');
+    expect(out).toMatch(/ {5}2× {2}么时候发货呀 .*\n {9}taught at the desk as faq\.shipping_time by 小王: waiting for teach --from-desk\n/);
   });
 
   it('counts the customers who said the answer missed (答非所问), and says so in the weekly summary', async () => {
