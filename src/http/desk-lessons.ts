@@ -10,7 +10,7 @@ import type { Lesson } from '../db/lessons.js';
 import type { MessageGuess } from '../db/messages.js';
 import type { LessonAs, LessonOutcome } from '../db/schema.js';
 import { lessonAs, lessonTextProblem, missRules, teachableQuestions } from '../engine/lessons.js';
-import { askFor } from '../engine/suggest.js';
+import { askFor, withGuess } from '../engine/suggest.js';
 import { understand } from '../engine/understand.js';
 import { RequestError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -31,6 +31,11 @@ export interface DeskLesson {
   /** waiting: for `xiaoer teach --from-desk`; else what that made of it. */
   state: 'waiting' | LessonOutcome;
   detail: string | null;
+  /**
+   * In the playbooks (added, already): whether the bot now reads the words as that intent. False
+   * when a phrase of another intent still wins — the owner sorts it out with xiaoer explain.
+   */
+  inEffect?: boolean;
 }
 
 export type DeskRoute = (handler: (ctx: Context, shop: ShopConfig, staff: string) => Promise<void>) => (ctx: Context) => Promise<void>;
@@ -111,9 +116,12 @@ export function mountDeskLessons(router: Router, route: DeskRoute, deps: LessonD
 
 function deskLesson(l: Lesson, playbook: CompiledPlaybook): DeskLesson {
   const label = l.intent === NOT_A_QUESTION ? '不用教' : teachableQuestions(playbook).find((q) => q.intent === l.intent)?.label ?? l.intent;
+  const state = l.settled ? l.settled.outcome : 'waiting';
+  // Read with today's playbooks, not at the time it was added: a later edit may have changed it either way.
+  const inEffect = state === 'added' || state === 'already' ? withGuess(playbook, l.text, understand(l.text, playbook)).intent === l.intent : undefined;
   return {
-    intent: l.intent, label, text: l.text, as: l.as, staff: l.staff, at: l.at,
-    state: l.settled ? l.settled.outcome : 'waiting', detail: l.settled?.detail ?? null,
+    intent: l.intent, label, text: l.text, as: l.as, staff: l.staff, at: l.at, state, detail: l.settled?.detail ?? null,
+    ...(inEffect === undefined ? {} : { inEffect }),
   };
 }
 

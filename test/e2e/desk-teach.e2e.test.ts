@@ -14,7 +14,7 @@ const PASSWORD = 'desk-password-0123';
 const START = Date.parse('2026-11-27T11:00:00+08:00');
 const basic = `Basic ${Buffer.from(`小王:${PASSWORD}`, 'utf8').toString('base64')}`;
 
-interface Lesson { intent: string; label: string; text: string; as: string; staff: string; state: string; detail: string | null }
+interface Lesson { intent: string; label: string; text: string; as: string; staff: string; state: string; detail: string | null; inEffect?: boolean }
 interface Msg { id: number; direction: string; text: string; guess: { intent: string } | null; lesson: Lesson | null }
 interface Reply { text: string; rule: string | null }
 
@@ -128,6 +128,9 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
     expect((parse(file('examples.yml')) as { examples: Record<string, string[]> }).examples['faq.shipping_time']).toContain('你们一般几天寄');
     const settled = await lessonRows();
     expect(settled.map((l) => l.outcome)).toEqual(['added', 'added', 'added']);
+    for (const [user, text] of [['u1', '么时候发货呀'], ['u2', '你们一般几天寄'], ['u3', '价格再美丽一点']] as const) {
+      await waitFor(async () => (await said(user, text)).lesson?.inEffect === true); // the service reloads the files by itself
+    }
     expect(settled[1]!.detail).toMatch(/examples\.yml:\d+$/);
     // The desk shows it is in the playbooks now.
     expect((await said('u2', '你们一般几天寄')).lesson).toMatchObject({ state: 'added', detail: settled[1]!.detail });
@@ -246,10 +249,19 @@ describe.each(DIALECTS)('teaching the bot at the desk (%s)', (dialect) => {
     // Taught under an intent that was renamed in the files since.
     await recordLesson(svc.service.db.db, { shopId: 'acme', messageId: m1.id, text: '我想让你们早点寄', intent: 'faq.hurry', as: 'example', staff: '小李', at: START });
     expect((await teach(m2.id, { intent: 'bargain' })).status).toBe(201);
+    // Words in which a request for a person (priority 100) still wins whatever phrase is added.
+    await say('u3', '人工客服在吗 我问发货');
+    const m3 = await said('u3', '人工客服在吗 我问发货');
+    expect((await teach(m3.id, { intent: 'faq.shipping_time' })).status).toBe(201);
     expect(await main(['teach', '--shop', 'acme', '--from-desk'])).toBe(1);
     expect(out).toContain('refused: unknown intent "faq.hurry"');
-    expect(out).toContain('1 added, 0 already there, 1 refused');
-    expect((await lessonRows()).map((l) => l.outcome)).toEqual(['refused', 'added']);
+    expect(out).toContain('note: "人工客服在吗 我问发货" is still understood as handoff');
+    expect(out).toContain('2 added, 0 already there, 1 refused');
+    expect((await lessonRows()).map((l) => l.outcome)).toEqual(['refused', 'added', 'added']);
+    // The desk says which lessons took (once the service has reloaded the files): the haggle did,
+    // the one under a request for a person did not.
+    await waitFor(async () => (await said('u2', '价格再美丽一点')).lesson?.inEffect === true);
+    expect((await said('u3', '人工客服在吗 我问发货')).lesson).toMatchObject({ state: 'added', inEffect: false });
     expect((await said('u1', '我想让你们早点寄')).lesson).toMatchObject({ state: 'refused', staff: '小李', detail: expect.stringContaining('unknown intent "faq.hurry"') });
     // Taught again on the same message after the refusal: a new lesson waits.
     expect((await teach(m1.id, { intent: 'faq.urge_shipping' })).status).toBe(201);
