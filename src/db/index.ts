@@ -145,20 +145,26 @@ function migrator(db: Db): Migrator {
 
 /** Tries of a migration that failed on a schema vanishing mid-query (below). */
 const MIGRATION_TRIES = 3;
-/** Postgres invalid_schema_name. */
-const PG_INVALID_SCHEMA = '3F000';
+/**
+ * What listing the tables fails with when another program drops or changes them meanwhile:
+ * invalid_schema_name, undefined_table, undefined_column (kysely's listing asks for each
+ * column's sequence, pg_get_serial_sequence, which fails on a table or column gone since).
+ */
+const PG_VANISHED = new Set(['3F000', '42P01', '42703']);
 
 /**
- * Before migrating (up or down), kysely lists the tables of every schema it can see. A schema
- * another program drops at that moment (test runs, other apps sharing the database) fails that
- * list with invalid_schema_name; it names a schema that is gone, so trying again settles it.
+ * Before migrating (up or down), kysely lists the tables of every schema it can see. A schema,
+ * table or column another program drops at that moment (test runs, other apps sharing the
+ * database) fails that list; it names something that is gone, so trying again settles it. A
+ * migration of ours failing the same way fails every try, and is reported after the last: each
+ * try runs in its own transaction, nothing is left half done.
  */
 async function withRetry(run: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
   for (let tries = 1; ; tries++) {
     const result = await run();
     if (!result.error) return result;
     const code = (result.error as { code?: string }).code;
-    if (code !== PG_INVALID_SCHEMA || tries >= MIGRATION_TRIES) {
+    if (code === undefined || !PG_VANISHED.has(code) || tries >= MIGRATION_TRIES) {
       throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
     }
   }

@@ -16,6 +16,15 @@ describe('migrateToLatest when another schema vanishes mid-listing', () => {
     expect(calls).toBe(2);
   });
 
+  it('tries again when a table or a column went meanwhile (the listing asks each column for its sequence)', async () => {
+    const table = Object.assign(new Error('relation "t_gone.platform_cursors" does not exist'), { code: '42P01' });
+    const column = Object.assign(new Error('column "id" of relation "customers" does not exist'), { code: '42703' });
+    const answers: MigrationResultSet[] = [{ error: table }, { error: column }, done];
+    let calls = 0;
+    await expect(migrateToLatest(db, async () => answers[calls++]!)).resolves.toBe(done);
+    expect(calls).toBe(3);
+  });
+
   it('gives up after three tries, and never retries other errors', async () => {
     let calls = 0;
     await expect(migrateToLatest(db, async () => (calls++, { error: vanished }))).rejects.toThrow(/migration failed: .*t_gone/);
