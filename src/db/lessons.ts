@@ -83,16 +83,16 @@ export async function lessonsOn(q: Q, messageIds: readonly number[]): Promise<Ma
   return new Map(rows.map((r) => [Number(r.message_id), toLesson(r)]));
 }
 
-/** The latest lesson on each message of the shop from `fromMessageId` on (the report marks what staff already taught). */
-export async function lessonsFrom(q: Q, shopId: string, fromMessageId: number): Promise<Map<number, Lesson>> {
-  const rows = await selectLessons(q).where('shop_id', '=', shopId).where('message_id', '>=', fromMessageId).orderBy('id').execute();
+/**
+ * The latest lesson on each of these messages of the shop (the report and the desk's 待核对 mark
+ * what staff already taught). Read from the oldest of them on — a week's messages would be too
+ * many for an IN list; the few lessons on other messages in that range are read and ignored.
+ */
+export async function lessonsOnMessages(q: Q, shopId: string, messageIds: readonly number[]): Promise<Map<number, Lesson>> {
+  if (messageIds.length === 0) return new Map();
+  const from = messageIds.reduce((min, id) => Math.min(min, id), Infinity);
+  const rows = await selectLessons(q).where('shop_id', '=', shopId).where('message_id', '>=', from).orderBy('id').execute();
   return new Map(rows.map((r) => [Number(r.message_id), toLesson(r)]));
-}
-
-/** Messages of the shop from `fromMessageId` on that staff taught a lesson on (waiting or settled). */
-export async function taughtMessagesFrom(q: Q, shopId: string, fromMessageId: number): Promise<Set<number>> {
-  const rows = await q.selectFrom('lessons').select('message_id').where('shop_id', '=', shopId).where('message_id', '>=', fromMessageId).execute();
-  return new Set(rows.map((r) => Number(r.message_id)));
 }
 
 /** Lessons still waiting for the playbooks, oldest first: the order staff taught them in. */

@@ -3,7 +3,7 @@ import type { ShopConfig } from '../config/schema.js';
 import {
   customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
-import { lessonCounts, lessonsFrom, NOT_A_QUESTION } from '../db/lessons.js';
+import { lessonCounts, lessonsOnMessages, NOT_A_QUESTION } from '../db/lessons.js';
 import type { Database, LessonOutcome } from '../db/schema.js';
 import { missRules } from '../engine/lessons.js';
 import { askFor, similarIntents, suggestMinScore } from '../engine/suggest.js';
@@ -112,7 +112,7 @@ export async function buildReport(
 /** For each question (as the lists group them), what staff last said about any message that asked it at the desk. */
 async function taughtQuestions(db: Kysely<Database>, shopId: string, asked: readonly NotUnderstoodFact[]): Promise<(text: string) => { taught?: Taught }> {
   if (asked.length === 0) return () => ({});
-  const lessons = await lessonsFrom(db, shopId, asked.reduce((min, m) => Math.min(min, m.messageId), Infinity));
+  const lessons = await lessonsOnMessages(db, shopId, asked.map((m) => m.messageId));
   const byKey = new Map<string, Taught & { id: number }>();
   for (const m of asked) {
     const l = lessons.get(m.messageId);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { conversationCustomers } from '../db/desk.js';
-import { taughtMessagesFrom } from '../db/lessons.js';
+import { lessonsOnMessages } from '../db/lessons.js';
 import type { MessageGuess } from '../db/messages.js';
 import { inboundMessages, replies, scanPeriod } from '../db/report.js';
 import type { InboundFact, ReplyFact } from '../db/report.js';
@@ -55,7 +55,7 @@ export async function toTeach(
   ];
   asked.push(...misread(inbound, answered, missRules, new Set(asked.map((m) => m.messageId))));
   if (asked.length === 0) return { questions: [], total: 0 };
-  const taught = await taughtMessagesFrom(db, shopId, asked.reduce((min, m) => Math.min(min, m.messageId), Infinity));
+  const taught = await lessonsOnMessages(db, shopId, asked.map((m) => m.messageId));
   const groups = new Map<string, { latest: Asked; count: number; taught: boolean }>();
   for (const m of asked) {
     const key = questionKey(m.text);
