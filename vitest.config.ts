@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -5,11 +6,13 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/contracts/*.contract.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    // Real servers and databases, tests inside a file in order. Vitest's default in a run is one
-    // worker fewer than the cores: on this 2-core machine kind the files run one after another.
-    // Two workers made migrations fail now and then: kysely lists every schema's tables, and
-    // another file's schema was being dropped (src/db/index.ts now retries that). Two passed
-    // once since (4.8 min against 5.6); left at one until they have passed many times.
+    // Real servers and databases, tests inside a file in order, files in parallel. Vitest's
+    // default is one worker fewer than the cores: one on this 2-core machine kind, so the files
+    // ran one after another (5.5 min). Most of a file's time is waiting on servers, databases and
+    // Chromium, so two workers fit two cores (3.5 min). Two once made migrations fail now and then:
+    // kysely lists every schema's tables while another file drops its schema (src/db/index.ts
+    // retries that since; four full runs with two workers passed).
     pool: 'forks',
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
