@@ -21,6 +21,7 @@ import type { OutboxRow } from './db/outbox.js';
 import { createSendLimiter, recipientRateKey } from './db/send-rates.js';
 import { createKfPuller } from './engine/kf-puller.js';
 import { afterFailedTransfer, applyServicerAction, holdForPerson } from './engine/kf-servicer.js';
+import { outsideWindow } from './engine/proactive.js';
 import type { KfPuller } from './engine/kf-puller.js';
 import { warmSuggestions } from './engine/suggest.js';
 import { formatProblem } from './errors.js';
@@ -127,7 +128,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const inboundAt = Number(row.message.replyContext.inboundAt ?? NaN);
     if (!limits || !Number.isFinite(inboundAt)) return null;
     if (limits.windowMs !== undefined && now().getTime() - inboundAt > limits.windowMs) {
-      return `outside the platform's ${Math.round(limits.windowMs / 3_600_000)} h reply window`;
+      return outsideWindow(limits.windowMs);
     }
     if (limits.perInbound !== undefined && !row.message.action // a transfer is not a reply
       && (await countSentSince(db.db, row.shopId, row.message.conversationKey, inboundAt)) >= limits.perInbound) {

@@ -67,9 +67,14 @@ Usage:
   xiaoer jobs list [--shop ID] [--state pending|skipped|cancelled|done] [--limit N] [--json]
                                     pending follow-ups: due time, rule, customer, order;
                                     --state skipped: the latest that did not go out, and why
-  xiaoer notify --shop ID --rule RULE (--tag TAG | --orders O1,O2 | --orders-file FILE)
-                                    send a follow-up rule to every customer with a tag (到货通知)
-                                    or to the customers of these orders (发货延迟致歉)
+  xiaoer notify --shop ID --rule RULE (--tag TAG | --all | --orders O1,O2 | --orders-file FILE)
+         [--seen-within 90d] [--bought-within 180d] [--start "YYYY-MM-DD HH:MM"] [--over 3h] [--dry-run]
+                                    send a follow-up rule to customers with a tag (到货通知), to the
+                                    shop's customers (节日问候, 上新通知, 意见征集) or to the customers
+                                    of these orders (发货延迟致歉); many are spread over time;
+                                    --dry-run: who would get it and what it says
+  xiaoer notify --shop ID --rule RULE --status | --cancel
+                                    how its notices stand; stop the ones not yet sent
   xiaoer migrate [--down]           apply database migrations (or revert the last one)
   xiaoer backup FILE                a consistent copy of the SQLite database, while the service runs
 `;

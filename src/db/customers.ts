@@ -61,7 +61,7 @@ export async function findCustomer(q: Q, shopId: string, channel: string, platfo
   return row ? toCustomer(row) : undefined;
 }
 
-function toCustomer(row: Selectable<CustomersTable>): Customer {
+export function toCustomer(row: Selectable<CustomersTable>): Customer {
   return {
     id: Number(row.id), shopId: row.shop_id, channel: row.channel, platformUserId: row.platform_user_id,
     name: row.name, tags: JSON.parse(row.tags) as string[], tier: row.tier,

@@ -29,13 +29,15 @@ export type NewJob = Pick<Job, 'shopId' | 'kind' | 'rule' | 'category' | 'custom
     dedupKey: string;
   };
 
-export async function insertJob(q: Q, j: NewJob, at: number): Promise<void> {
-  await q.insertInto('jobs').values({
+/** 1 when queued, 0 when a job with its dedupKey was there already. */
+export async function insertJob(q: Q, j: NewJob, at: number): Promise<number> {
+  const res = await q.insertInto('jobs').values({
     shop_id: j.shopId, kind: j.kind, rule: j.rule, category: j.category, customer_channel: j.customerChannel,
     customer_user_id: j.customerUserId, order_id: j.orderId, payload: JSON.stringify(j.payload ?? {}), due_at: j.dueAt,
     not_after: j.notAfter, state: j.state ?? 'pending', attempts: 0, locked_until: null, reason: j.reason ?? null,
     dedup_key: j.dedupKey, created_at: at, updated_at: at,
-  }).onConflict((oc) => oc.column('dedup_key').doNothing()).execute();
+  }).onConflict((oc) => oc.column('dedup_key').doNothing()).executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0);
 }
 
 /** Cancels an order's pending follow-ups: of the named rules, and every marketing one if asked. */

@@ -7,6 +7,7 @@ import { insertJob } from '../db/jobs.js';
 import { insertMessage } from '../db/messages.js';
 import { countProactiveForCustomer, countProactiveForOrder, enqueue, outboxKey } from '../db/outbox.js';
 import type { Database } from '../db/schema.js';
+import { adapterForChannel } from '../../adapters/index.js';
 import type { Channel } from '../types/index.js';
 import type { PlannedReply } from './decide.js';
 import { isWithinHours, localDayStart, localTime, nextStartOf } from './time.js';
@@ -70,8 +71,14 @@ export async function deliverProactive(
 ): Promise<number[]> {
   const queued: number[] = [];
   const channel = t.customer.channel as Channel;
+  // Only 微信客服 limits messages by the customer's last one (48 h window); skip the lookup elsewhere.
+  const windowMs = adapterForChannel(channel)?.limits?.windowMs;
+  const inbound = windowMs !== undefined ? await lastInboundAt(trx, t.conversation.id) : null;
   for (const [i, reply] of replies.entries()) {
-    const decision: Gate = alreadyGated ? { kind: 'send' } : await gate(trx, t.shop, t.customer, t.orderId, reply.category, now);
+    // A message the platform will refuse is held back now, with the reason, not queued to fail.
+    const closed = windowMs !== undefined && (inbound === null || now - inbound > windowMs)
+      ? { kind: 'skip' as const, reason: outsideWindow(windowMs) } : null;
+    const decision: Gate = closed ?? (alreadyGated ? { kind: 'send' } : await gate(trx, t.shop, t.customer, t.orderId, reply.category, now));
     const key = `${t.keyBase}:${i}`;
     const job = {
       shopId: t.shop.id, kind: 'message' as const, rule: reply.rule, category: reply.category, customerChannel: channel,
@@ -92,16 +99,19 @@ export async function deliverProactive(
       shopId: t.shop.id, channel, conversationId: t.conversation.id, direction: 'out', platformMessageId: null, deliveryId: null,
       kind: 'text', text: reply.text, rule: reply.rule, response: reply.response, raw: undefined, at: now,
     });
-    // Only 微信客服 limits replies by the customer's last message (48 h window); skip the lookup elsewhere.
-    const inbound = channel === 'wecomKf' ? await lastInboundAt(trx, t.conversation.id) : null;
     queued.push(await enqueue(trx, messageId, {
       shopId: t.shop.id, channel, customerId: t.customer.platformUserId, conversationKey: t.conversation.key, text: reply.text,
       rule: reply.rule, response: reply.response, proactive: true, orderId: t.orderId ?? undefined,
       idempotencyKey: outboxKey(key, now),
-      replyContext: { ...proactiveContext(t.shop, channel), ...(inbound !== null ? { inboundAt: inbound } : channel === 'wecomKf' ? { inboundAt: 0 } : {}) },
+      replyContext: { ...proactiveContext(t.shop, channel), ...(inbound !== null ? { inboundAt: inbound } : {}) },
     }, now));
   }
   return queued;
+}
+
+/** Why a message to a customer who last wrote too long ago is not sent (the words the send-time check uses too). */
+export function outsideWindow(windowMs: number): string {
+  return `outside the platform's ${Math.round(windowMs / 3_600_000)} h reply window`;
 }
 
 /** What a proactive send needs to know about where to send (no chat or session to answer in). */

@@ -90,3 +90,9 @@ export function isWithinHours(minutes: number, from: string, to: string): boolea
   if (f === t) return true;
   return f < t ? minutes >= f && minutes < t : minutes >= f || minutes < t;
 }
+
+/** "YYYY-MM-DD HH:MM" on the shop's clock, as staff read times. */
+export function localStamp(ms: number, tz: string): string {
+  const t = localTime(ms, tz);
+  return `${t.day} ${String(Math.floor(t.minutes / 60)).padStart(2, '0')}:${String(t.minutes % 60).padStart(2, '0')}`;
+}

@@ -12,7 +12,7 @@ import {
   conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, questionKey, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topGuessed, topItems, topNotUnderstood,
 } from './kpis.js';
 import type { Conversion, Latency, NotUnderstoodFact, PaymentReminders, Reception, StaffResponse } from './kpis.js';
-import { localTime } from '../engine/time.js';
+import { localStamp, localTime } from '../engine/time.js';
 import type { ReportPeriod } from './period.js';
 
 /** Rules listed under "answered most". */
@@ -147,11 +147,6 @@ const RESEMBLES_SHOWN = 2;
 
 function resemblingIntents(playbook: CompiledPlaybook, text: string): string[] {
   return similarIntents(playbook, text).filter((s) => s.score >= suggestMinScore(playbook)).slice(0, RESEMBLES_SHOWN).map((s) => s.intent);
-}
-
-function localStamp(ms: number, tz: string): string {
-  const t = localTime(ms, tz);
-  return `${t.day} ${String(Math.floor(t.minutes / 60)).padStart(2, '0')}:${String(t.minutes % 60).padStart(2, '0')}`;
 }
 
 export function formatReport(r: ShopReport): string {

@@ -75,7 +75,7 @@ describe('到货通知: staff switch the notice on and send it to the customers 
     expect(await main(['orders', 'import', events, '--shop', 'acme'])).toBe(0);
 
     expect(await main(['notify', '--shop', 'acme', '--rule', '发货延迟致歉', '--orders', 'D1,D2 D3，D9'])).toBe(0);
-    expect(out).toMatch(/3 order\(s\): "发货延迟致歉" queued/);
+    expect(out).toMatch(/发货延迟致歉: 3 notice\(s\) queued for the customers of 3 order\(s\)/);
     expect(err).toMatch(/not found in shop acme, skipped: D9/);
     const ids = join(dir, 'delayed.txt');
     writeFileSync(ids, 'D1\nD2\n');
