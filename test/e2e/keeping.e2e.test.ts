@@ -109,7 +109,7 @@ describe.each(DIALECTS)('客户维护: a holiday greeting to the shop\'s custome
     cleanup = db.cleanup;
     svc = await startService({ databaseUrl: db.url, configFile: config, random: () => 0 });
     const store = svc.service.db.db;
-    for (let i = 0; i < 30; i++) await ensureCustomer(store, { shopId: 'acme', channel: 'local', platformUserId: `u${i}`, name: null, at: Date.now() });
+    for (let i = 0; i < 230; i++) await ensureCustomer(store, { shopId: 'acme', channel: 'local', platformUserId: `u${i}`, name: null, at: Date.now() });
     vi.stubEnv('DATABASE_URL', db.url);
     vi.stubEnv('XIAOER_CONFIG', config);
     stubPlatformEnv('http://127.0.0.1:9');
@@ -120,22 +120,27 @@ describe.each(DIALECTS)('客户维护: a holiday greeting to the shop\'s custome
     const code = await main(['notify', '--shop', 'acme', '--rule', '上新通知', '--all', '--start', `${tomorrow} 21:30`, '--over', '90m']);
     expect(io.err).toBe('');
     expect(code).toBe(0);
-    expect(io.out).toMatch(/^上新通知: 30 notice\(s\) queued for all customers\n/);
+    expect(io.out).toMatch(/^上新通知: 230 notice\(s\) queued for all customers\n/);
     expect(io.out).toMatch(/spread at random over 1 h 30 min \(quiet hours 22:00–08:00 not counted\), from .* 21:30/);
     const due = (await listJobs(store, { shopId: 'acme', states: ['pending'] })).map((j) => j.dueAt);
     const start = Date.parse(`${tomorrow}T21:30:00+08:00`);
     const morning = Date.parse(`${tomorrow}T08:00:00+08:00`) + DAY;
-    expect(due).toHaveLength(30);
+    expect(due).toHaveLength(230);
     expect(due.every((t) => (t >= start && t < start + 30 * 60_000) || (t >= morning && t <= morning + 60 * 60_000))).toBe(true);
-    expect(new Set(due).size).toBeGreaterThan(25);
+    expect(new Set(due).size).toBeGreaterThan(220);
 
     io = captureOutput();
     expect(await main(['notify', '--shop', 'acme', '--rule', '上新通知', '--cancel'])).toBe(0);
-    expect(io.out).toMatch(/^上新通知: 30 notice\(s\) not yet sent cancelled\n上新通知: 0 waiting, 0 sent, 0 held back, 30 cancelled/);
+    expect(io.out).toMatch(/^上新通知: 230 notice\(s\) not yet sent cancelled\n上新通知: 0 waiting, 0 sent, 0 held back, 230 cancelled/);
     io = captureOutput();
     expect(await main(['notify', '--shop', 'acme', '--rule', '上新通知', '--all', '--start', `${tomorrow} 10:00`])).toBe(0);
-    expect(io.out).toMatch(/^上新通知: 30 notice\(s\) queued for all customers\n/);
+    expect(io.out).toMatch(/^上新通知: 230 notice\(s\) queued for all customers\n/);
     // More than 20 customers and no --over: half an hour, from the start.
+    expect(io.out).toMatch(/spread at random over 30 min .*from .* 10:00: between .* 10:\d\d and .* 10:\d\d/);
+    // A preview larger than one of its rolled-back transactions.
+    io = captureOutput();
+    expect(await main(['notify', '--shop', 'acme', '--rule', '上新通知', '--all', '--dry-run', '--start', `${tomorrow} 10:00`])).toBe(0);
+    expect(io.out).toMatch(/230 customer\(s\): all customers\n {2}would send {2}230\n {2}held back {5}0\n/);
     expect(io.out).toMatch(/spread at random over 30 min .*from .* 10:00: between .* 10:\d\d and .* 10:\d\d/);
   });
 
