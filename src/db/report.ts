@@ -36,6 +36,8 @@ export interface ProactiveFact {
   orderId: string | null;
   rule: string | null;
   sentAt: number;
+  /** Whom it went to (identityKey), null on rows older than the outbox's customer key. */
+  customer: string | null;
 }
 
 export interface OrderFact {
@@ -130,12 +132,25 @@ export async function replies(db: Kysely<Database>, shopId: string, p: ScanPerio
 /** Proactive messages (follow-ups, order care) the platform took during the period. */
 export async function proactiveSent(db: Kysely<Database>, shopId: string, p: ScanPeriod): Promise<ProactiveFact[]> {
   const rows = await db.selectFrom('outbox as o').innerJoin('messages as m', 'm.id', 'o.message_id')
-    .select(['o.order_id', 'm.rule', 'o.updated_at'])
+    .select(['o.order_id', 'm.rule', 'o.updated_at', 'o.customer_key'])
     .where('o.shop_id', '=', shopId).where('o.proactive', '=', 1).where('o.state', '=', 'sent')
     .where('o.id', '>=', p.startIds.outbox)
     .where('o.updated_at', '>=', p.from).where('o.updated_at', '<', p.to)
     .execute();
-  return rows.map((r) => ({ orderId: r.order_id, rule: r.rule, sentAt: Number(r.updated_at) }));
+  return rows.map((r) => ({ orderId: r.order_id, rule: r.rule, sentAt: Number(r.updated_at), customer: fromCustomerKey(r.customer_key) }));
+}
+
+/** The outbox names a customer "channel:userId" (channel names have no colon; user ids may). */
+function fromCustomerKey(key: string | null): string | null {
+  const at = key?.indexOf(':') ?? -1;
+  return key && at > 0 ? identityKey(key.slice(0, at), key.slice(at + 1)) : null;
+}
+
+/** Customers who said 退订 from `since` on (and have not said 订阅 since), by identityKey. */
+export async function optOutsSince(db: Kysely<Database>, shopId: string, since: number): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('customers').select(['channel', 'platform_user_id', 'opted_out_at'])
+    .where('shop_id', '=', shopId).where('opted_out_at', '>=', since).execute();
+  return new Map(rows.map((r) => [identityKey(r.channel, r.platform_user_id), Number(r.opted_out_at)]));
 }
 
 /** Order events that happened from `since` on (applied ones), with the order's customer and items. */

@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import {
-  customerIdentities, handoffs as handoffFacts, inboundMessages, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
+  customerIdentities, handoffs as handoffFacts, inboundMessages, optOutsSince, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
+import { campaignResults, ORDERED_WITHIN_MS } from './campaigns.js';
+import type { CampaignResult } from './campaigns.js';
 import { lessonCounts, lessonsOnMessages, NOT_A_QUESTION } from '../db/lessons.js';
 import type { Database, LessonOutcome } from '../db/schema.js';
 import { missRules } from '../engine/lessons.js';
@@ -31,6 +33,8 @@ export interface ShopReport {
   conversion: Conversion & { windowDays: number };
   /** null when the playbooks did not load (the rules that remind unpaid orders are read from them). */
   paymentReminders: PaymentReminders | null;
+  /** Marketing rules that sent in the period and what followed (null: playbooks did not load). */
+  campaigns: CampaignResult[] | null;
   undelivered: { dead: number; skipped: number };
   /** Orders placed in the period and their most frequent items. */
   orders: { placed: number; topItems: { title: string; orders: number; qty: number }[] };
@@ -67,6 +71,10 @@ export function paymentReminderRules(playbook: CompiledPlaybook): string[] {
     .map((r) => r.name);
 }
 
+function marketingRules(playbook: CompiledPlaybook): Set<string> {
+  return new Set(playbook.rules.filter((r) => r.category === 'marketing').map((r) => r.name));
+}
+
 /** Switched-on rules that answer customer messages and answered none: a keyword that never matches, or a question nobody asks. */
 function unusedMessageRules(playbook: CompiledPlaybook, used: readonly { rule: string }[]): string[] {
   const fired = new Set(used.map((u) => u.rule));
@@ -78,10 +86,10 @@ export async function buildReport(
   notUnderstoodLimit = TOP_NOT_UNDERSTOOD,
 ): Promise<ShopReport> {
   const scan = await scanPeriod(db, p);
-  const [inbound, answered, proactive, orders, handedOver, lost, byStaff, taught] = await Promise.all([
+  const [inbound, answered, proactive, orders, handedOver, lost, byStaff, taught, optOuts] = await Promise.all([
     inboundMessages(db, shop.id, scan), replies(db, shop.id, scan), proactiveSent(db, shop.id, scan),
     orderEventsSince(db, shop.id, p.from), handoffFacts(db, shop.id, scan), undelivered(db, shop.id, scan),
-    staffReplies(db, shop.id, scan, p.to + STAFF_ANSWER_WINDOW_MS), lessonCounts(db, shop.id, p.from, p.to),
+    staffReplies(db, shop.id, scan, p.to + STAFF_ANSWER_WINDOW_MS), lessonCounts(db, shop.id, p.from, p.to), optOutsSince(db, shop.id, p.from),
   ]);
   const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
@@ -96,6 +104,7 @@ export async function buildReport(
     responseMs: latency(inbound, answered),
     conversion: { ...conversion(inbound, identities, orders), windowDays: CONVERSION_WINDOW_DAYS },
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
+    campaigns: playbook ? campaignResults(marketingRules(playbook), proactive, inbound, identities, orders, optOuts) : null,
     undelivered: lost,
     orders: { placed: placed.length, topItems: topItems(placed) },
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
@@ -132,6 +141,10 @@ function taughtLine(t: Taught): string {
   if (t.state === 'dismissed') return `marked 不用教 at the desk by ${t.staff}`;
   const where = { waiting: 'waiting for teach --from-desk', added: 'in the playbooks', already: 'in the playbooks', refused: 'refused by teach --from-desk' }[t.state];
   return `taught at the desk as ${t.intent} by ${t.staff}: ${where}`;
+}
+
+function share(n: number, of: number): string {
+  return `${n} (${of === 0 ? '—' : `${Math.round((n / of) * 100)}%`})`;
 }
 
 /** Characters of a staff answer shown in the text report (the FAQ sheet has it whole). */
@@ -189,6 +202,12 @@ export function formatReport(r: ShopReport): string {
   else {
     lines.push(`Payment reminders (催付: ${pr.rules.join(', ')})`,
       `  orders reminded ${pr.ordersReminded}, paid after the reminder ${pr.paidAfter} (${pct(pr.paidAfter, pr.ordersReminded)})`);
+  }
+  if (r.campaigns?.length) {
+    lines.push('', `Marketing messages (营销: customers reached, and of them who wrote back within a day, ordered within ${ORDERED_WITHIN_MS / 86_400_000} days, said 退订 within a day)`,
+      `  ${'reached'.padStart(7)}  ${'wrote back'.padStart(10)}  ${'ordered'.padStart(10)}  ${'退订'.padStart(8)}  rule`,
+      ...r.campaigns.map((c) => `  ${String(c.customers).padStart(7)}  ${share(c.wroteBack, c.customers).padStart(10)}  ${share(c.ordered, c.customers).padStart(10)}`
+        + `  ${share(c.optedOut, c.customers).padStart(8)}  ${c.rule}`));
   }
   lines.push('', `Orders placed: ${r.orders.placed}${r.orders.topItems.length ? '; most ordered:' : ''}`,
     ...r.orders.topItems.map((t) => `  ${String(t.orders).padStart(5)}  ${t.title}${t.qty > t.orders ? ` (${t.qty} pieces)` : ''}`));

@@ -96,6 +96,22 @@ describe.each(DIALECTS)('客户维护: a holiday greeting to the shop\'s custome
     expect(io.out).toMatch(/1 {2}customer opted out \(退订\) of marketing messages/);
     expect(io.out).toMatch(/1 {2}conditions no longer hold/);
     expect((await findCustomer(svc.service.db.db, 'acme', 'local', 'c4'))!.optedOutAt).not.toBeNull();
+
+    // What the greeting changed (domain.md §9), in the week's report: c2 wrote back and ordered.
+    await new Promise((r) => setTimeout(r, 5));
+    await localChat(svc.url, 'c2', '谢谢，也祝你们节日快乐');
+    const created = JSON.stringify({ id: 'e2', type: 'order.created', occurredAt: new Date().toISOString(),
+      order: { id: 'G2', customer: { channel: 'local', userId: 'c2' }, items: [{ title: '毛线帽', qty: 1, price: 59 }], total: 59 } });
+    writeFileSync(join(dir, 'events2.jsonl'), `${created}\n`);
+    expect(await main(['orders', 'import', join(dir, 'events2.jsonl'), '--shop', 'acme'])).toBe(0);
+    io = captureOutput();
+    expect(await main(['report', '--shop', 'acme', '--json'])).toBe(0);
+    const report = JSON.parse(io.out) as { shops: { campaigns: unknown }[] } | { campaigns: unknown };
+    const campaigns = 'shops' in report ? report.shops[0]!.campaigns : report.campaigns;
+    expect(campaigns).toEqual([{ rule: '节日问候', customers: 1, wroteBack: 1, ordered: 1, optedOut: 0 }]);
+    io = captureOutput();
+    expect(await main(['report', '--shop', 'acme'])).toBe(0);
+    expect(io.out).toMatch(/Marketing messages \(营销: .*\)\n.*rule\n\s+1\s+1 \(100%\)\s+1 \(100%\)\s+0 \(0%\)\s+节日问候\n/);
   });
 
   it('spreads a large announcement, and staff stop it and send the mended text the same day', async () => {
