@@ -6,6 +6,8 @@ import { main } from '../../src/cli/main.js';
 import { ensureCustomer, findCustomer } from '../../src/db/customers.js';
 import { listJobs } from '../../src/db/jobs.js';
 import { listOutbox } from '../../src/db/outbox.js';
+import type { ShopReport } from '../../src/report/index.js';
+import { weeklySummary } from '../../src/report/summary.js';
 import { captureOutput } from '../helpers/cli.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { DEFAULT_PLAYBOOKS, localChat, startService, stubPlatformEnv, writeConfig } from '../helpers/service.js';
@@ -109,6 +111,8 @@ describe.each(DIALECTS)('客户维护: a holiday greeting to the shop\'s custome
     const report = JSON.parse(io.out) as { shops: { campaigns: unknown }[] } | { campaigns: unknown };
     const campaigns = 'shops' in report ? report.shops[0]!.campaigns : report.campaigns;
     expect(campaigns).toEqual([{ rule: '节日问候', customers: 1, wroteBack: 1, ordered: 1, optedOut: 0 }]);
+    expect(weeklySummary(('shops' in report ? report.shops[0] : report) as unknown as ShopReport))
+      .toContain('\n营销「节日问候」：触达 1 人，一天内回复 1，三天内下单 1，退订 0\n');
     io = captureOutput();
     expect(await main(['report', '--shop', 'acme'])).toBe(0);
     expect(io.out).toMatch(/Marketing messages \(营销: .*\)\n.*rule\n\s+1\s+1 \(100%\)\s+1 \(100%\)\s+0 \(0%\)\s+节日问候\n/);
