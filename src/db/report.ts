@@ -47,6 +47,8 @@ export interface OrderFact {
   customerChannel: string;
   customerUserId: string;
   items: { title: string; qty: number }[];
+  /** The order's amount as the order system last gave it. */
+  total: number;
 }
 
 export interface Period {
@@ -146,6 +148,13 @@ function fromCustomerKey(key: string | null): string | null {
   return key && at > 0 ? identityKey(key.slice(0, at), key.slice(at + 1)) : null;
 }
 
+/** The shop's members: customers with a tier (domain.md §8), by identityKey. */
+export async function memberTiers(db: Kysely<Database>, shopId: string): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('customers').select(['channel', 'platform_user_id', 'tier'])
+    .where('shop_id', '=', shopId).where('tier', 'is not', null).execute();
+  return new Map(rows.map((r) => [identityKey(r.channel, r.platform_user_id), r.tier!]));
+}
+
 /** Customers who said 退订 from `since` on (and have not said 订阅 since), by identityKey. */
 export async function optOutsSince(db: Kysely<Database>, shopId: string, since: number): Promise<Map<string, number>> {
   const rows = await db.selectFrom('customers').select(['channel', 'platform_user_id', 'opted_out_at'])
@@ -162,7 +171,7 @@ export async function orderEventsSince(db: Kysely<Database>, shopId: string, sin
     .execute();
   return rows.map((r) => ({
     orderId: r.order_id, type: r.type, at: Number(r.occurred_at), customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
-    items: (JSON.parse(r.data) as { items: OrderFact['items'] }).items,
+    ...(({ items, total }) => ({ items, total: Number(total) || 0 }))(JSON.parse(r.data) as { items: OrderFact['items']; total?: number }),
   }));
 }
 

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import {
-  customerIdentities, handoffs as handoffFacts, inboundMessages, optOutsSince, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
+  customerIdentities, handoffs as handoffFacts, inboundMessages, memberTiers, optOutsSince, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
 import { campaignResults, ORDERED_WITHIN_MS } from './campaigns.js';
 import type { CampaignResult } from './campaigns.js';
+import { memberSales } from './members.js';
+import type { MemberSales } from './members.js';
 import { lessonCounts, lessonsOnMessages, NOT_A_QUESTION } from '../db/lessons.js';
 import type { Database, LessonOutcome } from '../db/schema.js';
 import { missRules } from '../engine/lessons.js';
@@ -35,6 +37,8 @@ export interface ShopReport {
   paymentReminders: PaymentReminders | null;
   /** Marketing rules that sent in the period and what followed (null: playbooks did not load). */
   campaigns: CampaignResult[] | null;
+  /** Members' share of the paid orders (null: no customer has a tier). */
+  members: MemberSales | null;
   undelivered: { dead: number; skipped: number };
   /** Orders placed in the period and their most frequent items. */
   orders: { placed: number; topItems: { title: string; orders: number; qty: number }[] };
@@ -86,10 +90,11 @@ export async function buildReport(
   notUnderstoodLimit = TOP_NOT_UNDERSTOOD,
 ): Promise<ShopReport> {
   const scan = await scanPeriod(db, p);
-  const [inbound, answered, proactive, orders, handedOver, lost, byStaff, taught, optOuts] = await Promise.all([
+  const [inbound, answered, proactive, orders, handedOver, lost, byStaff, taught, optOuts, tiers] = await Promise.all([
     inboundMessages(db, shop.id, scan), replies(db, shop.id, scan), proactiveSent(db, shop.id, scan),
     orderEventsSince(db, shop.id, p.from), handoffFacts(db, shop.id, scan), undelivered(db, shop.id, scan),
     staffReplies(db, shop.id, scan, p.to + STAFF_ANSWER_WINDOW_MS), lessonCounts(db, shop.id, p.from, p.to), optOutsSince(db, shop.id, p.from),
+    memberTiers(db, shop.id),
   ]);
   const placed = ordersPlaced(orders, p);
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
@@ -105,6 +110,7 @@ export async function buildReport(
     conversion: { ...conversion(inbound, identities, orders), windowDays: CONVERSION_WINDOW_DAYS },
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
     campaigns: playbook ? campaignResults(marketingRules(playbook), proactive, inbound, identities, orders, optOuts) : null,
+    members: memberSales(orders, tiers, p),
     undelivered: lost,
     orders: { placed: placed.length, topItems: topItems(placed) },
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
@@ -141,6 +147,10 @@ function taughtLine(t: Taught): string {
   if (t.state === 'dismissed') return `marked 不用教 at the desk by ${t.staff}`;
   const where = { waiting: 'waiting for teach --from-desk', added: 'in the playbooks', already: 'in the playbooks', refused: 'refused by teach --from-desk' }[t.state];
   return `taught at the desk as ${t.intent} by ${t.staff}: ${where}`;
+}
+
+function money(n: number): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
 function share(n: number, of: number): string {
@@ -208,6 +218,12 @@ export function formatReport(r: ShopReport): string {
       `  ${'reached'.padStart(7)}  ${'wrote back'.padStart(10)}  ${'ordered'.padStart(10)}  ${'退订'.padStart(8)}  rule`,
       ...r.campaigns.map((c) => `  ${String(c.customers).padStart(7)}  ${share(c.wroteBack, c.customers).padStart(10)}  ${share(c.ordered, c.customers).padStart(10)}`
         + `  ${share(c.optedOut, c.customers).padStart(8)}  ${c.rule}`));
+  }
+  const m = r.members;
+  if (m) {
+    lines.push('', 'Members (会员: paid orders in the period, by the customer\'s tier now)',
+      `  members' share  ${m.memberOrders} of ${m.orders} orders (${pct(m.memberOrders, m.orders)}), ${money(m.memberTotal)} of ${money(m.total)} (${pct(m.memberTotal, m.total)})`,
+      ...m.byTier.map((t) => `  ${String(t.orders).padStart(5)} orders  ${money(t.total).padStart(10)}  ${t.tier}`));
   }
   lines.push('', `Orders placed: ${r.orders.placed}${r.orders.topItems.length ? '; most ordered:' : ''}`,
     ...r.orders.topItems.map((t) => `  ${String(t.orders).padStart(5)}  ${t.title}${t.qty > t.orders ? ` (${t.qty} pieces)` : ''}`));

@@ -106,16 +106,20 @@ describe.each(DIALECTS)('客户维护: a holiday greeting to the shop\'s custome
       order: { id: 'G2', customer: { channel: 'local', userId: 'c2' }, items: [{ title: '毛线帽', qty: 1, price: 59 }], total: 59 } });
     writeFileSync(join(dir, 'events2.jsonl'), `${created}\n`);
     expect(await main(['orders', 'import', join(dir, 'events2.jsonl'), '--shop', 'acme'])).toBe(0);
+    // c2 is a member (domain.md §8): the paid order G1 is the members' share of sales.
+    expect(await main(['customers', 'tier', '--shop', 'acme', '--channel', 'local', '--user', 'c2', 'vip'])).toBe(0);
     io = captureOutput();
     expect(await main(['report', '--shop', 'acme', '--json'])).toBe(0);
     const report = JSON.parse(io.out) as { shops: { campaigns: unknown }[] } | { campaigns: unknown };
     const campaigns = 'shops' in report ? report.shops[0]!.campaigns : report.campaigns;
     expect(campaigns).toEqual([{ rule: '节日问候', customers: 1, wroteBack: 1, ordered: 1, optedOut: 0 }]);
-    expect(weeklySummary(('shops' in report ? report.shops[0] : report) as unknown as ShopReport))
-      .toContain('\n营销「节日问候」：触达 1 人，一天内回复 1，三天内下单 1，退订 0\n');
+    const shopReport = ('shops' in report ? report.shops[0] : report) as unknown as ShopReport;
+    expect(shopReport.members).toEqual({ orders: 1, total: 129, memberOrders: 1, memberTotal: 129, byTier: [{ tier: 'vip', orders: 1, total: 129 }] });
+    expect(weeklySummary(shopReport)).toContain('\n会员：付款 1 单中会员 1 单（100%），金额占 100%\n营销「节日问候」：触达 1 人，一天内回复 1，三天内下单 1，退订 0\n');
     io = captureOutput();
     expect(await main(['report', '--shop', 'acme'])).toBe(0);
     expect(io.out).toMatch(/Marketing messages \(营销: .*\)\n.*rule\n\s+1\s+1 \(100%\)\s+1 \(100%\)\s+0 \(0%\)\s+节日问候\n/);
+    expect(io.out).toContain("Members (会员: paid orders in the period, by the customer's tier now)\n  members' share  1 of 1 orders (100%), 129.00 of 129.00 (100%)\n      1 orders      129.00  vip\n");
   });
 
   it('spreads a large announcement, and staff stop it and send the mended text the same day', async () => {

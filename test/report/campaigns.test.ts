@@ -7,7 +7,7 @@ const H = 3_600_000;
 const who = (u: string) => identityKey('feishu', u);
 const sent = (rule: string, u: string, at: number): ProactiveFact => ({ orderId: null, rule, sentAt: at, customer: who(u) });
 const wrote = (id: number, at: number): InboundFact => ({ messageId: at, conversationId: id, customerId: id, at, text: '嗯', guess: null });
-const order = (u: string, type: string, at: number): OrderFact => ({ orderId: `${u}-${at}`, type, at, customerChannel: 'feishu', customerUserId: u, items: [] });
+const order = (u: string, type: string, at: number): OrderFact => ({ orderId: `${u}-${at}`, type, at, customerChannel: 'feishu', customerUserId: u, items: [], total: 0 });
 
 describe('what each marketing rule changed', () => {
   it('counts each reached customer once, by what followed their first message within the windows', () => {
