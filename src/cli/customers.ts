@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { readEnvOptions } from '../config/env.js';
 import { unknownShopError } from './shops.js';
-import { changeTags, CUSTOMER_LABEL_MAX as MAX_LABEL, customersWithTag, ensureCustomer, findCustomer, setTier } from '../db/customers.js';
+import { audience } from '../db/audience.js';
+import { changeTags, CUSTOMER_LABEL_MAX as MAX_LABEL, ensureCustomer, findCustomer, setTier } from '../db/customers.js';
 import type { Customer } from '../db/customers.js';
 import { exportCustomer } from '../db/export.js';
 import { forgetCustomer } from '../db/forget.js';
@@ -51,7 +52,7 @@ export async function runCustomers(args: string[]): Promise<number> {
   try {
     await migrateToLatest(handle.db);
     if (sub === 'list') {
-      const found = await customersWithTag(handle.db, who.shopId, values.tag!);
+      const found = await audience(handle.db, who.shopId, { tag: values.tag! });
       if (values.json) process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
       else process.stdout.write(found.length ? found.map(describe).join('') : `no customer in shop ${who.shopId} is tagged ${values.tag}\n`);
       return 0;

@@ -103,13 +103,6 @@ export async function setOptOut(q: Q, id: number, at: number | null): Promise<vo
   await q.updateTable('customers').set({ opted_out_at: at }).where('id', '=', id).execute();
 }
 
-/** Customers carrying a tag (tags are a JSON list; the quoted match avoids prefixes of longer tags). */
-export async function customersWithTag(q: Q, shopId: string, tag: string): Promise<Customer[]> {
-  const rows = await q.selectFrom('customers').selectAll().where('shop_id', '=', shopId)
-    .where('tags', 'like', `%${JSON.stringify(tag).replace(/[%_]/g, '')}%`).execute();
-  return rows.map(toCustomer).filter((c) => c.tags.includes(tag));
-}
-
 /** Of these customers of a channel, the ones whose name is not known yet. */
 export async function namelessCustomers(q: Q, shopId: string, channel: string, userIds: readonly string[]): Promise<string[]> {
   if (userIds.length === 0) return [];

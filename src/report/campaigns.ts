@@ -1,5 +1,6 @@
 import type { InboundFact, OrderFact, ProactiveFact } from '../db/report.js';
 import { identityKey } from '../db/report.js';
+import { groupInto } from './kpis.js';
 
 /** A customer's message this soon after a notice counts as their answer to it. */
 export const WROTE_BACK_WITHIN_MS = 24 * 3_600_000;
@@ -57,10 +58,6 @@ export function campaignResults(
 
 function timesBy(pairs: readonly (readonly [string, number])[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  for (const [who, at] of pairs) {
-    const times = out.get(who);
-    if (times) times.push(at);
-    else out.set(who, [at]);
-  }
+  for (const [who, at] of pairs) groupInto(out, who, at);
   return out;
 }

@@ -153,10 +153,6 @@ function money(n: number): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
-function share(n: number, of: number): string {
-  return `${n} (${of === 0 ? '—' : `${Math.round((n / of) * 100)}%`})`;
-}
-
 /** Characters of a staff answer shown in the text report (the FAQ sheet has it whole). */
 const STAFF_ANSWER_SHOWN = 60;
 
@@ -174,6 +170,7 @@ function resemblingIntents(playbook: CompiledPlaybook, text: string): string[] {
 
 export function formatReport(r: ShopReport): string {
   const pct = (n: number, of: number) => (of === 0 ? '—' : `${Math.round((n / of) * 100)}%`);
+  const share = (n: number, of: number) => `${n} (${pct(n, of)})`;
   const secs = (ms: number | null) => (ms === null ? '—' : ms < 100 ? 'under 0.1 s' : ms <= 120_000 ? `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
     : ms <= 2 * 3_600_000 ? `${(ms / 60_000).toFixed(0)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
   const lat = (l: Latency) => (l.replies === 0 ? 'no replies sent' : `median ${secs(l.median)}, 90% within ${secs(l.p90)}`);

@@ -254,7 +254,7 @@ function summarize(ms: number[]): Latency {
 }
 
 /** Appends in place: copying the list on every reply made a busy conversation's week quadratic. */
-function groupInto<K, V>(groups: Map<K, V[]>, key: K, value: V): void {
+export function groupInto<K, V>(groups: Map<K, V[]>, key: K, value: V): void {
   const list = groups.get(key);
   if (list) list.push(value);
   else groups.set(key, [value]);
