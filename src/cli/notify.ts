@@ -17,6 +17,7 @@ import { localStamp, localTime } from '../engine/time.js';
 import { durationMs } from '../playbook/compiled.js';
 import type { CompiledRule } from '../playbook/compiled.js';
 import { loadPlaybooks } from '../playbook/load.js';
+import { DURATION } from '../playbook/schema.js';
 import { formatPreview, formatQueued } from './notify-format.js';
 import { previewNotices } from './notify-preview.js';
 import type { NoticeTarget } from './notify-preview.js';
@@ -25,7 +26,6 @@ import type { NoticeTarget } from './notify-preview.js';
 const MAX_NOTIFY_ORDERS = 10_000;
 /** Jobs written per transaction: one commit per customer would make a large announcement slow to queue. */
 const QUEUE_CHUNK = 500;
-const DURATION = /^\d+\s*(m|h|d)$/;
 
 export const NOTIFY_USAGE = `usage: xiaoer notify --shop ID --rule RULE (--tag TAG | --all | --orders O1,O2,… | --orders-file FILE) [options]
        xiaoer notify --shop ID --rule RULE --status | --cancel

@@ -169,10 +169,13 @@ export async function orderEventsSince(db: Kysely<Database>, shopId: string, sin
     .select(['e.order_id', 'e.type', 'e.occurred_at', 'o.customer_channel', 'o.customer_user_id', 'o.data'])
     .where('e.shop_id', '=', shopId).where('e.outcome', '=', 'applied').where('e.occurred_at', '>=', since)
     .execute();
-  return rows.map((r) => ({
-    orderId: r.order_id, type: r.type, at: Number(r.occurred_at), customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
-    ...(({ items, total }) => ({ items, total: Number(total) || 0 }))(JSON.parse(r.data) as { items: OrderFact['items']; total?: number }),
-  }));
+  return rows.map((r) => {
+    const data = JSON.parse(r.data) as { items: OrderFact['items']; total?: number };
+    return {
+      orderId: r.order_id, type: r.type, at: Number(r.occurred_at), customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
+      items: data.items, total: Number(data.total) || 0,
+    };
+  });
 }
 
 /** Messaging identities of these customers (customers.id → channel and platform user id). */

@@ -12,7 +12,7 @@ import { HHMM, hhmmToMinutes } from '../engine/time.js';
 import { ORDER_IN_VIEW_MS, orderNumbersIn } from '../orders/in-view.js';
 import { durationMs } from './compiled.js';
 import type { CompiledPlaybook } from './compiled.js';
-import { EXCEPTION_KINDS, ORDER_EVENTS } from './schema.js';
+import { DURATION, EXCEPTION_KINDS, ORDER_EVENTS } from './schema.js';
 
 /**
  * Conversation fixtures (`*.test.yml` next to the playbooks): staff write what a customer says
@@ -36,15 +36,15 @@ const stepSchema = z.union([
   }),
   /** A scheduled follow-up comes due (after moving the clock by `after`). */
   z.strictObject({
-    due: z.string().min(1), after: z.string().regex(/^\d+\s*(m|h|d)$/).optional(),
+    due: z.string().min(1), after: z.string().regex(DURATION).optional(),
     /** The customer paid another order meanwhile (duplicate orders). */
     paidElsewhere: z.boolean().optional(),
   }),
   /** The last step scheduled this follow-up (`in: 25m`: due that long after the step) / cancelled these. */
-  z.strictObject({ scheduled: z.string().min(1), in: z.string().regex(/^\d+\s*(m|h|d)$/).optional() }),
+  z.strictObject({ scheduled: z.string().min(1), in: z.string().regex(DURATION).optional() }),
   z.strictObject({ cancelled: z.string().min(1) }),
   /** The clock moves on this long before the next step (each customer message already moves it a minute). */
-  z.strictObject({ wait: z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d') }),
+  z.strictObject({ wait: z.string().regex(DURATION, 'use a duration like 30m, 2h or 1d') }),
   /** A person answers at the staff desk (the bot then stays quiet, as after any desk reply). */
   z.strictObject({ staff: z.string().min(1) }),
   /** The last step handed the conversation to a person (`false`: the bot kept it). */
@@ -68,7 +68,7 @@ const fixtureSchema = z.strictObject({
     items: z.array(z.strictObject({ title: z.string(), qty: z.number().int().min(1), price: z.number() })).default([{ title: '纯棉T恤', qty: 1, price: 199 }]),
     courier: z.string().optional(), trackingNo: z.string().optional(),
     /** The order closes unpaid this long after the fixture starts (closesAt for beforeClose follow-ups). */
-    closesIn: z.string().regex(/^\d+\s*(m|h|d)$/).optional(),
+    closesIn: z.string().regex(DURATION).optional(),
   }).optional(),
   conversation: z.array(stepSchema).min(1),
 });

@@ -12,7 +12,9 @@ const nameList = z.array(nonEmpty).min(1);
 const phrase = z.union([nonEmpty, z.number().transform(String)]);
 const phraseList = z.array(phrase).min(1);
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1)]);
-const durationSchema = z.string().regex(/^\d+\s*(m|h|d)$/, 'use a duration like 30m, 2h or 1d');
+/** A duration as staff write it: 30m, 2h, 1d (playbooks, fixtures, CLI flags). */
+export const DURATION = /^\d+\s*(m|h|d)$/;
+const durationSchema = z.string().regex(DURATION, 'use a duration like 30m, 2h or 1d');
 
 export const BARGAINER_TYPES = ['promise', 'comparison', 'assertive', 'merit', 'sympathy', 'excuse'] as const;
 export const ORDER_EVENTS = [
