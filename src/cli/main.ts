@@ -9,6 +9,7 @@ import { runReplay } from './replay.js';
 import { runFaq } from './faq.js';
 import { runHandoff } from './handoff.js';
 import { runJobs } from './jobs.js';
+import { runProducts } from './products.js';
 import { runOrders } from './orders.js';
 import { runReport } from './report.js';
 import { runTeach } from './teach.js';
@@ -64,6 +65,10 @@ Usage:
                                     the questions the bot did not understand, with what staff
                                     answered them with at the desk (default: 7 days;
                                     without --shop, every shop)
+  xiaoer products --shop ID [--since 365d] [--json]
+                                    how long each item lasts its buyers (days to buying it again),
+                                    learned from paid orders, beside xiaoer.yml's products: cycles
+                                    that 复购提醒 uses
   xiaoer jobs list [--shop ID] [--state pending|skipped|cancelled|done] [--limit N] [--json]
                                     pending follow-ups: due time, rule, customer, order;
                                     --state skipped: the latest that did not go out, and why
@@ -105,6 +110,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runFaq(rest);
       case 'orders':
         return await runOrders(rest);
+      case 'products':
+        return await runProducts(rest);
       case 'jobs':
         return await runJobs(rest);
       case 'notify':

@@ -10,7 +10,7 @@ import { EXCEPTION_KINDS } from '../playbook/schema.js';
  * locally. Each line is a real signed event to POST /events/orders/<shop>, as an order system sends it.
  */
 export const ORDER_HELP = [
-  '/order created                 a new order (unpaid) for you; the next /order lines are about it',
+  '/order created [item]          a new order (unpaid) for you, of a 纯棉T恤 or the item named; the next /order lines are about it',
   '/order paid | shipped | arrived | signed | refunded | closed',
   '/order reviewed 1-5 [text]     a review, e.g. /order reviewed 1 颜色不对',
   `/order exception KIND [note]   ${EXCEPTION_KINDS.join(', ')}`,
@@ -23,7 +23,7 @@ const DEMO_COURIER = '中通快递';
 /** The order-event API answers at once (it only records and queues); longer means the service is stuck. */
 const ORDER_EVENT_TIMEOUT_MS = 10_000;
 
-type Parsed = { type: (typeof TYPES)[number]; rating?: number; text?: string; kind?: string; note?: string };
+type Parsed = { type: (typeof TYPES)[number]; rating?: number; text?: string; kind?: string; note?: string; item?: string };
 
 export function parseOrderLine(line: string): Parsed | { error: string } {
   const [, type, ...rest] = line.trim().split(/\s+/);
@@ -38,6 +38,7 @@ export function parseOrderLine(line: string): Parsed | { error: string } {
     if (!rest[0] || !(EXCEPTION_KINDS as readonly string[]).includes(rest[0])) return { error: `usage: /order exception KIND [note]; KIND is one of ${EXCEPTION_KINDS.join(', ')}` };
     return { type: t, kind: rest[0], ...(rest.length > 1 ? { note: rest.slice(1).join(' ') } : {}) };
   }
+  if (t === 'created' && rest.length) return { type: t, item: rest.join(' ') };
   return { type: t };
 }
 
@@ -49,6 +50,7 @@ export interface OrderPlayer {
 export function orderPlayer(o: { base: string; shop: string; user: string; secret?: string }): OrderPlayer {
   let orderId: string | null = null;
   let trackingNo: string | null = null;
+  let items = DEMO_ITEMS;
   let n = 0;
   return {
     async play(line) {
@@ -59,12 +61,13 @@ export function orderPlayer(o: { base: string; shop: string; user: string; secre
       if (cmd.type === 'created' || orderId === null) {
         orderId = `40${String(randomInt(0, 1e8)).padStart(8, '0')}`;
         trackingNo = null;
+        items = cmd.item ? [{ title: cmd.item, qty: 1, price: 99 }] : DEMO_ITEMS;
       }
       if (cmd.type === 'shipped' && trackingNo === null) trackingNo = `ZT${String(randomInt(0, 1e10)).padStart(10, '0')}`;
       const body = JSON.stringify({
         id: `sim-${process.pid}-${Date.now()}-${++n}`, type: `order.${cmd.type}`, occurredAt: new Date().toISOString(),
         order: {
-          id: orderId, customer: { channel: 'local', userId: o.user }, items: DEMO_ITEMS, total: 99,
+          id: orderId, customer: { channel: 'local', userId: o.user }, items, total: 99,
           ...(trackingNo ? { courier: DEMO_COURIER, trackingNo } : {}),
           ...(cmd.rating ? { review: { rating: cmd.rating, ...(cmd.text ? { text: cmd.text } : {}) } } : {}),
           ...(cmd.kind ? { exception: { kind: cmd.kind, ...(cmd.note ? { note: cmd.note } : {}) } } : {}),

@@ -5,6 +5,7 @@ import { localConfigSchema } from '../../adapters/local/config.js';
 import { wecomConfigSchema, wecomKfConfigSchema } from '../../adapters/wecom/config.js';
 import { dingtalkConfigSchema } from '../../adapters/dingtalk/config.js';
 import { HHMM } from '../engine/time.js';
+import { DURATION } from '../playbook/schema.js';
 
 
 function isTimeZone(tz: string): boolean {
@@ -40,6 +41,12 @@ export const alertsSchema = z.strictObject({
   }).optional(),
 });
 
+/** xiaoer.yml's products: (and a playbook fixture's): how long one of each lasts. */
+export const productsSchema = z.array(z.strictObject({
+  match: z.union([z.string().trim().min(1), z.array(z.string().trim().min(1)).min(1)]).transform((m) => (Array.isArray(m) ? m : [m])),
+  lasts: z.string().regex(DURATION, 'use a duration like 30d or 12h'),
+}));
+
 export const shopSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'shop id may contain only a-z, 0-9 and "-" (it is used in URLs)').max(64),
   name: z.string().min(1),
@@ -56,6 +63,13 @@ export const shopSchema = z.strictObject({
    * The bot never offers a discount: there is no action for it.
    */
   gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).default([]),
+  /**
+   * How long one of each product lasts its buyer (domain.md §9 repurchase cycle): a follow-up
+   * `schedule: { beforeUsedUp: 3d }` comes due that long before the order's first listed product
+   * runs out (lasts × quantity). `match`: words of the item title; the first entry matching wins.
+   * `xiaoer products` learns the cycles from the order history.
+   */
+  products: productsSchema.default([]),
   channels: channelsSchema.refine((c) => Object.keys(c).length > 0, 'a shop needs at least one channel'),
   alerts: alertsSchema.default({}),
   /**

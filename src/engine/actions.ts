@@ -5,6 +5,8 @@ import { durationMs } from '../playbook/compiled.js';
 import type { Decision, OrderView } from './decide.js';
 import { availableGift, matches, recordFiring } from './match.js';
 import type { MatchContext } from './match.js';
+import { firstUsedUp } from './products.js';
+import type { ProductCycle } from './products.js';
 import { parseTemplate, render } from './template.js';
 import type { Template, TemplateVars } from './template.js';
 import { addMinutesWithin, hhmmToMinutes, localDayStart, localTime } from './time.js';
@@ -123,11 +125,13 @@ export function pushReply(
   d.replies.push({ text: pick.text, rule: rule.name, response: responseName, variation: pick.i, category: rule.category });
 }
 
-export function orderVars(order: OrderView | undefined): Record<string, string | null> {
+export function orderVars(order: OrderView | undefined, products: readonly ProductCycle[] = []): Record<string, string | null> {
   if (!order) return {};
   return {
     'order.id': order.id, 'order.total': order.total.toFixed(2),
     'order.items': order.items.map((i) => (i.qty > 1 ? `${i.title}×${i.qty}` : i.title)).join('、'),
+    // What runs out first (the repurchase reminder's subject); every item when none is listed.
+    'order.runningOut': (firstUsedUp(order.items, products)?.titles ?? order.items.map((i) => i.title)).join('、'),
     'order.courier': order.courier ?? null, 'order.trackingNo': order.trackingNo ?? null,
     'order.review': order.review?.text ?? null, 'order.exceptionNote': order.exception?.note ?? null,
   };
@@ -138,13 +142,22 @@ export function orderVars(order: OrderView | undefined): Record<string, string |
  * zone (`days` later). Shop zones here have no DST, so a day is 24 hours. `beforeClose` caps it
  * at that long before the order closes unpaid (a flash sale closing in 30 minutes is reminded
  * within 25, domain.md §11); given alone, it is the time. No plan when that time has passed.
+ * `beforeUsedUp` (domain.md §9): that long before the order's first listed product runs out
+ * (the shop's `products:` cycles); `after` is then only for orders with no listed product.
  */
-function planFollowUp(d: Decision, ctx: MatchContext, spec: { rule: string; after?: string; at?: string; days?: number; beforeClose?: string }): void {
+function planFollowUp(
+  d: Decision, ctx: MatchContext, spec: { rule: string; after?: string; at?: string; days?: number; beforeClose?: string; beforeUsedUp?: string },
+): void {
   const target = ctx.input.playbook.rules.find((r) => r.name === spec.rule);
   if (!target || !target.enabled) return;
   const now = ctx.input.now.getTime();
   let due = Infinity;
-  if (spec.after) due = now + durationMs(spec.after);
+  const usedUp = spec.beforeUsedUp && ctx.input.order ? firstUsedUp(ctx.input.order.items, ctx.input.shop.products ?? []) : undefined;
+  if (usedUp) {
+    // Counted from now (the sign-for, when 签收关怀 plans it): the product is in use from then.
+    due = now + usedUp.ms - durationMs(spec.beforeUsedUp!);
+    if (due <= now) return; // it lasts less than the lead: nothing to remind before
+  } else if (spec.after) due = now + durationMs(spec.after);
   else if (spec.at) {
     const midnight = localDayStart(now, localTime(now, ctx.input.shop.timezone));
     due = midnight + (spec.days ?? 0) * 86_400_000 + hhmmToMinutes(spec.at) * 60_000;

@@ -5,6 +5,7 @@ import { foldText } from '../playbook/compiled.js';
 import { perPlaybook } from '../playbook/derived.js';
 import { normalize } from '../nlu/normalize.js';
 import type { Channel, MessageKind } from '../types/index.js';
+import type { ProductCycle } from './products.js';
 import { orderVars, pushReply, runRules, startHandoff } from './actions.js';
 import type { MatchContext } from './match.js';
 import { isWithinHours, localDayStart, localTime } from './time.js';
@@ -19,7 +20,7 @@ export interface Gift {
 
 /** Everything the engine needs to choose; it reads no database and no clock of its own. */
 export interface DecideInput {
-  shop: { id: string; name: string; timezone: string; businessHours: { from: string; to: string }; gifts?: readonly Gift[] };
+  shop: { id: string; name: string; timezone: string; businessHours: { from: string; to: string }; gifts?: readonly Gift[]; products?: readonly ProductCycle[] };
   playbook: CompiledPlaybook;
   /** event: session_start, an order event (order.paid …) or schedule; absent for a customer's message. */
   message: { text: string | null; kind: MessageKind; channel: Channel; event?: string };
@@ -53,6 +54,8 @@ export interface OrderView {
   closesAt?: number;
   /** The customer paid another order since this one was placed (looked up for unpaid orders only). */
   paidElsewhere?: boolean;
+  /** The customer paid a later order with one of this order's products (looked up when a rule asks: 复购提醒). */
+  boughtAgain?: boolean;
   signedAt: number | null;
 }
 
@@ -154,7 +157,7 @@ export function decide(input: DecideInput): Decision {
     open: isWithinHours(local.minutes, shop.businessHours.from, shop.businessHours.to),
     today: local.day, state, tags: new Set(input.customer.tags), keywordRules: { set: null }, waiting: d.waiting,
   };
-  const vars: Record<string, string | null> = { ...shopAndCustomerVars(shop, input.customer), ...orderVars(input.order) };
+  const vars: Record<string, string | null> = { ...shopAndCustomerVars(shop, input.customer), ...orderVars(input.order, shop.products) };
   if (d.waiting) {
     // No fallback and no miss: what the customer says is for the person, who reads it all.
     runRules(d, ctx, vars);

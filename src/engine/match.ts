@@ -47,6 +47,7 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   if (rule.orderStates && !(input.order && rule.orderStates.has(input.order.state))) return false;
   if (rule.exceptions && !(input.order?.exception && rule.exceptions.has(input.order.exception.kind))) return false;
   if (rule.paidElsewhere !== undefined && (!input.order || (input.order.paidElsewhere ?? false) !== rule.paidElsewhere)) return false;
+  if (rule.boughtAgain !== undefined && (!input.order || (input.order.boughtAgain ?? false) !== rule.boughtAgain)) return false;
   if (rule.rating) {
     const stars = input.order?.review?.rating;
     if (stars === undefined || (rule.rating.atLeast !== undefined && stars < rule.rating.atLeast) || (rule.rating.atMost !== undefined && stars > rule.rating.atMost)) return false;

@@ -5,6 +5,7 @@ import { conversationForCustomer, saveConversationState } from '../db/conversati
 import { ensureCustomer, setTier, updateTags } from '../db/customers.js';
 import { cancelJobs, insertJob } from '../db/jobs.js';
 import { getOrder, orderEventSeen, paidAnotherSince, recordOrderEvent, saveOrder } from '../db/orders.js';
+import { boughtAgainSince } from '../db/purchases.js';
 import type { OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import { withTags } from '../engine/actions.js';
@@ -100,7 +101,8 @@ export async function runProactive(
     ...(order ? {
       order: {
         ...orderView(order),
-        paidElsewhere: order.state === 'created' && asksPaidElsewhere(playbook, trigger.event) && await paidAnotherSince(trx, order),
+        paidElsewhere: order.state === 'created' && asks(playbook, trigger, 'paidElsewhere') && await paidAnotherSince(trx, order),
+        boughtAgain: asks(playbook, trigger, 'boughtAgain') && await boughtAgainSince(trx, order, shop.products),
       },
     } : {}),
     customer: { name: customer.name, firstSeenAt: Math.min(customer.firstSeenAt, now - 86_400_000), tags: customer.tags, tier: customer.tier },
@@ -135,6 +137,7 @@ export async function runProactive(
   return { fired: d.fired, queued, held, decision: d };
 }
 
-function asksPaidElsewhere(playbook: CompiledPlaybook, event: string): boolean {
-  return playbook.rules.some((r) => r.paidElsewhere !== undefined && r.event === event);
+/** Whether a rule for this event (the follow-up's own rule when one came due) has the condition: each is a query, made only when asked. */
+function asks(playbook: CompiledPlaybook, trigger: { event: string; rule?: string }, condition: 'paidElsewhere' | 'boughtAgain'): boolean {
+  return playbook.rules.some((r) => r[condition] !== undefined && r.event === trigger.event && (trigger.rule === undefined || r.name === trigger.rule));
 }

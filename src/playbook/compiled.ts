@@ -45,6 +45,7 @@ export interface CompiledRule {
   readonly reviewWindow: 'open' | 'closed' | undefined;
   readonly exceptions: ReadonlySet<string> | undefined;
   readonly paidElsewhere: boolean | undefined;
+  readonly boughtAgain: boolean | undefined;
   readonly intents: ReadonlySet<string> | undefined;
   readonly bargainers: ReadonlySet<string> | undefined;
   readonly keywords: PhraseSet | undefined;

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
+import { productsSchema } from '../config/schema.js';
 import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import { allFieldNames } from '../config/fields.js';
 import { emptyState } from '../db/conversations.js';
@@ -39,6 +40,8 @@ const stepSchema = z.union([
     due: z.string().min(1), after: z.string().regex(DURATION).optional(),
     /** The customer paid another order meanwhile (duplicate orders). */
     paidElsewhere: z.boolean().optional(),
+    /** The customer bought one of the order's products again meanwhile (a later paid order). */
+    boughtAgain: z.boolean().optional(),
   }),
   /** The last step scheduled this follow-up (`in: 25m`: due that long after the step) / cancelled these. */
   z.strictObject({ scheduled: z.string().min(1), in: z.string().regex(DURATION).optional() }),
@@ -63,6 +66,8 @@ const fixtureSchema = z.strictObject({
     tags: z.array(z.string().min(1)).default([]),
   }).default({ returning: false, tags: [] }),
   gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).optional(),
+  /** How long each product lasts (as xiaoer.yml's products:), for beforeUsedUp follow-ups; default the shop's. */
+  products: productsSchema.optional(),
   order: z.strictObject({
     id: z.string().default('T1001'), total: z.number().default(199),
     items: z.array(z.strictObject({ title: z.string(), qty: z.number().int().min(1), price: z.number() })).default([{ title: '纯棉T恤', qty: 1, price: 199 }]),
@@ -125,7 +130,7 @@ function playOne(
   const offset = localOffsetMs(shop.timezone);
   const now = new Date(FIXTURE_DAY_UTC + hhmmToMinutes(fx.time) * 60_000 - offset);
   const firstSeenAt = fx.customer.returning ? now.getTime() - 3 * DAY_MS : now.getTime();
-  const shopWithGifts = fx.gifts ? { ...shop, gifts: fx.gifts } : shop;
+  const shopWithGifts = { ...shop, ...(fx.gifts ? { gifts: fx.gifts } : {}), ...(fx.products ? { products: fx.products } : {}) };
   let state = emptyState();
   let tags = [...fx.customer.tags];
   let last: Decision | null = null;
@@ -175,7 +180,8 @@ function playOne(
           kind: 'event', channel: 'local', event: 'order' in step ? step.order : 'schedule',
         },
         ...('due' in step ? { scheduledRule: step.due } : {}),
-        ...('due' in step && step.paidElsewhere ? { order: { ...order, paidElsewhere: true } } : {}),
+        ...('due' in step && (step.paidElsewhere || step.boughtAgain)
+          ? { order: { ...order, paidElsewhere: step.paidElsewhere ?? false, boughtAgain: step.boughtAgain ?? false } } : {}),
         customer: customer(), conversation: { isNew: false }, state, now: at(), random: () => 0,
       }));
       continue;

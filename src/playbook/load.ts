@@ -178,6 +178,7 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         rating: w.rating, reviewWindow: w.reviewWindow,
         exceptions: w.exception ? new Set(list(w.exception)) : undefined,
         paidElsewhere: w.paidElsewhere,
+        boughtAgain: w.boughtAgain,
         intents: w.intent ? new Set(list(w.intent)) : undefined,
         bargainers: w.bargainer ? new Set(list(w.bargainer)) : undefined,
         keywords: w.keywords ? compilePhrases(w.keywords, synonyms) : undefined,
@@ -247,7 +248,7 @@ let fields: ReadonlySet<string> | undefined;
 const playbookFields = (): ReadonlySet<string> => (fields ??= new Set([...allFieldNames(playbookFileSchema), ...Object.keys(actionShapes)]));
 
 /** Conditions that read the order an event or follow-up is about. */
-const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception', 'paidElsewhere'] as const;
+const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception', 'paidElsewhere', 'boughtAgain'] as const;
 /** The ones a customer's message can be checked against, read from their latest order (src/orders/in-view.ts). */
 const MESSAGE_ORDER_CONDITIONS: ReadonlySet<string> = new Set(['orderState', 'exception', 'reviewWindow']);
 

@@ -93,6 +93,11 @@ export const whenSchema = z.strictObject({
   waiting: z.literal(true).optional(),
   /** Whether the customer paid another order after this one was placed (two orders, one paid: chase neither, domain.md §4). */
   paidElsewhere: z.boolean().optional(),
+  /**
+   * Whether the customer paid a later order with one of this order's products (the same listed
+   * product, else the same title): no repurchase reminder for what they already bought again (§9).
+   */
+  boughtAgain: z.boolean().optional(),
 });
 
 
@@ -113,7 +118,9 @@ export const actionShapes = {
   /**
    * Run another rule later: `after: 30m`, or `at: "10:00"` (the next one; `days: 1` = tomorrow);
    * `beforeClose: 5m` — no later than that before the order closes unpaid (alone: exactly then;
-   * not planned when the order system gave no closesAt or the time has passed).
+   * not planned when the order system gave no closesAt or the time has passed);
+   * `beforeUsedUp: 3d` — that long before the order's first product runs out (xiaoer.yml
+   * `products:` cycles × quantity, counted from now), `after` then only for orders with none listed.
    */
   schedule: z.strictObject({
     rule: nonEmpty,
@@ -121,8 +128,11 @@ export const actionShapes = {
     at: z.string().regex(HHMM, 'use 24-hour HH:MM').optional(),
     days: z.number().int().min(0).max(365).optional(),
     beforeClose: durationSchema.optional(),
-  }).refine((s) => !(s.after !== undefined && s.at !== undefined) && (s.after ?? s.at ?? s.beforeClose) !== undefined,
-    'give after or at (not both), and/or beforeClose'),
+    beforeUsedUp: durationSchema.optional(),
+  }).refine((s) => !(s.after !== undefined && s.at !== undefined) && (s.after ?? s.at ?? s.beforeClose ?? s.beforeUsedUp) !== undefined,
+    'give after or at (not both), and/or beforeClose')
+    .refine((s) => s.beforeUsedUp === undefined || (s.at === undefined && s.beforeClose === undefined),
+      'beforeUsedUp goes alone or with after (the time for orders with no listed product), not with at or beforeClose'),
   /** Cancel this order's pending follow-ups of these rules, or every marketing follow-up with [marketing]. */
   cancel: nameList,
   /** The customer asked to stop (退订) / resume (订阅) proactive messages. */

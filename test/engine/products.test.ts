@@ -1,0 +1,99 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { emptyState } from '../../src/db/conversations.js';
+import { decide } from '../../src/engine/decide.js';
+import type { OrderView } from '../../src/engine/decide.js';
+import { firstUsedUp, productOf, sameProduct } from '../../src/engine/products.js';
+import { ValidationError } from '../../src/errors.js';
+import { loadPlaybooks } from '../../src/playbook/load.js';
+
+const DAY = 86_400_000;
+const PRODUCTS = [{ match: ['洗衣凝珠', '洗衣液'], lasts: '30d' }, { match: ['猫粮'], lasts: '45d' }, { match: ['Shampoo'], lasts: '12h' }];
+const item = (title: string, qty = 1) => ({ title, qty, price: 10 });
+
+describe('product cycles (domain.md §9)', () => {
+  it('finds an item\'s product by the words of its title, the first listed winning, case-insensitively', () => {
+    expect(productOf('洗衣凝珠 52颗 薰衣草', PRODUCTS)?.lasts).toBe('30d');
+    expect(productOf('SHAMPOO 500ml', PRODUCTS)?.lasts).toBe('12h');
+    expect(productOf('纯棉T恤', PRODUCTS)).toBeUndefined();
+  });
+
+  it('an order runs out when its first listed item does, each lasting its cycle × quantity; ties are named together', () => {
+    expect(firstUsedUp([item('猫粮 2kg'), item('洗衣凝珠', 2), item('纯棉T恤')], PRODUCTS)).toEqual({ ms: 45 * DAY, titles: ['猫粮 2kg'] });
+    expect(firstUsedUp([item('猫粮 2kg', 2), item('洗衣凝珠', 3)], PRODUCTS)).toEqual({ ms: 90 * DAY, titles: ['猫粮 2kg', '洗衣凝珠'] });
+    expect(firstUsedUp([item('纯棉T恤')], PRODUCTS)).toBeUndefined();
+    expect(firstUsedUp([item('洗衣凝珠')], [])).toBeUndefined();
+  });
+
+  it('the same product is the same listed entry (another size of it counts), else the same title', () => {
+    expect(sameProduct('洗衣凝珠 52颗', '洗衣液 2kg', PRODUCTS)).toBe(true);
+    expect(sameProduct('洗衣凝珠 52颗', '猫粮 2kg', PRODUCTS)).toBe(false);
+    expect(sameProduct('纯棉T恤 ', '纯棉t恤', PRODUCTS)).toBe(true);
+    expect(sameProduct('纯棉T恤', '羊毛围巾', PRODUCTS)).toBe(false);
+  });
+});
+
+describe('schedule: { beforeUsedUp }', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-used-up-'));
+  writeFileSync(join(dir, 'orders.yml'), `rules:
+  - name: 签收
+    when: { event: order.signed }
+    then:
+      - schedule: { rule: 复购, beforeUsedUp: 3d }
+      - schedule: { rule: 复购-兜底, beforeUsedUp: 3d, after: 20d }
+  - name: 复购
+    when: { event: schedule }
+    then: [{ reply: again }]
+  - name: 复购-兜底
+    when: { event: schedule }
+    then: [{ reply: again }]
+responses:
+  again: ["「{{order.runningOut}}」快用完了"]
+`);
+  const playbook = loadPlaybooks(dir, dir).playbook!;
+  const now = new Date('2026-11-27T02:00:00Z');
+  const run = (items: OrderView['items'], event = 'order.signed', rule?: string) => decide({
+    shop: { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' }, products: PRODUCTS },
+    playbook, message: { text: null, kind: 'event', channel: 'local', event }, ...(rule ? { scheduledRule: rule } : {}),
+    order: { id: 'O1', state: 'signed', total: 10, items, signedAt: now.getTime() },
+    customer: { name: null, firstSeenAt: 0, tags: [], tier: null }, conversation: { isNew: false }, state: emptyState(), now, random: () => 0,
+  });
+
+  it('comes due the lead before the product runs out, counted from now; `after` only for orders with no listed product', () => {
+    expect(run([item('洗衣凝珠', 2)]).schedules.map((s) => [s.rule, (s.dueAt - now.getTime()) / DAY])).toEqual([['复购', 57], ['复购-兜底', 57]]);
+    expect(run([item('纯棉T恤')]).schedules.map((s) => [s.rule, (s.dueAt - now.getTime()) / DAY])).toEqual([['复购-兜底', 20]]);
+    // Lasting less than the lead: nothing to remind before (and no fallback either: it is listed).
+    expect(run([item('Shampoo')]).schedules).toEqual([]);
+  });
+
+  it('names what runs out first in {{order.runningOut}}, every item when none is listed', () => {
+    expect(run([item('纯棉T恤'), item('猫粮 2kg'), item('洗衣凝珠')], 'schedule', '复购').replies[0]!.text).toBe('「洗衣凝珠」快用完了');
+    expect(run([item('纯棉T恤'), item('羊毛围巾')], 'schedule', '复购').replies[0]!.text).toBe('「纯棉T恤、羊毛围巾」快用完了');
+  });
+
+  it('is refused beside at or beforeClose, at its line', () => {
+    const bad = mkdtempSync(join(tmpdir(), 'xiaoer-used-up-bad-'));
+    writeFileSync(join(bad, 'a.yml'), 'rules:\n  - name: a\n    when: { event: order.signed }\n    then:\n      - schedule: { rule: a, beforeUsedUp: 3d, at: "10:00" }\nresponses: {}\n');
+    const { problems } = loadPlaybooks(bad, bad);
+    expect(problems.map((p) => [p.line, p.message])).toContainEqual([5, expect.stringContaining('beforeUsedUp goes alone or with after')]);
+  });
+});
+
+describe('xiaoer.yml products:', () => {
+  const base = 'shops:\n  - id: acme\n    name: 阿克米\n    channels: { local: {} }\n';
+  it('takes one word or a list, and refuses a cycle that is no duration at its line', () => {
+    const cfg = parseConfig('/x.yml', `${base}    products:\n      - { match: 猫粮, lasts: 45d }\n      - { match: [洗衣凝珠, 洗衣液], lasts: 30d }\n`, {});
+    expect(cfg.shops[0]!.products).toEqual([{ match: ['猫粮'], lasts: '45d' }, { match: ['洗衣凝珠', '洗衣液'], lasts: '30d' }]);
+    let err: unknown;
+    try {
+      parseConfig('/x.yml', `${base}    products:\n      - { match: 猫粮, lasts: 一个月 }\n`, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).problems).toEqual([expect.objectContaining({ line: 6, field: 'shops.0.products.0.lasts', message: expect.stringContaining('use a duration like 30d') })]);
+  });
+});
