@@ -4,16 +4,18 @@ import type { Db, Dialect } from './index.js';
 /**
  * Runs `fn` while holding a lock named `key` across every instance sharing the database: a
  * Postgres advisory lock on one reserved connection. SQLite serves one instance, whose callers
- * already serialize in process, so there it just runs.
+ * already serialize in process, so there it just runs. Advisory locks belong to the whole
+ * database, so the key carries the schema: deployments (and test runs) in other schemas of the
+ * same database never hold up each other's work.
  */
 export async function withSharedLock<T>(db: Db, dialect: Dialect, key: string, fn: () => Promise<T>): Promise<T> {
   if (dialect !== 'postgres') return fn();
   return db.connection().execute(async (conn) => {
-    await sql`select pg_advisory_lock(hashtext(${key}::text))`.execute(conn);
+    await sql`select pg_advisory_lock(hashtext(current_schema() || ':' || ${key}::text))`.execute(conn);
     try {
       return await fn();
     } finally {
-      await sql`select pg_advisory_unlock(hashtext(${key}::text))`.execute(conn);
+      await sql`select pg_advisory_unlock(hashtext(current_schema() || ':' || ${key}::text))`.execute(conn);
     }
   });
 }
@@ -29,13 +31,13 @@ export async function withSharedTryLock(db: Db, dialect: Dialect, key: string, f
     return true;
   }
   return db.connection().execute(async (conn) => {
-    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${key}::text)) as locked`.execute(conn);
+    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(current_schema() || ':' || ${key}::text)) as locked`.execute(conn);
     if (!rows[0]?.locked) return false;
     try {
       await fn();
       return true;
     } finally {
-      await sql`select pg_advisory_unlock(hashtext(${key}::text))`.execute(conn);
+      await sql`select pg_advisory_unlock(hashtext(current_schema() || ':' || ${key}::text))`.execute(conn);
     }
   });
 }

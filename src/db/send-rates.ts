@@ -29,7 +29,7 @@ export interface SendLimit {
 export async function takeSendRate(db: Kysely<Database>, limits: readonly SendLimit[], now: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
     if (isPostgres(trx)) {
-      for (const key of [...new Set(limits.map((l) => l.key))].sort()) await sql`select pg_advisory_xact_lock(hashtext(${key}::text))`.execute(trx);
+      for (const key of [...new Set(limits.map((l) => l.key))].sort()) await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':' || ${key}::text))`.execute(trx);
     }
     let wait = 0;
     for (const { key, rate } of limits) {
