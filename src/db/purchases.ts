@@ -7,7 +7,7 @@ import type { Database } from './schema.js';
 type Q = Kysely<Database> | Transaction<Database>;
 
 /** Orders that were paid and not refunded or closed: purchases. */
-const PAID_STATES = ['paid', 'shipped', 'arrived', 'signed', 'reviewed'] as const;
+export const PAID_STATES = ['paid', 'shipped', 'arrived', 'signed', 'reviewed'] as const;
 /** The events that show an order was paid; the first one's time is when it was bought (an order imported as shipped has no paid event). */
 const BOUGHT_EVENTS = PAID_STATES.map((s) => `order.${s}`);
 
@@ -38,6 +38,11 @@ export async function purchases(
     orderId: r.order_id, channel: r.customer_channel, userId: r.customer_user_id, boughtAt: Number(r.bought_at),
     items: (JSON.parse(r.data) as OrderData).items,
   }));
+}
+
+/** When each of a customer's paid orders was bought, for rules with `purchases:` (domain.md §7 frequent buyers). */
+export async function purchaseTimes(q: Q, shopId: string, channel: string, userId: string): Promise<number[]> {
+  return (await purchases(q, shopId, { customer: { channel, userId } })).map((p) => p.boughtAt);
 }
 
 /**

@@ -28,7 +28,11 @@ export interface DecideInput {
   scheduledRule?: string;
   /** The order an order event or follow-up is about. */
   order?: OrderView;
-  customer: { name: string | null; firstSeenAt: number; tags: readonly string[]; tier: string | null };
+  customer: {
+    name: string | null; firstSeenAt: number; tags: readonly string[]; tier: string | null;
+    /** When each of their paid orders was bought (epoch ms): read only when a rule has `purchases:`. */
+    purchasedAt?: readonly number[];
+  };
   conversation: { isNew: boolean };
   state: ConversationState;
   now: Date;

@@ -8,7 +8,8 @@ import type { Database } from '../db/schema.js';
 import type { ShopConfig } from '../config/schema.js';
 import { KF_SESSION_MAX_MS, kfHandoffTransfer, kfTransferNote, queueKfTransfer } from './kf-servicer.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
-import { orderInView } from '../orders/in-view.js';
+import { messagesReadPurchases, orderInView } from '../orders/in-view.js';
+import { purchaseTimes } from '../db/purchases.js';
 import type { InboundMessage } from '../types/index.js';
 import { withTags } from './actions.js';
 import { decide, FALLBACK_RULE } from './decide.js';
@@ -52,12 +53,13 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   const conversation = await openConversation(trx, { shopId: msg.shopId, customerId: customer.id, key: msg.conversationKey, at });
   // A chat opening reads no order; a message may (查物流 answered from the order itself).
   const order = msg.event ? undefined : await orderInView(trx, deps.playbook, msg);
+  const purchasedAt = messagesReadPurchases(deps.playbook) ? await purchaseTimes(trx, msg.shopId, msg.channel, msg.customerId) : undefined;
   // 微信客服 shops whose staff answer in the WeCom client: the session goes to them after the handoff reply.
   const inClient = kfHandoffTransfer(deps.shop.channels, msg.channel);
   const d = decide({
     shop: deps.shop, playbook: deps.playbook, ...(order ? { order } : {}),
     message: { text: msg.text, kind: msg.kind, channel: msg.channel, ...(msg.event ? { event: msg.event } : {}) },
-    customer: { name: customer.name, firstSeenAt: customer.firstSeenAt, tags: customer.tags, tier: customer.tier },
+    customer: { name: customer.name, firstSeenAt: customer.firstSeenAt, tags: customer.tags, tier: customer.tier, ...(purchasedAt ? { purchasedAt } : {}) },
     conversation: { isNew: conversation.isNew }, state: conversation.state, now: msg.receivedAt, random: deps.random,
     servedInClient: inClient !== null,
   });

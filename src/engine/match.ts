@@ -64,6 +64,12 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   if (rule.returning !== undefined && rule.returning !== ctx.returning) return false;
   if (rule.hours !== undefined && (rule.hours === 'open') !== ctx.open) return false;
   if (rule.tiers && !(input.customer.tier !== null && rule.tiers.has(input.customer.tier))) return false;
+  if (rule.purchases) {
+    const { atLeast, atMost, withinMs } = rule.purchases;
+    const since = withinMs === undefined ? -Infinity : input.now.getTime() - withinMs;
+    const count = (input.customer.purchasedAt ?? []).filter((t) => t >= since).length;
+    if ((atLeast !== undefined && count < atLeast) || (atMost !== undefined && count > atMost)) return false;
+  }
   if (rule.styles && !rule.styles.has(styleOf(input.message.text))) return false;
   if (!rule.tags.every((t) => ctx.tags.has(t)) || rule.notTags.some((t) => ctx.tags.has(t))) return false;
   for (const [k, v] of rule.slots) if ((state.slots[k] ?? null) !== v) return false;

@@ -36,6 +36,10 @@ export const messagesReadOrders = perPlaybook((playbook) => playbook.rules.some(
   && (r.event === 'message' || r.event === 'first_message')
   && (r.orderStates !== undefined || r.exceptions !== undefined || r.reviewWindow !== undefined)));
 
+/** Whether any rule for customer messages counts their purchases (else none are read). */
+export const messagesReadPurchases = perPlaybook((playbook) => playbook.rules.some((r) => r.enabled
+  && (r.event === 'message' || r.event === 'first_message' || r.event === 'session_start') && r.purchases !== undefined));
+
 /**
  * The order a customer's message is about, for rules like 查物流 that answer from it: the order
  * the message names when it is this customer's, else their most recently changed one still under

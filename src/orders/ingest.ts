@@ -5,7 +5,7 @@ import { conversationForCustomer, saveConversationState } from '../db/conversati
 import { ensureCustomer, setTier, updateTags } from '../db/customers.js';
 import { cancelJobs, insertJob } from '../db/jobs.js';
 import { getOrder, orderEventSeen, paidAnotherSince, recordOrderEvent, saveOrder } from '../db/orders.js';
-import { boughtAgainSince } from '../db/purchases.js';
+import { boughtAgainSince, purchaseTimes } from '../db/purchases.js';
 import type { OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import { withTags } from '../engine/actions.js';
@@ -105,7 +105,10 @@ export async function runProactive(
         boughtAgain: asks(playbook, trigger, 'boughtAgain') && await boughtAgainSince(trx, order, shop.products),
       },
     } : {}),
-    customer: { name: customer.name, firstSeenAt: Math.min(customer.firstSeenAt, now - 86_400_000), tags: customer.tags, tier: customer.tier },
+    customer: {
+      name: customer.name, firstSeenAt: Math.min(customer.firstSeenAt, now - 86_400_000), tags: customer.tags, tier: customer.tier,
+      ...(asks(playbook, trigger, 'purchases') ? { purchasedAt: await purchaseTimes(trx, shop.id, subject.channel, subject.userId) } : {}),
+    },
     conversation: { isNew: false }, state: conversation.state, now: new Date(now), random,
   });
   const orderId = order?.orderId ?? null;
@@ -138,6 +141,6 @@ export async function runProactive(
 }
 
 /** Whether a rule for this event (the follow-up's own rule when one came due) has the condition: each is a query, made only when asked. */
-function asks(playbook: CompiledPlaybook, trigger: { event: string; rule?: string }, condition: 'paidElsewhere' | 'boughtAgain'): boolean {
-  return playbook.rules.some((r) => r[condition] !== undefined && r.event === trigger.event && (trigger.rule === undefined || r.name === trigger.rule));
+function asks(playbook: CompiledPlaybook, trigger: { event: string; rule?: string }, condition: 'paidElsewhere' | 'boughtAgain' | 'purchases'): boolean {
+  return playbook.rules.some((r) => r.enabled && r[condition] !== undefined && r.event === trigger.event && (trigger.rule === undefined || r.name === trigger.rule));
 }

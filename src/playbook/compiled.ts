@@ -57,6 +57,7 @@ export interface CompiledRule {
   readonly tags: readonly string[];
   readonly notTags: readonly string[];
   readonly tiers: ReadonlySet<string> | undefined;
+  readonly purchases: { readonly atLeast?: number; readonly atMost?: number; readonly withinMs?: number } | undefined;
   readonly styles: ReadonlySet<string> | undefined;
   readonly slots: readonly (readonly [string, string | null])[];
   readonly expecting: ReadonlySet<string> | undefined;

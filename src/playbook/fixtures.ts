@@ -5,6 +5,7 @@ import { productsSchema } from '../config/schema.js';
 import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import { allFieldNames } from '../config/fields.js';
 import { emptyState } from '../db/conversations.js';
+import { PAID_STATES } from '../db/purchases.js';
 import type { Problem } from '../errors.js';
 import { withTags } from '../engine/actions.js';
 import { decide, FALLBACK_RULE } from '../engine/decide.js';
@@ -64,7 +65,9 @@ const fixtureSchema = z.strictObject({
     name: z.string().min(1).optional(),
     tier: z.string().min(1).optional(),
     tags: z.array(z.string().min(1)).default([]),
-  }).default({ returning: false, tags: [] }),
+    /** Paid orders before this conversation (a week apart, the latest a week before it); the fixture's order counts once paid. */
+    purchases: z.number().int().min(0).default(0),
+  }).default({ returning: false, tags: [], purchases: 0 }),
   gifts: z.array(z.strictObject({ name: z.string().min(1), minOrder: z.number().min(0) })).optional(),
   /** How long each product lasts (as xiaoer.yml's products:), for beforeUsedUp follow-ups; default the shop's. */
   products: productsSchema.optional(),
@@ -101,6 +104,8 @@ export function fixtureFiles(dir: string): string[] {
 
 /** A fixed day, so fixtures do not depend on when they run; only the time of day is staff's to set. */
 const FIXTURE_DAY_UTC = Date.UTC(2026, 5, 15);
+/** Order states that make the fixture's order a purchase, as the service counts them. */
+const PAID: ReadonlySet<string> = new Set(PAID_STATES);
 const DAY_MS = 86_400_000;
 
 export function runFixtures(dir: string, playbook: CompiledPlaybook, shop: FixtureShop, displayBase = process.cwd()): FixtureRun {
@@ -161,7 +166,12 @@ function playOne(
     pending = [...d.replies];
     return d;
   };
-  const customer = () => ({ name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null });
+  const earlier = Array.from({ length: fx.customer.purchases }, (_, k) => now.getTime() - (k + 1) * 7 * DAY_MS);
+  let paidAt: number | null = null;
+  const customer = () => ({
+    name: fx.customer.name ?? null, firstSeenAt, tags, tier: fx.customer.tier ?? null,
+    purchasedAt: paidAt === null ? earlier : [...earlier, paidAt],
+  });
   for (const [j, step] of fx.conversation.entries()) {
     if ('order' in step || 'due' in step) {
       if ('order' in step) orderChangedAt = at().getTime();
@@ -170,6 +180,8 @@ function playOne(
         order.exception = { kind: step.exception, ...(step.note ? { note: step.note } : {}) };
       } else if ('order' in step) {
         order.state = step.order.slice('order.'.length);
+        if (paidAt === null && PAID.has(order.state)) paidAt = at().getTime();
+        if (!PAID.has(order.state)) paidAt = null; // refunded or closed: no purchase
         if (step.order === 'order.signed') order.signedAt = at().getTime();
         if (step.rating) order.review = { rating: step.rating, ...(step.review ? { text: step.review } : {}) };
       } else if (step.after) clockOffset += durationMs(step.after);

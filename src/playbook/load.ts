@@ -188,6 +188,11 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         channels: w.channel ? new Set(list(w.channel)) : undefined,
         tags: w.tags ?? [], notTags: w.notTags ?? [],
         tiers: w.tier ? new Set(list(w.tier)) : undefined,
+        purchases: w.purchases && {
+          ...(w.purchases.atLeast !== undefined ? { atLeast: w.purchases.atLeast } : {}),
+          ...(w.purchases.atMost !== undefined ? { atMost: w.purchases.atMost } : {}),
+          ...(w.purchases.within ? { withinMs: durationMs(w.purchases.within) } : {}),
+        },
         styles: w.style ? new Set(list(w.style)) : undefined,
         slots: Object.entries(w.slots ?? {}).map(([k, v]) => [k, v === null ? null : String(v)] as const),
         expecting: w.expecting ? new Set(list(w.expecting)) : undefined,

@@ -59,6 +59,13 @@ export const whenSchema = z.strictObject({
   notTags: nameList.optional(),
   /** Membership tier (shop-chosen names, e.g. vip). */
   tier: oneOrMany(nonEmpty).optional(),
+  /**
+   * How many paid orders the customer has (within: placed that recently), this one included on an
+   * order event: frequent repeat buyers (复购率高的老客户, domain.md §7), a first purchase (atMost: 1).
+   */
+  purchases: z.strictObject({
+    atLeast: z.number().int().min(0).optional(), atMost: z.number().int().min(0).optional(), within: durationSchema.optional(),
+  }).refine((p) => p.atLeast !== undefined || p.atMost !== undefined, 'give atLeast and/or atMost').optional(),
   /** Conversation slots: a value must equal it; ~ (null) means "not set". */
   slots: z.record(nonEmpty, z.union([z.string(), z.number(), z.null()])).optional(),
   /**

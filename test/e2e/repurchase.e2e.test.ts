@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { findCustomer } from '../../src/db/customers.js';
 import { listJobs } from '../../src/db/jobs.js';
 import { captureOutput } from '../helpers/cli.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
@@ -81,6 +82,23 @@ describe.each(DIALECTS)('复购提醒 by how long each product lasts (%s)', (dia
     clock = local('10:00', 29 + 57);
     await settle(s);
     expect(reminders()).toEqual([['ou_a', expect.stringMatching(/^亲，您之前购买的「洗衣凝珠 52颗」差不多该用完啦.*回复 TD 退订/)]]);
+  });
+
+  it('tags a customer 常客 when they pay their third order within half a year (an older one does not count)', async () => {
+    const { s } = await start();
+    const tags = async () => (await findCustomer(s.service.db.db, 'acme', 'feishu', 'ou_f'))?.tags ?? [];
+    clock = local('10:00', 27 - 200);
+    await event(s, 'order.paid', 'F1', 'ou_f');
+    clock = local('10:00', 27 - 30);
+    await event(s, 'order.paid', 'F2', 'ou_f');
+    clock = local('10:00');
+    await event(s, 'order.created', 'F3', 'ou_f');
+    await event(s, 'order.closed', 'F3', 'ou_f'); // never paid: no purchase
+    await event(s, 'order.paid', 'F4', 'ou_f');
+    expect(await tags()).not.toContain('常客'); // F2 and F4 within 180 days
+    clock = local('12:00');
+    await event(s, 'order.paid', 'F5', 'ou_f');
+    expect(await tags()).toContain('常客');
   });
 
   it('xiaoer products learns each item\'s cycle from paid orders and says what to list', async () => {

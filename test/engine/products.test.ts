@@ -97,3 +97,41 @@ describe('xiaoer.yml products:', () => {
     expect((err as ValidationError).problems).toEqual([expect.objectContaining({ line: 6, field: 'shops.0.products.0.lasts', message: expect.stringContaining('use a duration like 30d') })]);
   });
 });
+
+describe('when: { purchases }', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-purchases-'));
+  writeFileSync(join(dir, 'a.yml'), `rules:
+  - name: 常客
+    when: { keywords: [你好], purchases: { atLeast: 3, within: 180d } }
+    then: [{ reply: regular }]
+  - name: 首单
+    when: { keywords: [你好], purchases: { atMost: 1 } }
+    then: [{ reply: first }]
+responses:
+  regular: [常客您好]
+  first: [新朋友您好]
+fallback: { reply: other }
+`);
+  writeFileSync(join(dir, 'b.yml'), 'responses:\n  other: [您好]\n');
+  const playbook = loadPlaybooks(dir, dir).playbook!;
+  const now = new Date('2026-11-27T02:00:00Z');
+  const greet = (daysAgo: number[]) => decide({
+    shop: { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } },
+    playbook, message: { text: '你好', kind: 'text', channel: 'local' },
+    customer: { name: null, firstSeenAt: 0, tags: [], tier: null, purchasedAt: daysAgo.map((d) => now.getTime() - d * DAY) },
+    conversation: { isNew: false }, state: emptyState(), now, random: () => 0,
+  }).replies.map((r) => r.text);
+
+  it('counts the paid orders bought within the window; atMost without one counts them all', () => {
+    expect(greet([1, 30, 179])).toEqual(['常客您好']);
+    expect(greet([1, 30, 181])).toEqual(['您好']);
+    expect(greet([400])).toEqual(['新朋友您好']);
+    expect(greet([])).toEqual(['新朋友您好']);
+  });
+
+  it('needs atLeast or atMost, said at its line', () => {
+    const bad = mkdtempSync(join(tmpdir(), 'xiaoer-purchases-bad-'));
+    writeFileSync(join(bad, 'a.yml'), 'rules:\n  - name: a\n    when:\n      purchases: { within: 30d }\n    then: [{ reply: x }]\nresponses:\n  x: [好]\n');
+    expect(loadPlaybooks(bad, bad).problems.map((p) => [p.line, p.message])).toContainEqual([4, expect.stringContaining('give atLeast and/or atMost')]);
+  });
+});
