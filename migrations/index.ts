@@ -12,6 +12,7 @@ import * as ordersCustomerRecent from './2026-11-28T03-orders-customer-recent.js
 import * as sendRates from './2026-11-28T04-send-rates.js';
 import * as messageGuess from './2026-11-29T00-message-guess.js';
 import * as lessons from './2026-11-29T01-lessons.js';
+import * as memberSince from './2026-11-29T02-member-since.js';
 
 /**
  * Static index (not a folder scan): works under ESM, from dist/ and from source, and with
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T04-send-rates': sendRates,
   '2026-11-29T00-message-guess': messageGuess,
   '2026-11-29T01-lessons': lessons,
+  '2026-11-29T02-member-since': memberSince,
 };

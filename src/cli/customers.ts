@@ -74,7 +74,7 @@ export async function runCustomers(args: string[]): Promise<number> {
     const c = await ensureCustomer(handle.db, { ...who, name: null, at: Date.now() });
     if (sub === 'tier') {
       const tier = values.clear ? null : labels[0]!;
-      await setTier(handle.db, c.id, tier);
+      await setTier(handle.db, c.id, tier, Date.now());
       process.stdout.write(describe({ ...c, tier }));
       return 0;
     }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { prepared } from './prepared.js';
 import type { CustomersTable, Database } from './schema.js';
@@ -95,8 +96,9 @@ export async function ensureCustomer(q: Q, c: { shopId: string; channel: string;
 }
 
 /** Membership tier (domain.md §8), from the shop's member system via order events or `xiaoer customers tier`; null clears it. */
-export async function setTier(q: Q, id: number, tier: string | null): Promise<void> {
-  await q.updateTable('customers').set({ tier }).where('id', '=', id).execute();
+export async function setTier(q: Q, id: number, tier: string | null, at: number): Promise<void> {
+  // A member since the first tier: an upgrade or downgrade keeps the date, losing the tier clears it.
+  await q.updateTable('customers').set({ tier, member_since: tier === null ? null : sql<number>`coalesce(member_since, ${at})` }).where('id', '=', id).execute();
 }
 
 export async function setOptOut(q: Q, id: number, at: number | null): Promise<void> {

@@ -149,10 +149,26 @@ function fromCustomerKey(key: string | null): string | null {
 }
 
 /** The shop's members: customers with a tier (domain.md §8), by identityKey. */
-export async function memberTiers(db: Kysely<Database>, shopId: string): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('customers').select(['channel', 'platform_user_id', 'tier'])
+export interface MemberFact {
+  tier: string;
+  /** When they became a member (null: not known). */
+  since: number | null;
+}
+
+export async function memberTiers(db: Kysely<Database>, shopId: string): Promise<Map<string, MemberFact>> {
+  const rows = await db.selectFrom('customers').select(['channel', 'platform_user_id', 'tier', 'member_since'])
     .where('shop_id', '=', shopId).where('tier', 'is not', null).execute();
-  return new Map(rows.map((r) => [identityKey(r.channel, r.platform_user_id), r.tier!]));
+  return new Map(rows.map((r) => [identityKey(r.channel, r.platform_user_id), { tier: r.tier!, since: r.member_since == null ? null : Number(r.member_since) }]));
+}
+
+/** Customers (by identityKey) who paid an order in [from, to): whom a lapsed-member count leaves out. */
+export async function payersBetween(db: Kysely<Database>, shopId: string, from: number, to: number): Promise<Set<string>> {
+  const rows = await db.selectFrom('order_events as e')
+    .innerJoin('orders as o', (j) => j.onRef('o.shop_id', '=', 'e.shop_id').onRef('o.order_id', '=', 'e.order_id'))
+    .select(['o.customer_channel', 'o.customer_user_id']).distinct()
+    .where('e.shop_id', '=', shopId).where('e.type', '=', 'order.paid').where('e.outcome', '=', 'applied')
+    .where('e.occurred_at', '>=', from).where('e.occurred_at', '<', to).execute();
+  return new Set(rows.map((r) => identityKey(r.customer_channel, r.customer_user_id)));
 }
 
 /** Customers who said 退订 from `since` on (and have not said 订阅 since), by identityKey. */

@@ -12,6 +12,8 @@ export interface CustomersTable {
   name: string | null;
   tags: string; // JSON string[]
   tier: string | null;
+  /** When they first got a tier (kept through tier changes; null when they have none). */
+  member_since: number | null;
   first_seen_at: number;
   last_seen_at: number;
   opted_out_at: number | null;

@@ -53,7 +53,7 @@ export async function applyOrderEvent(
   if (o.customer.tier) {
     // The member system is the source of tiers: an event that names one updates the customer (imports too).
     const customer = await ensureCustomer(trx, { shopId, channel: o.customer.channel, platformUserId: o.customer.userId, name: o.customer.name ?? null, at: now });
-    if (customer.tier !== o.customer.tier) await setTier(trx, customer.id, o.customer.tier);
+    if (customer.tier !== o.customer.tier) await setTier(trx, customer.id, o.customer.tier, Date.parse(e.occurredAt)); // imports: when it happened
   }
   await recordOrderEvent(trx, { ...base, outcome: 'applied', reason: null });
   return { status: 'applied', order };

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { ShopConfig } from '../config/schema.js';
 import {
-  customerIdentities, handoffs as handoffFacts, inboundMessages, memberTiers, optOutsSince, orderEventsSince, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
+  customerIdentities, handoffs as handoffFacts, inboundMessages, memberTiers, optOutsSince, orderEventsSince, payersBetween, proactiveSent, replies, scanPeriod, staffReplies, undelivered,
 } from '../db/report.js';
 import { campaignResults, ORDERED_WITHIN_MS } from './campaigns.js';
 import type { CampaignResult } from './campaigns.js';
-import { memberSales } from './members.js';
+import { LAPSED_AFTER_MS, memberSales } from './members.js';
 import type { MemberSales } from './members.js';
 import { lessonCounts, lessonsOnMessages, NOT_A_QUESTION } from '../db/lessons.js';
 import type { Database, LessonOutcome } from '../db/schema.js';
@@ -37,7 +37,7 @@ export interface ShopReport {
   paymentReminders: PaymentReminders | null;
   /** Marketing rules that sent in the period and what followed (null: playbooks did not load). */
   campaigns: CampaignResult[] | null;
-  /** Members' share of the paid orders (null: no customer has a tier). */
+  /** Members: how many, new, active, lapsed, and their share of the paid orders (null: no customer has a tier). */
   members: MemberSales | null;
   undelivered: { dead: number; skipped: number };
   /** Orders placed in the period and their most frequent items. */
@@ -90,13 +90,14 @@ export async function buildReport(
   notUnderstoodLimit = TOP_NOT_UNDERSTOOD,
 ): Promise<ShopReport> {
   const scan = await scanPeriod(db, p);
-  const [inbound, answered, proactive, orders, handedOver, lost, byStaff, taught, optOuts, tiers] = await Promise.all([
+  const [inbound, answered, proactive, orders, handedOver, lost, byStaff, taught, optOuts, members] = await Promise.all([
     inboundMessages(db, shop.id, scan), replies(db, shop.id, scan), proactiveSent(db, shop.id, scan),
     orderEventsSince(db, shop.id, p.from), handoffFacts(db, shop.id, scan), undelivered(db, shop.id, scan),
     staffReplies(db, shop.id, scan, p.to + STAFF_ANSWER_WINDOW_MS), lessonCounts(db, shop.id, p.from, p.to), optOutsSince(db, shop.id, p.from),
     memberTiers(db, shop.id),
   ]);
   const placed = ordersPlaced(orders, p);
+  const paidRecently = members.size ? await payersBetween(db, shop.id, p.to - LAPSED_AFTER_MS, p.to) : new Set<string>();
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
   const { notUnderstoodTexts, guessedTexts, ...counts } = reception(inbound, answered, playbook ? missRules(playbook) : undefined);
   const used = ruleUse(answered);
@@ -110,7 +111,7 @@ export async function buildReport(
     conversion: { ...conversion(inbound, identities, orders), windowDays: CONVERSION_WINDOW_DAYS },
     paymentReminders: playbook ? paymentReminders(paymentReminderRules(playbook), proactive, orders) : null,
     campaigns: playbook ? campaignResults(marketingRules(playbook), proactive, inbound, identities, orders, optOuts) : null,
-    members: memberSales(orders, tiers, p),
+    members: memberSales(orders, members, p, inbound, identities, paidRecently),
     undelivered: lost,
     orders: { placed: placed.length, topItems: topItems(placed) },
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
@@ -218,7 +219,11 @@ export function formatReport(r: ShopReport): string {
   }
   const m = r.members;
   if (m) {
-    lines.push('', 'Members (会员: paid orders in the period, by the customer\'s tier now)',
+    lines.push('', 'Members (会员)',
+      `  members          ${m.members} now, ${m.newMembers} new in the period`,
+      `  active           ${share(m.active, m.members)} wrote or paid in the period`,
+      `  lapsed (流失)     ${share(m.lapsed, m.members)} members for half a year with no paid order in it`,
+      `  paid orders in the period, by the customer's tier now:`,
       `  members' share  ${m.memberOrders} of ${m.orders} orders (${pct(m.memberOrders, m.orders)}), ${money(m.memberTotal)} of ${money(m.total)} (${pct(m.memberTotal, m.total)})`,
       ...m.byTier.map((t) => `  ${String(t.orders).padStart(5)} orders  ${money(t.total).padStart(10)}  ${t.tier}`));
   }

@@ -27,7 +27,8 @@ export function weeklySummary(r: ShopReport): string {
     `人工：${r.staff.handoffs} 次转人工，${r.staff.answered} 次 24 小时内有人回复${r.staff.firstReplyMs.replies ? `（首次回复中位 ${secs(r.staff.firstReplyMs.median)}）` : ''}`,
     `询单转化率：${r.conversion.ordered}/${r.conversion.inquirers}（${pct(r.conversion.ordered, r.conversion.inquirers)}），付款 ${r.conversion.paid}`,
     ...(r.paymentReminders ? [`催付：提醒 ${r.paymentReminders.ordersReminded} 单，之后付款 ${r.paymentReminders.paidAfter} 单（${pct(r.paymentReminders.paidAfter, r.paymentReminders.ordersReminded)}）`] : []),
-    ...(r.members ? [`会员：付款 ${r.members.orders} 单中会员 ${r.members.memberOrders} 单（${pct(r.members.memberOrders, r.members.orders)}），金额占 ${pct(r.members.memberTotal, r.members.total)}`] : []),
+    ...(r.members ? [`会员：${r.members.members} 人，新增 ${r.members.newMembers}，活跃 ${pct(r.members.active, r.members.members)}，流失 ${r.members.lapsed}；`
+      + `付款 ${r.members.orders} 单中会员 ${r.members.memberOrders} 单（${pct(r.members.memberOrders, r.members.orders)}），金额占 ${pct(r.members.memberTotal, r.members.total)}`] : []),
     // What each marketing message changed; 退订 after it is the figure to act on.
     ...(r.campaigns ?? []).slice(0, SUMMARY_CAMPAIGNS).map((c) => `营销「${c.rule}」：触达 ${c.customers} 人，一天内回复 ${c.wroteBack}，三天内下单 ${c.ordered}，退订 ${c.optedOut}`),
     ...(r.undelivered.dead ? [`未送达的回复：${r.undelivered.dead} 条（xiaoer alerts / 接待台可查）`] : []),

@@ -114,12 +114,15 @@ describe.each(DIALECTS)('客户维护: a holiday greeting to the shop\'s custome
     const campaigns = 'shops' in report ? report.shops[0]!.campaigns : report.campaigns;
     expect(campaigns).toEqual([{ rule: '节日问候', customers: 1, wroteBack: 1, ordered: 1, optedOut: 0 }]);
     const shopReport = ('shops' in report ? report.shops[0] : report) as unknown as ShopReport;
-    expect(shopReport.members).toEqual({ orders: 1, total: 129, memberOrders: 1, memberTotal: 129, byTier: [{ tier: 'vip', orders: 1, total: 129 }] });
-    expect(weeklySummary(shopReport)).toContain('\n会员：付款 1 单中会员 1 单（100%），金额占 100%\n营销「节日问候」：触达 1 人，一天内回复 1，三天内下单 1，退订 0\n');
+    expect(shopReport.members).toEqual({
+      members: 1, newMembers: 1, active: 1, lapsed: 0, orders: 1, total: 129, memberOrders: 1, memberTotal: 129, byTier: [{ tier: 'vip', orders: 1, total: 129 }],
+    });
+    expect(weeklySummary(shopReport)).toContain('\n会员：1 人，新增 1，活跃 100%，流失 0；付款 1 单中会员 1 单（100%），金额占 100%\n营销「节日问候」：触达 1 人，一天内回复 1，三天内下单 1，退订 0\n');
     io = captureOutput();
     expect(await main(['report', '--shop', 'acme'])).toBe(0);
     expect(io.out).toMatch(/Marketing messages \(营销: .*\)\n.*rule\n\s+1\s+1 \(100%\)\s+1 \(100%\)\s+0 \(0%\)\s+节日问候\n/);
-    expect(io.out).toContain("Members (会员: paid orders in the period, by the customer's tier now)\n  members' share  1 of 1 orders (100%), 129.00 of 129.00 (100%)\n      1 orders      129.00  vip\n");
+    expect(io.out).toContain("Members (会员)\n  members          1 now, 1 new in the period\n  active           1 (100%) wrote or paid in the period\n"
+      + "  lapsed (流失)     0 (0%) members for half a year with no paid order in it\n  paid orders in the period, by the customer's tier now:\n  members' share  1 of 1 orders (100%), 129.00 of 129.00 (100%)\n      1 orders      129.00  vip\n");
   });
 
   it('spreads a large announcement, and staff stop it and send the mended text the same day', async () => {
