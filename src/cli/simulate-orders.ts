@@ -14,16 +14,17 @@ export const ORDER_HELP = [
   '/order paid | shipped | arrived | signed | refunded | closed',
   '/order reviewed 1-5 [text]     a review, e.g. /order reviewed 1 颜色不对',
   `/order exception KIND [note]   ${EXCEPTION_KINDS.join(', ')}`,
+  '/order refund_requested [reason]  the customer asks for a refund (order.refunded: it is done)',
 ].join('\n');
 
-const TYPES = ['created', 'paid', 'shipped', 'arrived', 'signed', 'reviewed', 'refunded', 'closed', 'exception'] as const;
+const TYPES = ['created', 'paid', 'shipped', 'arrived', 'signed', 'reviewed', 'refunded', 'closed', 'exception', 'refund_requested'] as const;
 /** The demo order's contents; what a customer ordered matters only to the texts that name it. */
 const DEMO_ITEMS = [{ title: '纯棉T恤', qty: 1, price: 99 }];
 const DEMO_COURIER = '中通快递';
 /** The order-event API answers at once (it only records and queues); longer means the service is stuck. */
 const ORDER_EVENT_TIMEOUT_MS = 10_000;
 
-type Parsed = { type: (typeof TYPES)[number]; rating?: number; text?: string; kind?: string; note?: string; item?: string };
+type Parsed = { type: (typeof TYPES)[number]; rating?: number; text?: string; kind?: string; note?: string; item?: string; reason?: string };
 
 export function parseOrderLine(line: string): Parsed | { error: string } {
   const [, type, ...rest] = line.trim().split(/\s+/);
@@ -39,6 +40,7 @@ export function parseOrderLine(line: string): Parsed | { error: string } {
     return { type: t, kind: rest[0], ...(rest.length > 1 ? { note: rest.slice(1).join(' ') } : {}) };
   }
   if (t === 'created' && rest.length) return { type: t, item: rest.join(' ') };
+  if (t === 'refund_requested' && rest.length) return { type: t, reason: rest.join(' ') };
   return { type: t };
 }
 
@@ -71,6 +73,7 @@ export function orderPlayer(o: { base: string; shop: string; user: string; secre
           ...(trackingNo ? { courier: DEMO_COURIER, trackingNo } : {}),
           ...(cmd.rating ? { review: { rating: cmd.rating, ...(cmd.text ? { text: cmd.text } : {}) } } : {}),
           ...(cmd.kind ? { exception: { kind: cmd.kind, ...(cmd.note ? { note: cmd.note } : {}) } } : {}),
+          ...(cmd.type === 'refund_requested' ? { refund: cmd.reason ? { reason: cmd.reason } : {} } : {}),
         },
       });
       const ts = String(Math.floor(Date.now() / 1000));

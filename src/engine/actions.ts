@@ -134,6 +134,7 @@ export function orderVars(order: OrderView | undefined, products: readonly Produ
     'order.runningOut': (firstUsedUp(order.items, products)?.titles ?? order.items.map((i) => i.title)).join('、'),
     'order.courier': order.courier ?? null, 'order.trackingNo': order.trackingNo ?? null,
     'order.review': order.review?.text ?? null, 'order.exceptionNote': order.exception?.note ?? null,
+    'order.refundReason': order.refundReason ?? null,
   };
 }
 

@@ -54,6 +54,8 @@ export interface OrderView {
   trackingNo?: string;
   review?: { rating: number; text?: string };
   exception?: { kind: string; note?: string };
+  /** The reason the customer gave when asking for a refund (order.refund_requested); null: none given. */
+  refundReason?: string | null;
   /** When the order closes if unpaid (epoch ms), when the order system said. */
   closesAt?: number;
   /** The customer paid another order since this one was placed (looked up for unpaid orders only). */

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { insertAlert } from '../db/alerts.js';
-import { openConversation, saveConversationState } from '../db/conversations.js';
+import { conversationByKey, directKey, openConversation, saveConversationState } from '../db/conversations.js';
 import { setOptOut, touchCustomer, updateTags } from '../db/customers.js';
 import { alertTranscript, insertMessage, isDuplicateInbound } from '../db/messages.js';
 import { enqueue, outboxKey } from '../db/outbox.js';
@@ -50,7 +50,14 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
   const customer = await touchCustomer(trx, {
     shopId: msg.shopId, channel: msg.channel, platformUserId: msg.customerId, name: msg.customerName, at,
   });
-  const conversation = await openConversation(trx, { shopId: msg.shopId, customerId: customer.id, key: msg.conversationKey, at });
+  let conversation = await openConversation(trx, { shopId: msg.shopId, customerId: customer.id, key: msg.conversationKey, at });
+  if (conversation.isNew) {
+    // Their first message after the shop wrote first (order care, a revisit): the chat goes on
+    // where those messages left it — the question they asked (expect), the rules already fired.
+    const direct = await conversationByKey(trx, msg.shopId, directKey(msg.channel, msg.customerId));
+    // A person handling it there (a bad review handed over) has this chat too: it is listed at the desk the same way.
+    if (direct && direct.customerId === customer.id) conversation = { ...conversation, state: direct.state, handoffUntil: direct.handoffUntil, handedOffAt: direct.handedOffAt };
+  }
   // A chat opening reads no order; a message may (查物流 answered from the order itself).
   const order = msg.event ? undefined : await orderInView(trx, deps.playbook, msg);
   const purchasedAt = messagesReadPurchases(deps.playbook) ? await purchaseTimes(trx, msg.shopId, msg.channel, msg.customerId) : undefined;
@@ -114,7 +121,7 @@ export async function ingest(trx: Transaction<Database>, msg: InboundMessage, de
     for (const a of d.alerts) await insertAlert(trx, { ...base, kind: 'rule', rule: a.rule, text: `${a.text}（顾客 ${who}）` });
   }
   const lastRule = d.fired.at(-1) ?? null;
-  await saveConversationState(trx, conversation.id, d.state, lastRule, at, d.handoff ? at : undefined);
+  await saveConversationState(trx, conversation.id, d.state, lastRule, at, d.handoff ? at : conversation.isNew && conversation.handedOffAt !== null ? conversation.handedOffAt : undefined);
   return { duplicate: false, replies: d.replies, understood: d.understood, silenced: d.silenced, waiting: d.waiting, handoff: d.handoff, outboxIds };
 }
 

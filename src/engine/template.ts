@@ -13,7 +13,7 @@ export const KNOWN_VARIABLES = [
   'shop.name', 'shop.id', 'shop.hours.from', 'shop.hours.to', 'customer.name', 'customer.tier',
   'gift.name', 'gift.minOrder',
   'order.id', 'order.total', 'order.items', 'order.courier', 'order.trackingNo', 'order.review', 'order.exceptionNote',
-  'order.runningOut',
+  'order.runningOut', 'order.refundReason',
   'suggestions',
 ] as const;
 

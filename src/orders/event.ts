@@ -24,6 +24,8 @@ export const orderEventSchema = z.strictObject({
     review: z.strictObject({ rating: z.number().int().min(1).max(5), text: z.string().optional() }).optional(),
     /** order.exception: what the courier reported, and its own words when it gave some. */
     exception: z.strictObject({ kind: z.enum(EXCEPTION_KINDS), note: z.string().min(1).max(500).optional() }).optional(),
+    /** order.refund_requested: the customer asked for their money back, with the reason they gave. */
+    refund: z.strictObject({ reason: z.string().min(1).max(500).optional() }).optional(),
   }),
 }).refine((e) => e.type !== 'order.exception' || e.order.exception !== undefined, {
   path: ['order', 'exception'], message: 'order.exception events need order.exception: { kind, note? }',
@@ -35,9 +37,13 @@ const RANK: Record<string, number> = {
   created: 1, paid: 2, shipped: 3, arrived: 4, signed: 5, reviewed: 6, refunded: 9, closed: 9,
 };
 
-/** The order's state after the event: a logistics exception leaves it where it is (a first event of an unknown order: shipped). */
+/** Events that annotate an order and leave its state: a logistics exception, a refund request (the refund itself is order.refunded). */
+const ANNOTATIONS: ReadonlySet<string> = new Set(['order.exception', 'order.refund_requested']);
+
+/** The order's state after the event: an annotation leaves it where it is (a first event of an unknown order: shipped, or paid for a refund request). */
 export function stateAfter(current: string | undefined, type: OrderEvent['type']): string {
   if (type === 'order.exception') return current ?? 'shipped';
+  if (type === 'order.refund_requested') return current ?? 'paid';
   return type.slice('order.'.length);
 }
 
@@ -45,7 +51,7 @@ export function stateAfter(current: string | undefined, type: OrderEvent['type']
 export function doesNotFit(current: string | undefined, type: OrderEvent['type']): string | null {
   if (current === undefined) return null;
   if ((RANK[current] ?? 0) >= 9) return `order is already ${current}`;
-  if (type === 'order.exception') return null;
+  if (ANNOTATIONS.has(type)) return null;
   const next = stateAfter(current, type);
   if ((RANK[next] ?? 0) <= (RANK[current] ?? 0)) return `order is already ${current}; ${next} would move it backwards`;
   return null;

@@ -23,6 +23,7 @@ export function orderView(o: OrderRow): OrderView {
   return {
     id: o.orderId, state: o.state, total: o.data.total, items: o.data.items, courier: o.data.courier, trackingNo: o.data.trackingNo,
     review: o.data.review, exception: o.data.exception, closesAt: o.data.closesAt, signedAt: o.signedAt,
+    ...(o.data.refund ? { refundReason: o.data.refund.reason } : {}),
   };
 }
 

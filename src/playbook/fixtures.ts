@@ -35,6 +35,8 @@ const stepSchema = z.union([
     order: z.enum(ORDER_EVENTS), rating: z.number().int().min(1).max(5).optional(), review: z.string().optional(),
     /** order.exception: the kind reported, and the courier's note. */
     exception: z.enum(EXCEPTION_KINDS).optional(), note: z.string().optional(),
+    /** order.refund_requested: the reason the customer gave. */
+    reason: z.string().optional(),
   }),
   /** A scheduled follow-up comes due (after moving the clock by `after`). */
   z.strictObject({
@@ -178,6 +180,8 @@ function playOne(
       if ('order' in step && step.order === 'order.exception') {
         if (!step.exception) return `${where(j)}: an order.exception step needs exception: (${EXCEPTION_KINDS.join(', ')})`;
         order.exception = { kind: step.exception, ...(step.note ? { note: step.note } : {}) };
+      } else if ('order' in step && step.order === 'order.refund_requested') {
+        order.refundReason = step.reason ?? null; // a request leaves the order's state (src/orders/event.ts)
       } else if ('order' in step) {
         order.state = step.order.slice('order.'.length);
         if (paidAt === null && PAID.has(order.state)) paidAt = at().getTime();

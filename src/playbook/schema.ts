@@ -19,7 +19,7 @@ const durationSchema = z.string().regex(DURATION, 'use a duration like 30m, 2h o
 export const BARGAINER_TYPES = ['promise', 'comparison', 'assertive', 'merit', 'sympathy', 'excuse'] as const;
 export const ORDER_EVENTS = [
   'order.created', 'order.paid', 'order.shipped', 'order.arrived', 'order.signed', 'order.reviewed', 'order.refunded', 'order.closed',
-  'order.exception',
+  'order.exception', 'order.refund_requested',
 ] as const;
 /**
  * Logistics exceptions the order system may report (domain.md §11): no tracking update
@@ -34,7 +34,7 @@ export const CHANNEL_NAMES = ['feishu', 'wecom', 'wecomKf', 'dingtalk', 'local']
 export const whenSchema = z.strictObject({
   /** message (default): every customer message; first_message: only the first of a conversation;
    *  session_start: the customer opened the chat window (微信客服 enter_session), before writing anything;
-   *  order.created … order.closed, order.exception: the shop's order system reported it; schedule: a follow-up came due. */
+   *  order.created … order.closed, order.exception, order.refund_requested: the shop's order system reported it; schedule: a follow-up came due. */
   event: z.enum(EVENTS).default('message'),
   /** The recognised intent of the message (see `intents:`). */
   intent: oneOrMany(nonEmpty).optional(),

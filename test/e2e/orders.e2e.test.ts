@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listAlerts } from '../../src/db/alerts.js';
 import { listJobs } from '../../src/db/jobs.js';
+import { listHandedOff } from '../../src/db/conversations.js';
 import { getOrder } from '../../src/db/orders.js';
 import { orderEventSignature } from '../../src/http/orders.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
@@ -131,6 +132,39 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     await event('order.closed', 'O9', 'ou_i');
     const late = await event('order.exception', 'O9', 'ou_i', { exception: { kind: 'stalled' } });
     expect(late.body).toMatchObject({ status: 'ignored', reason: 'order is already closed' });
+  });
+
+  it('a refund request: the customer is asked what went wrong, staff are alerted, marketing follow-ups stop; their answer reaches staff too', async () => {
+    await event('order.signed', 'O10', 'ou_r', { items: [{ title: '羊毛围巾', qty: 1, price: 129 }], total: 129 });
+    newlySent();
+    expect((await listJobs(svc.service.db.db, { shopId: 'acme', states: ['pending'] })).map((j) => j.rule)).toEqual(['评价邀请', '客户回访']);
+    const req = await event('order.refund_requested', 'O10', 'ou_r', { items: [{ title: '羊毛围巾', qty: 1, price: 129 }], total: 129, refund: { reason: '不想要了' } });
+    expect(req.body).toMatchObject({ status: 'accepted', rules: ['退款申请'] });
+    expect(newlySent()).toEqual([['ou_r', expect.stringMatching(/羊毛围巾.*退款申请.*哪里不满意/)]]);
+    expect(await listJobs(svc.service.db.db, { shopId: 'acme', states: ['pending'] })).toEqual([]);
+    expect((await getOrder(svc.service.db.db, 'acme', 'O10'))).toMatchObject({ state: 'signed', data: { refund: { reason: '不想要了' } } });
+    expect((await listAlerts(svc.service.db.db, 'acme')).map((a) => a.text)).toEqual([expect.stringMatching(/^退款申请：订单 O10「羊毛围巾」，顾客说明：不想要了。/)]);
+    await say('围巾起球很厉害，戴了两天就不能看了', 'ou_r', 'oc_r');
+    expect(newlySent()).toEqual([['oc_r', expect.stringContaining('转给售后同事')]]);
+    const alerts = await listAlerts(svc.service.db.db, 'acme');
+    expect(alerts[0]!.text).toMatch(/^退款原因：顾客补充了退款的原因/);
+    expect(alerts[0]!.transcript.map((t) => t.text)).toContain('围巾起球很厉害，戴了两天就不能看了');
+    await event('order.refunded', 'O10', 'ou_r');
+    const late = await event('order.refund_requested', 'O10', 'ou_r');
+    expect(late.body).toMatchObject({ status: 'ignored', reason: 'order is already refunded' });
+  });
+
+  it('a customer the shop wrote to first goes on where those messages left off when they answer in their own chat', async () => {
+    // A 1★ review from a customer who never wrote: the apology goes out and a person takes over.
+    await event('order.reviewed', 'O11', 'ou_s', { review: { rating: 1, text: '质量太差' } });
+    expect(newlySent()).toEqual([['ou_s', expect.stringContaining('非常抱歉')]]);
+    // Their first message, in the chat Feishu gives it: the bot stays quiet for the person (the
+    // 1★ handoff carries over) but for its word that they are waited for, and the chat is at the desk.
+    await say('你们什么态度，我要投诉', 'ou_s', 'oc_s');
+    expect(newlySent()).toEqual([['oc_s', expect.stringMatching(/稍等|安排|人工/)]]);
+    expect((await listHandedOff(svc.service.db.db, clock, 'acme')).map((c) => c.key)).toContain('feishu:oc_s:ou_s');
+    await say('质量真的很差', 'ou_s', 'oc_s');
+    expect(newlySent()).toEqual([]);
   });
 
   /** A customer's message through the Feishu webhook, as Feishu sends it. */

@@ -89,7 +89,7 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
 
   it('simulate plays the order system too: /order lines are signed events, and 查物流 answers from that order', async () => {
     const r = await run(['simulate', '--shop', 'demo', '--user', 'e2e-orders'], { PORT: String(port), CWD: cwd },
-      '/order created\n/order shipped\n我的快递到哪了\n/order reviewed six\n');
+      '/order created\n/order shipped\n我的快递到哪了\n/order reviewed six\n/order refund_requested 不想要了\n');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/订单系统: 订单 40\d{8} order\.created accepted · rules: 催付-安排/);
     const [, id, tracking] = /订单 (40\d{8}) order\.shipped（中通快递 (ZT\d{10})） accepted · rules: 发货提醒/.exec(r.out) ?? [];
@@ -97,6 +97,7 @@ describe('xiaoer serve + simulate (compiled CLI; npm install builds it)', () => 
     expect(r.out).toMatch(new RegExp(`小二: 亲，.*订单 ${id} 已经发(货啦|出了).*中通快递.*运单号 ${tracking}`)); // either variation
     expect(r.out).toMatch(/rule: 查询物流-已发货/);
     expect(r.out).toContain('usage: /order reviewed 1-5 [text]');
+    expect(r.out).toMatch(/order\.refund_requested accepted · rules: 退款申请/);
     // The shipping care the event queued reaches the chat before simulate ends — except in the
     // demo shop's quiet hours (22:00–08:00 Shanghai), when it waits for the morning.
     const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
