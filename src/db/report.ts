@@ -49,6 +49,8 @@ export interface OrderFact {
   items: { title: string; qty: number }[];
   /** The order's amount as the order system last gave it. */
   total: number;
+  /** The reason given with the order's latest refund request, if any. */
+  refundReason?: string | null;
 }
 
 export interface Period {
@@ -186,10 +188,10 @@ export async function orderEventsSince(db: Kysely<Database>, shopId: string, sin
     .where('e.shop_id', '=', shopId).where('e.outcome', '=', 'applied').where('e.occurred_at', '>=', since)
     .execute();
   return rows.map((r) => {
-    const data = JSON.parse(r.data) as { items: OrderFact['items']; total?: number };
+    const data = JSON.parse(r.data) as { items: OrderFact['items']; total?: number; refund?: { reason: string | null } };
     return {
       orderId: r.order_id, type: r.type, at: Number(r.occurred_at), customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
-      items: data.items, total: Number(data.total) || 0,
+      items: data.items, total: Number(data.total) || 0, ...(data.refund ? { refundReason: data.refund.reason } : {}),
     };
   });
 }

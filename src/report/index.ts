@@ -6,6 +6,8 @@ import {
 import { campaignResults, ORDERED_WITHIN_MS } from './campaigns.js';
 import type { CampaignResult } from './campaigns.js';
 import { LAPSED_AFTER_MS, memberSales } from './members.js';
+import { refunds } from './refunds.js';
+import type { Refunds } from './refunds.js';
 import type { MemberSales } from './members.js';
 import { lessonCounts, lessonsOnMessages, NOT_A_QUESTION } from '../db/lessons.js';
 import type { Database, LessonOutcome } from '../db/schema.js';
@@ -42,6 +44,8 @@ export interface ShopReport {
   undelivered: { dead: number; skipped: number };
   /** Orders placed in the period and their most frequent items. */
   orders: { placed: number; topItems: { title: string; orders: number; qty: number }[] };
+  /** Refund requests and refunds in the period, with the reasons customers gave. */
+  refunds: Refunds;
   /**
    * resembles: the intents the question is most like (as 您是想问 ranks them), to say where to add it; absent without playbooks.
    * staffAnswer: what a person answered it with at the desk, the last time it was answered there.
@@ -114,6 +118,7 @@ export async function buildReport(
     members: memberSales(orders, members, p, inbound, identities, paidRecently),
     undelivered: lost,
     orders: { placed: placed.length, topItems: topItems(placed) },
+    refunds: refunds(orders, p),
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
       .map((q) => ({ ...q, ...(playbook ? { resembles: resemblingIntents(playbook, q.text) } : {}), ...taughtAs(q.text) })),
     guessed: topGuessed(guessedTexts).map((g) => {
@@ -229,6 +234,11 @@ export function formatReport(r: ShopReport): string {
   }
   lines.push('', `Orders placed: ${r.orders.placed}${r.orders.topItems.length ? '; most ordered:' : ''}`,
     ...r.orders.topItems.map((t) => `  ${String(t.orders).padStart(5)}  ${t.title}${t.qty > t.orders ? ` (${t.qty} pieces)` : ''}`));
+  const rf = r.refunds;
+  if (rf.requested || rf.refunded) {
+    lines.push('', `Refunds (退款): ${rf.requested} requested, ${rf.refunded} refunded${rf.reasons.length ? '; reasons given, most first:' : ''}`,
+      ...rf.reasons.map((x) => `  ${String(x.orders).padStart(5)}  ${x.reason}`));
+  }
   lines.push('', `Undelivered: ${r.undelivered.dead} dead-lettered (see the log), ${r.undelivered.skipped} skipped by platform rules`, '');
   const top = r.rules.used.slice(0, TOP_RULES);
   if (top.length) lines.push('Rules that answered most (messages)', ...top.map((u) => `  ${String(u.messages).padStart(5)}  ${u.rule}`), '');

@@ -70,9 +70,9 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(res.status).toBe(202);
     await settle();
   }
-  async function order(type: string, id: string, user: string, time: string, items = [{ title: '纯棉T恤', qty: 1, price: 99 }]) {
+  async function order(type: string, id: string, user: string, time: string, items = [{ title: '纯棉T恤', qty: 1, price: 99 }], extra: Record<string, unknown> = {}) {
     clock = local(time);
-    const res = await postOrderEvent(svc.url, SECRET, { id: `${id}-${type}`, type, at: clock, order: { id, customer: { channel: 'feishu', userId: user }, items, total: 99 } });
+    const res = await postOrderEvent(svc.url, SECRET, { id: `${id}-${type}`, type, at: clock, order: { id, customer: { channel: 'feishu', userId: user }, items, total: 99, ...extra } });
     expect(res.status).toBe(202);
     await settle();
   }
@@ -184,6 +184,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     await settle(); // 催付 for O2, which stays unpaid
     await order('order.paid', 'O3', 'ou_d', '11:40:00', [{ title: '亚麻衬衫', qty: 2, price: 159 }]); // paid at once: no 催付
     expect(fake.delivered.filter((d) => d.text.includes('纯棉T恤')).map((d) => d.receiveId)).toEqual(['ou_a', 'ou_d']);
+    await order('order.refund_requested', 'O3', 'ou_d', '11:50:00', [{ title: '亚麻衬衫', qty: 2, price: 159 }], { refund: { reason: '尺码不合适' } });
 
     expect(await report(['--json'])).toBe(0);
     const r = JSON.parse(out) as Record<string, unknown>;
@@ -196,6 +197,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(r.conversion).toEqual({ inquirers: 4, ordered: 1, paid: 1, windowDays: 3 });
     expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒', '催付-关闭前提醒'], ordersReminded: 2, paidAfter: 1 });
     expect(r.undelivered).toEqual({ dead: 0, skipped: 0 });
+    expect(r.refunds).toEqual({ requested: 1, refunded: 0, reasons: [{ reason: '尺码不合适', orders: 1 }] });
     expect(r.orders).toEqual({ placed: 3, topItems: [{ title: '纯棉T恤', orders: 2, qty: 2 }, { title: '亚麻衬衫', orders: 1, qty: 2 }] });
     expect(r.notUnderstood).toMatchObject([{ text: '火星能送吗', count: 2 }, { text: '你们老板养猫吗', count: 1 }]);
     // Where to add it: the intents it resembles, as 您是想问 ranks them (火星 is as far as 新疆 goes).
@@ -213,6 +215,8 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(out).toMatch(/ordered 1 of 4 \(25%\), paid 1 \(25%\)/);
     expect(out).toMatch(/orders reminded 2, paid after the reminder 1 \(50%\)/);
     expect(out).toMatch(/Orders placed: 3; most ordered:\n {6}2 {2}纯棉T恤\n {6}1 {2}亚麻衬衫 \(2 pieces\)\n/);
+    expect(out).toContain('\nRefunds (退款): 1 requested, 0 refunded; reasons given, most first:\n      1  尺码不合适\n');
+    expect(weeklySummary(r as unknown as ShopReport)).toContain('\n退款：申请 1 单，已退 0 单；原因：尺码不合适（1）\n');
     expect(out).toMatch(/Rules that answered most \(messages\)\n {6}2 {2}新客户问候\n {6}1 {2}转人工-工作时间\n/);
     expect(out).not.toMatch(/answered nothing/); // seven messages are too few to judge a rule by
     expect(out).toMatch(/\n {5}2× {2}火星能送吗 {3}\(resembles [a-z_.]+, [a-z_.]+\)\n {5}1× {2}你们老板养猫吗/);
