@@ -16,6 +16,8 @@ export interface OrderData {
   closesAt?: number;
   /** The latest logistics exception reported (order.exception). */
   exception?: { kind: string; note?: string };
+  /** Province and city the parcel goes to, as the order system gave them. */
+  shipTo?: { province: string; city?: string };
   /** The latest refund request (order.refund_requested): the customer's reason, when given. */
   refund?: { reason: string | null; at: number };
 }

@@ -51,6 +51,8 @@ export interface OrderFact {
   total: number;
   /** The reason given with the order's latest refund request, if any. */
   refundReason?: string | null;
+  /** The province the parcel goes to, when the order system said. */
+  province?: string;
 }
 
 export interface Period {
@@ -188,10 +190,11 @@ export async function orderEventsSince(db: Kysely<Database>, shopId: string, sin
     .where('e.shop_id', '=', shopId).where('e.outcome', '=', 'applied').where('e.occurred_at', '>=', since)
     .execute();
   return rows.map((r) => {
-    const data = JSON.parse(r.data) as { items: OrderFact['items']; total?: number; refund?: { reason: string | null } };
+    const data = JSON.parse(r.data) as { items: OrderFact['items']; total?: number; refund?: { reason: string | null }; shipTo?: { province: string } };
     return {
       orderId: r.order_id, type: r.type, at: Number(r.occurred_at), customerChannel: r.customer_channel, customerUserId: r.customer_user_id,
       items: data.items, total: Number(data.total) || 0, ...(data.refund ? { refundReason: data.refund.reason } : {}),
+      ...(data.shipTo ? { province: data.shipTo.province } : {}),
     };
   });
 }

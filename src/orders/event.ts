@@ -24,6 +24,8 @@ export const orderEventSchema = z.strictObject({
     review: z.strictObject({ rating: z.number().int().min(1).max(5), text: z.string().optional() }).optional(),
     /** order.exception: what the courier reported, and its own words when it gave some. */
     exception: z.strictObject({ kind: z.enum(EXCEPTION_KINDS), note: z.string().min(1).max(500).optional() }).optional(),
+    /** Where the parcel goes: province and city only (xiaoer keeps no street address), for where customers are (domain.md §9). */
+    shipTo: z.strictObject({ province: z.string().trim().min(1).max(20), city: z.string().trim().min(1).max(30).optional() }).optional(),
     /** order.refund_requested: the customer asked for their money back, with the reason they gave. */
     refund: z.strictObject({ reason: z.string().min(1).max(500).optional() }).optional(),
   }),

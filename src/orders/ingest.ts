@@ -45,6 +45,7 @@ export async function applyOrderEvent(
       total: o.total, items: o.items, courier: o.courier ?? before?.data.courier, trackingNo: o.trackingNo ?? before?.data.trackingNo,
       review: o.review ?? before?.data.review, customerName: o.customer.name ?? before?.data.customerName,
       exception: o.exception ?? before?.data.exception,
+      shipTo: o.shipTo ?? before?.data.shipTo,
       refund: e.type === 'order.refund_requested' ? { reason: o.refund?.reason ?? null, at: Date.parse(e.occurredAt) } : before?.data.refund,
       closesAt: o.closesAt ? Date.parse(o.closesAt) : before?.data.closesAt,
     },

@@ -15,7 +15,7 @@ import { missRules } from '../engine/lessons.js';
 import { askFor, similarIntents, suggestMinScore } from '../engine/suggest.js';
 import type { CompiledPlaybook } from '../playbook/compiled.js';
 import {
-  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, questionKey, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topGuessed, topItems, topNotUnderstood,
+  conversion, CONVERSION_WINDOW_DAYS, latency, ordersPlaced, paymentReminders, questionKey, reception, ruleUse, STAFF_ANSWER_WINDOW_MS, staffResponse, TOP_NOT_UNDERSTOOD, topGuessed, topItems, topNotUnderstood, topRegions,
 } from './kpis.js';
 import type { Conversion, Latency, NotUnderstoodFact, PaymentReminders, Reception, StaffResponse } from './kpis.js';
 import { localStamp, localTime } from '../engine/time.js';
@@ -43,7 +43,7 @@ export interface ShopReport {
   members: MemberSales | null;
   undelivered: { dead: number; skipped: number };
   /** Orders placed in the period and their most frequent items. */
-  orders: { placed: number; topItems: { title: string; orders: number; qty: number }[] };
+  orders: { placed: number; topItems: { title: string; orders: number; qty: number }[]; regions: { province: string; orders: number }[]; regionUnknown: number };
   /** Refund requests and refunds in the period, with the reasons customers gave. */
   refunds: Refunds;
   /**
@@ -101,6 +101,7 @@ export async function buildReport(
     memberTiers(db, shop.id),
   ]);
   const placed = ordersPlaced(orders, p);
+  const regions = topRegions(placed);
   const paidRecently = members.size ? await payersBetween(db, shop.id, p.to - LAPSED_AFTER_MS, p.to) : new Set<string>();
   const identities = await customerIdentities(db, [...new Set(inbound.map((m) => m.customerId))]);
   const { notUnderstoodTexts, guessedTexts, ...counts } = reception(inbound, answered, playbook ? missRules(playbook) : undefined);
@@ -117,7 +118,7 @@ export async function buildReport(
     campaigns: playbook ? campaignResults(marketingRules(playbook), proactive, inbound, identities, orders, optOuts) : null,
     members: memberSales(orders, members, p, inbound, identities, paidRecently),
     undelivered: lost,
-    orders: { placed: placed.length, topItems: topItems(placed) },
+    orders: { placed: placed.length, topItems: topItems(placed), regions: regions.regions, regionUnknown: regions.unknown },
     refunds: refunds(orders, p),
     notUnderstood: topNotUnderstood(notUnderstoodTexts, byStaff, notUnderstoodLimit)
       .map((q) => ({ ...q, ...(playbook ? { resembles: resemblingIntents(playbook, q.text) } : {}), ...taughtAs(q.text) })),
@@ -234,6 +235,10 @@ export function formatReport(r: ShopReport): string {
   }
   lines.push('', `Orders placed: ${r.orders.placed}${r.orders.topItems.length ? '; most ordered:' : ''}`,
     ...r.orders.topItems.map((t) => `  ${String(t.orders).padStart(5)}  ${t.title}${t.qty > t.orders ? ` (${t.qty} pieces)` : ''}`));
+  if (r.orders.regions.length) {
+    lines.push(`Where they go (省份), most first${r.orders.regionUnknown ? ` (${r.orders.regionUnknown} without a province)` : ''}:`,
+      `  ${r.orders.regions.map((x) => `${x.province} ${share(x.orders, r.orders.placed)}`).join(', ')}`);
+  }
   const rf = r.refunds;
   if (rf.requested || rf.refunded) {
     lines.push('', `Refunds (退款): ${rf.requested} requested, ${rf.refunded} refunded${rf.reasons.length ? '; reasons given, most first:' : ''}`,

@@ -236,6 +236,26 @@ export function topItems(orders: readonly { items: readonly { title: string; qty
     .sort((a, b) => b.orders - a.orders || b.qty - a.qty || a.title.localeCompare(b.title)).slice(0, limit);
 }
 
+/** Provinces listed under where customers are. */
+export const TOP_REGIONS = 10;
+
+/**
+ * Where the period's orders go (domain.md §9: know where customers are), most first: provinces as
+ * the order system names them, "广东省" and "广东" taken as one. `unknown`: orders without one.
+ */
+export function topRegions(orders: readonly { province?: string }[], limit = TOP_REGIONS): { regions: { province: string; orders: number }[]; unknown: number } {
+  const byProvince = new Map<string, number>();
+  let unknown = 0;
+  for (const o of orders) {
+    const p = o.province?.trim().replace(/(?:壮族自治区|回族自治区|维吾尔自治区|特别行政区|自治区|省|市)$/u, '');
+    if (p) byProvince.set(p, (byProvince.get(p) ?? 0) + 1);
+    else unknown += 1;
+  }
+  const regions = [...byProvince].map(([province, n]) => ({ province, orders: n }))
+    .sort((a, b) => b.orders - a.orders || a.province.localeCompare(b.province)).slice(0, limit);
+  return { regions, unknown };
+}
+
 /** Rules by how many customer messages they answered (fallback aside), most first. */
 export function ruleUse(replies: readonly ReplyFact[]): { rule: string; messages: number }[] {
   const byRule = new Map<string, Set<string>>();

@@ -31,6 +31,7 @@ export function weeklySummary(r: ShopReport): string {
       + `付款 ${r.members.orders} 单中会员 ${r.members.memberOrders} 单（${pct(r.members.memberOrders, r.members.orders)}），金额占 ${pct(r.members.memberTotal, r.members.total)}`] : []),
     // What each marketing message changed; 退订 after it is the figure to act on.
     ...(r.campaigns ?? []).slice(0, SUMMARY_CAMPAIGNS).map((c) => `营销「${c.rule}」：触达 ${c.customers} 人，一天内回复 ${c.wroteBack}，三天内下单 ${c.ordered}，退订 ${c.optedOut}`),
+    ...(r.orders.regions.length ? [`订单去向：${r.orders.regions.slice(0, 3).map((x) => `${x.province} ${x.orders}`).join('、')}`] : []),
     ...(r.refunds.requested || r.refunds.refunded ? [`退款：申请 ${r.refunds.requested} 单，已退 ${r.refunds.refunded} 单${r.refunds.reasons.length
       ? `；原因：${r.refunds.reasons.slice(0, 3).map((x) => `${x.reason}（${x.orders}）`).join('、')}` : ''}`] : []),
     ...(r.undelivered.dead ? [`未送达的回复：${r.undelivered.dead} 条（xiaoer alerts / 接待台可查）`] : []),

@@ -171,7 +171,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     await says('ou_c', '火星能送吗？', '10:02:00');
     await says('ou_c', '你好', '10:03:00');
     await says('ou_e', '你们老板养猫吗', '10:04:00');
-    await order('order.created', 'O1', 'ou_a', '10:05:00');
+    await order('order.created', 'O1', 'ou_a', '10:05:00', undefined, { shipTo: { province: '广东省', city: '深圳市' } });
     await says('ou_b', '转人工', '10:06:00');
     await says('ou_b', '杯子盖子拧不紧', '10:07:00'); // waiting for a person: the bot stays silent
     // …who answers from the desk in the same millisecond: a person's reply, not the bot's answer.
@@ -182,7 +182,7 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     await order('order.created', 'O2', 'ou_d', '11:00:00'); // ou_d never wrote: not an inquiry
     clock = local('11:31:00');
     await settle(); // 催付 for O2, which stays unpaid
-    await order('order.paid', 'O3', 'ou_d', '11:40:00', [{ title: '亚麻衬衫', qty: 2, price: 159 }]); // paid at once: no 催付
+    await order('order.paid', 'O3', 'ou_d', '11:40:00', [{ title: '亚麻衬衫', qty: 2, price: 159 }], { shipTo: { province: '广东' } }); // paid at once: no 催付
     expect(fake.delivered.filter((d) => d.text.includes('纯棉T恤')).map((d) => d.receiveId)).toEqual(['ou_a', 'ou_d']);
     await order('order.refund_requested', 'O3', 'ou_d', '11:50:00', [{ title: '亚麻衬衫', qty: 2, price: 159 }], { refund: { reason: '尺码不合适' } });
 
@@ -198,7 +198,10 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(r.paymentReminders).toEqual({ rules: ['催付-首次提醒', '催付-次日提醒', '催付-关闭前提醒'], ordersReminded: 2, paidAfter: 1 });
     expect(r.undelivered).toEqual({ dead: 0, skipped: 0 });
     expect(r.refunds).toEqual({ requested: 1, refunded: 0, reasons: [{ reason: '尺码不合适', orders: 1 }] });
-    expect(r.orders).toEqual({ placed: 3, topItems: [{ title: '纯棉T恤', orders: 2, qty: 2 }, { title: '亚麻衬衫', orders: 1, qty: 2 }] });
+    expect(r.orders).toEqual({
+      placed: 3, topItems: [{ title: '纯棉T恤', orders: 2, qty: 2 }, { title: '亚麻衬衫', orders: 1, qty: 2 }],
+      regions: [{ province: '广东', orders: 2 }], regionUnknown: 1, // 广东省 and 广东 are one; O2 gave none
+    });
     expect(r.notUnderstood).toMatchObject([{ text: '火星能送吗', count: 2 }, { text: '你们老板养猫吗', count: 1 }]);
     // Where to add it: the intents it resembles, as 您是想问 ranks them (火星 is as far as 新疆 goes).
     expect((r.notUnderstood as { resembles: string[] }[])[0]!.resembles).toContain('faq.remote_delivery');
@@ -215,6 +218,8 @@ describe.each(DIALECTS)('xiaoer report (%s)', (dialect) => {
     expect(out).toMatch(/ordered 1 of 4 \(25%\), paid 1 \(25%\)/);
     expect(out).toMatch(/orders reminded 2, paid after the reminder 1 \(50%\)/);
     expect(out).toMatch(/Orders placed: 3; most ordered:\n {6}2 {2}纯棉T恤\n {6}1 {2}亚麻衬衫 \(2 pieces\)\n/);
+    expect(out).toContain('\nWhere they go (省份), most first (1 without a province):\n  广东 2 (67%)\n');
+    expect(weeklySummary(r as unknown as ShopReport)).toContain('\n订单去向：广东 2\n');
     expect(out).toContain('\nRefunds (退款): 1 requested, 0 refunded; reasons given, most first:\n      1  尺码不合适\n');
     expect(weeklySummary(r as unknown as ShopReport)).toContain('\n退款：申请 1 单，已退 0 单；原因：尺码不合适（1）\n');
     expect(out).toMatch(/Rules that answered most \(messages\)\n {6}2 {2}新客户问候\n {6}1 {2}转人工-工作时间\n/);
