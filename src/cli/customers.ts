@@ -9,6 +9,7 @@ import { exportCustomer } from '../db/export.js';
 import { forgetCustomer } from '../db/forget.js';
 import type { CustomerIdentity } from '../db/forget.js';
 import { migrateToLatest, openDb } from '../db/index.js';
+import { purchases } from '../db/purchases.js';
 import type { Database } from '../db/schema.js';
 import { CHANNEL_NAMES } from '../playbook/schema.js';
 
@@ -63,7 +64,13 @@ export async function runCustomers(args: string[]): Promise<number> {
         process.stderr.write(`no customer ${who.channel}:${who.platformUserId} in shop ${who.shopId}\n`);
         return 1;
       }
-      process.stdout.write(values.json ? `${JSON.stringify(c, null, 2)}\n` : describe(c));
+      // The archive staff look at before answering (domain.md §9): what they bought and when.
+      const bought = (await purchases(handle.db, who.shopId, { customer: { channel: who.channel, userId: who.platformUserId } })).sort((a, b) => b.boughtAt - a.boughtAt);
+      const last = bought[0];
+      const summary = { count: bought.length, last: last ? { order: last.orderId, at: new Date(last.boughtAt).toISOString(), items: last.items } : null };
+      process.stdout.write(values.json ? `${JSON.stringify({ ...c, purchases: summary }, null, 2)}\n`
+        : `${describe(c)}  purchases ${summary.count === 0 ? 'none' : `${summary.count} paid order${summary.count === 1 ? '' : 's'}, the last ${day(last!.boughtAt)} UTC: `
+          + `${last!.items.map((i) => (i.qty > 1 ? `${i.title}×${i.qty}` : i.title)).join('、')} (order ${last!.orderId})`}\n`);
       return 0;
     }
     if (sub === 'forget') return await forget(handle.db, who, values.yes === true, values.json === true);
@@ -125,8 +132,9 @@ async function forget(db: Kysely<Database>, who: CustomerIdentity, yes: boolean,
   return 0;
 }
 
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
 function describe(c: Customer): string {
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   return `${c.channel}:${c.platformUserId}${c.name ? `  ${c.name}` : ''}\n`
     + `  tier ${c.tier ?? '(none)'} · tags ${c.tags.length ? c.tags.join(', ') : '(none)'}\n`
     + `  first seen ${day(c.firstSeenAt)} UTC, last seen ${day(c.lastSeenAt)} UTC`

@@ -231,7 +231,7 @@ describe('xiaoer orders / jobs / handoff', () => {
     expect(await main(['customers', 'tier', ...who, 'vip'])).toBe(0);
     out = '';
     expect(await main(['customers', 'show', ...who, '--json'])).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ channel: 'feishu', platformUserId: 'ou_vip', tier: 'vip', tags: ['老客户'], optedOutAt: null });
+    expect(JSON.parse(out)).toMatchObject({ channel: 'feishu', platformUserId: 'ou_vip', tier: 'vip', tags: ['老客户'], optedOutAt: null, purchases: { count: 0, last: null } });
 
     const file = join(dir, 'events.jsonl');
     const withTier = JSON.parse(event('e1', 'order.paid', '2026-10-01T10:00:00+08:00')) as { order: { customer: Record<string, string> } };
@@ -241,6 +241,7 @@ describe('xiaoer orders / jobs / handoff', () => {
     out = '';
     expect(await main(['customers', 'show', ...who])).toBe(0);
     expect(out).toMatch(/^feishu:ou_vip\n {2}tier 金卡 · tags 老客户\n {2}first seen /);
+    expect(out).toMatch(/\n {2}purchases 1 paid order, the last 2026-10-01 02:00 UTC: .+ \(order \S+\)\n$/);
     expect(await main(['customers', 'tier', ...who, '--clear'])).toBe(0);
     expect(out).toMatch(/tier \(none\)/);
 
