@@ -1,5 +1,6 @@
 import type { ConversationState } from '../db/conversations.js';
 import type { CompiledRule } from '../playbook/compiled.js';
+import { foldText } from '../playbook/compiled.js';
 import type { Normalized } from '../nlu/normalize.js';
 import { styleOf } from '../nlu/style.js';
 import type { DecideInput, Gift } from './decide.js';
@@ -48,6 +49,11 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   if (rule.exceptions && !(input.order?.exception && rule.exceptions.has(input.order.exception.kind))) return false;
   if (rule.paidElsewhere !== undefined && (!input.order || (input.order.paidElsewhere ?? false) !== rule.paidElsewhere)) return false;
   if (rule.boughtAgain !== undefined && (!input.order || (input.order.boughtAgain ?? false) !== rule.boughtAgain)) return false;
+  if (rule.items && !(input.order?.items.some((i) => rule.items!.some((w) => foldText(i.title).includes(w))))) return false;
+  if (rule.orderTotal) {
+    const total = input.order?.total;
+    if (total === undefined || (rule.orderTotal.atLeast !== undefined && total < rule.orderTotal.atLeast) || (rule.orderTotal.atMost !== undefined && total > rule.orderTotal.atMost)) return false;
+  }
   if (rule.rating) {
     const stars = input.order?.review?.rating;
     if (stars === undefined || (rule.rating.atLeast !== undefined && stars < rule.rating.atLeast) || (rule.rating.atMost !== undefined && stars > rule.rating.atMost)) return false;

@@ -35,7 +35,7 @@ export function orderNumbersIn(text: string | null): string[] {
 /** Whether any rule for customer messages has a condition on their order (else nothing is looked up). */
 export const messagesReadOrders = perPlaybook((playbook) => playbook.rules.some((r) => r.enabled
   && (r.event === 'message' || r.event === 'first_message')
-  && (r.orderStates !== undefined || r.exceptions !== undefined || r.reviewWindow !== undefined)));
+  && (r.orderStates !== undefined || r.exceptions !== undefined || r.reviewWindow !== undefined || r.items !== undefined || r.orderTotal !== undefined)));
 
 /** Whether any rule for customer messages counts their purchases (else none are read). */
 export const messagesReadPurchases = perPlaybook((playbook) => playbook.rules.some((r) => r.enabled

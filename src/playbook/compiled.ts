@@ -46,6 +46,9 @@ export interface CompiledRule {
   readonly exceptions: ReadonlySet<string> | undefined;
   readonly paidElsewhere: boolean | undefined;
   readonly boughtAgain: boolean | undefined;
+  /** Folded words, one of which an item title of the order must contain. */
+  readonly items: readonly string[] | undefined;
+  readonly orderTotal: { readonly atLeast?: number; readonly atMost?: number } | undefined;
   readonly intents: ReadonlySet<string> | undefined;
   readonly bargainers: ReadonlySet<string> | undefined;
   readonly keywords: PhraseSet | undefined;

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { Problem } from '../errors.js';
 import { locate, readYaml, zodProblems } from '../config/yaml.js';
 import type { LocatedYaml } from '../config/yaml.js';
-import { compilePhrases, durationMs } from './compiled.js';
+import { compilePhrases, durationMs, foldText } from './compiled.js';
 import { buildIndex } from '../nlu/matcher.js';
 import { addWords, normalizePhrase } from '../nlu/normalize.js';
 import type { CompiledFallback, CompiledPlaybook, CompiledRule } from './compiled.js';
@@ -179,6 +179,8 @@ function compile(parsed: Parsed[], problems: Problem[]): CompiledPlaybook {
         exceptions: w.exception ? new Set(list(w.exception)) : undefined,
         paidElsewhere: w.paidElsewhere,
         boughtAgain: w.boughtAgain,
+        items: w.items?.map(foldText),
+        orderTotal: w.orderTotal,
         intents: w.intent ? new Set(list(w.intent)) : undefined,
         bargainers: w.bargainer ? new Set(list(w.bargainer)) : undefined,
         keywords: w.keywords ? compilePhrases(w.keywords, synonyms) : undefined,
@@ -253,8 +255,8 @@ let fields: ReadonlySet<string> | undefined;
 const playbookFields = (): ReadonlySet<string> => (fields ??= new Set([...allFieldNames(playbookFileSchema), ...Object.keys(actionShapes)]));
 
 /** Conditions that read the order an event or follow-up is about. */
-const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception', 'paidElsewhere', 'boughtAgain'] as const;
+const ORDER_CONDITIONS = ['orderState', 'rating', 'reviewWindow', 'exception', 'paidElsewhere', 'boughtAgain', 'items', 'orderTotal'] as const;
 /** The ones a customer's message can be checked against, read from their latest order (src/orders/in-view.ts). */
-const MESSAGE_ORDER_CONDITIONS: ReadonlySet<string> = new Set(['orderState', 'exception', 'reviewWindow']);
+const MESSAGE_ORDER_CONDITIONS: ReadonlySet<string> = new Set(['orderState', 'exception', 'reviewWindow', 'items', 'orderTotal']);
 
 

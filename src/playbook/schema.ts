@@ -85,6 +85,14 @@ export const whenSchema = z.strictObject({
   giftAvailable: z.boolean().optional(),
   /** The order's current state (order events and follow-ups). */
   orderState: oneOrMany(z.enum(ORDER_STATES)).optional(),
+  /**
+   * Words of an item title in the order (any item): care by product (how to use 洗衣凝珠 on
+   * sign-for, domain.md §5) or reminders only for some goods (§11).
+   */
+  items: phraseList.optional(),
+  /** The order's amount: reminders only within an amount range (domain.md §11). */
+  orderTotal: z.strictObject({ atLeast: z.number().min(0).optional(), atMost: z.number().min(0).optional() })
+    .refine((t) => t.atLeast !== undefined || t.atMost !== undefined, 'give atLeast and/or atMost').optional(),
   /** The review's star rating (order.reviewed). */
   rating: z.strictObject({ atLeast: z.number().int().min(1).max(5).optional(), atMost: z.number().int().min(1).max(5).optional() }).optional(),
   /** Whether the 15-day review window (from sign-for) is still open (domain.md §5). */

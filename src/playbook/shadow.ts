@@ -25,7 +25,7 @@ function covers(a: CompiledRule, b: CompiledRule): boolean {
     && a.tags.every((t) => b.tags.includes(t)) && a.notTags.every((t) => b.notTags.includes(t))
     && a.slots.every(([k, v]) => b.slots.some(([k2, v2]) => k === k2 && v === v2))
     && subset(b.expecting, a.expecting)
-    && !a.orderStates && !a.rating && !a.reviewWindow && !a.exceptions && a.paidElsewhere === undefined && a.boughtAgain === undefined && !a.purchases
+    && !a.orderStates && !a.rating && !a.reviewWindow && !a.exceptions && a.paidElsewhere === undefined && a.boughtAgain === undefined && !a.purchases && !a.items && !a.orderTotal
     && textCovers(a, b);
 }
 

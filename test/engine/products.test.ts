@@ -135,3 +135,41 @@ fallback: { reply: other }
     expect(loadPlaybooks(bad, bad).problems.map((p) => [p.line, p.message])).toContainEqual([4, expect.stringContaining('give atLeast and/or atMost')]);
   });
 });
+
+describe('when: { items, orderTotal }', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-items-'));
+  writeFileSync(join(dir, 'a.yml'), `rules:
+  - name: 凝珠说明
+    when: { event: order.signed, items: [洗衣凝珠, PODS] }
+    then: [{ reply: pods }]
+  - name: 大单
+    when: { event: order.signed, orderTotal: { atLeast: 100, atMost: 500 } }
+    then: [{ reply: big }]
+  - name: 其他
+    when: { event: order.signed }
+    then: [{ reply: other }]
+  - name: 问凝珠
+    when: { keywords: [怎么用], items: [洗衣凝珠] }
+    then: [{ reply: pods }]
+responses:
+  pods: [凝珠这样用]
+  big: [大单感谢]
+  other: [签收了]
+`);
+  const playbook = loadPlaybooks(dir, dir).playbook!;
+  const now = new Date('2026-11-27T02:00:00Z');
+  const decideWith = (items: OrderView['items'], total: number, message: { text: string | null; event?: string }) => decide({
+    shop: { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } }, playbook,
+    message: { text: message.text, kind: message.event ? 'event' : 'text', channel: 'local', ...(message.event ? { event: message.event } : {}) },
+    order: { id: 'O1', state: 'signed', total, items, signedAt: now.getTime() },
+    customer: { name: null, firstSeenAt: 0, tags: [], tier: null }, conversation: { isNew: false }, state: emptyState(), now, random: () => 0,
+  }).replies.map((r) => r.text);
+
+  it('reads the order\'s item titles (any item, case-folded) and its amount', () => {
+    expect(decideWith([item('纯棉T恤'), item('洗衣凝珠 52颗')], 30, { text: null, event: 'order.signed' })).toEqual(['凝珠这样用']);
+    expect(decideWith([item('Laundry pods')], 30, { text: null, event: 'order.signed' })).toEqual(['凝珠这样用']);
+    expect(decideWith([item('纯棉T恤')], 100, { text: null, event: 'order.signed' })).toEqual(['大单感谢']);
+    expect(decideWith([item('纯棉T恤')], 500.01, { text: null, event: 'order.signed' })).toEqual(['签收了']);
+    expect(decideWith([item('洗衣凝珠')], 30, { text: '这个怎么用' })).toEqual(['凝珠这样用']); // a message reads its order in view
+  });
+});
