@@ -31,6 +31,7 @@ import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import { createPipeline } from './pipeline.js';
 import { createPlaybookStore } from './playbook/store.js';
+import { noLongerApplies } from './orders/still-applies.js';
 import type { PlaybookStore } from './playbook/store.js';
 import { watchPlaybooks } from './playbook/watch.js';
 import { createAlertWorker } from './scheduler/alert-worker.js';
@@ -124,6 +125,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
   /** Platform reply rules (微信客服: 48 h after the customer's message, at most 5 replies to it). */
   async function policy(row: OutboxRow): Promise<string | null> {
+    // A retried or throttled 催付 whose order was paid meanwhile stays unsent (domain.md §11).
+    if (row.message.proactive && row.message.orderId && shops.has(row.shopId)) {
+      const moved = await noLongerApplies(db.db, playbooks.get(row.shopId), row.shopId, row.message.rule, row.message.orderId);
+      if (moved) return moved;
+    }
     const limits = adapterForChannel(row.channel)?.limits;
     const inboundAt = Number(row.message.replyContext.inboundAt ?? NaN);
     if (!limits || !Number.isFinite(inboundAt)) return null;

@@ -10,6 +10,7 @@ import type { Job } from '../db/jobs.js';
 import { getOrder } from '../db/orders.js';
 import { deliverProactive, gate } from '../engine/proactive.js';
 import { forOrder, runProactive } from '../orders/ingest.js';
+import { noLongerApplies } from '../orders/still-applies.js';
 import type { PlaybookStore } from '../playbook/store.js';
 import { createTicker } from './ticker.js';
 
@@ -56,6 +57,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
         return 0;
       }
       if (job.kind === 'message') {
+        const moved = job.orderId ? await noLongerApplies(trx, deps.playbooks.get(shop.id), shop.id, job.rule, job.orderId) : null;
+        if (moved) {
+          await finishJob(trx, job.id, 'skipped', moved, now);
+          return 0;
+        }
         const g = await gate(trx, shop, customer, job.orderId, job.category, now);
         if (g.kind === 'defer') {
           await deferJob(trx, job.id, g.until, g.reason, now);

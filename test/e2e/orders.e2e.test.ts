@@ -6,6 +6,7 @@ import { listAlerts } from '../../src/db/alerts.js';
 import { listJobs } from '../../src/db/jobs.js';
 import { listHandedOff } from '../../src/db/conversations.js';
 import { getOrder } from '../../src/db/orders.js';
+import { listOutbox } from '../../src/db/outbox.js';
 import { orderEventSignature } from '../../src/http/orders.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/db.js';
 import { FakePlatforms } from '../helpers/fake-platforms.js';
@@ -165,6 +166,36 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     expect((await listHandedOff(svc.service.db.db, clock, 'acme')).map((c) => c.key)).toContain('feishu:oc_s:ou_s');
     await say('质量真的很差', 'ou_s', 'oc_s');
     expect(newlySent()).toEqual([]);
+  });
+
+  it('payment is checked again just before a 催付 goes out: after quiet hours, and before a retried send', async () => {
+    // O12 at 21:45: its first reminder falls in quiet hours and waits for 08:00. At 23:00 the
+    // customer orders again and pays that one (one purchase, two orders): O12 is not chased.
+    clock = local('21:45');
+    await event('order.created', 'O12', 'ou_p');
+    await at(local('22:16'));
+    expect(newlySent()).toEqual([]);
+    clock = local('23:00');
+    await event('order.created', 'O13', 'ou_p');
+    await event('order.paid', 'O13', 'ou_p');
+    newlySent();
+    await at(local('08:00', 28));
+    expect(newlySent()).toEqual([['ou_p', expect.stringMatching(/付款成功/)]]); // O13's thanks, held for the morning; no 催付 for O12
+    const skipped = await listJobs(svc.service.db.db, { shopId: 'acme', states: ['skipped'], latest: true });
+    expect(skipped.find((j) => j.orderId === 'O12' && j.rule === '催付-首次提醒')?.reason).toBe('the customer paid another order since O12: 催付-首次提醒 no longer applies');
+
+    // O14's reminder meets a platform error; the customer pays before the retry: it stays unsent.
+    clock = local('10:00', 28);
+    await event('order.created', 'O14', 'ou_q');
+    fake.script = [500];
+    await at(local('10:31', 28));
+    expect(newlySent()).toEqual([]);
+    await event('order.paid', 'O14', 'ou_q');
+    expect(newlySent()).toEqual([['ou_q', expect.stringMatching(/付款成功|收到您的付款/)]]);
+    await at(local('10:35', 28));
+    expect(newlySent()).toEqual([]);
+    const row = (await listOutbox(svc.service.db.db, 'acme')).find((r) => r.message.orderId === 'O14' && r.message.rule === '催付-首次提醒');
+    expect(row).toMatchObject({ state: 'skipped', lastError: 'order O14 is paid now: 催付-首次提醒 no longer applies' });
   });
 
   /** A customer's message through the Feishu webhook, as Feishu sends it. */
