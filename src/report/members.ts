@@ -56,7 +56,8 @@ export function memberSales(
     byTier.set(member.tier, { orders: t.orders + 1, total: t.total + o.total });
   }
   for (const [who, m] of members) {
-    if (m.since !== null && m.since >= p.from && m.since < p.to) out.newMembers += 1;
+    // A report up to now counts one who joined in its very millisecond too.
+    if (m.since !== null && m.since >= p.from && m.since <= p.to) out.newMembers += 1;
     if (seen.has(who)) out.active += 1;
     if (m.since !== null && m.since <= p.to - LAPSED_AFTER_MS && !paidRecently.has(who)) out.lapsed += 1;
   }

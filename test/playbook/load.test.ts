@@ -103,7 +103,7 @@ describe('playbook loading', () => {
     expect(refused.playbook).toBeNull();
     expect(refused.problems).toEqual([expect.objectContaining({
       file: 'a.yml', line: 5, col: 15, field: 'rules[0].when.rating', severity: 'error',
-      message: expect.stringMatching(/^rating is about an order event, but event message carries none \(a message reads only orderState, exception, reviewWindow of the customer's latest order\)/),
+      message: expect.stringMatching(/^rating is about an order event, but event message carries none \(a message reads only orderState, exception, reviewWindow, items, orderTotal of the customer's latest order\)/),
     })]);
     const opening = withWhen('orderState: paid', '\n      event: session_start');
     expect(loadPlaybooks(opening, opening).problems).toEqual([expect.objectContaining({
