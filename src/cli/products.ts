@@ -48,7 +48,8 @@ export async function runProducts(args: string[]): Promise<number> {
 }
 
 export function formatCycles(shopId: string, period: string, c: Cycles): string {
-  const out = [`Repurchase cycles — shop ${shopId}, purchases ${period}: ${c.purchases} paid orders, ${c.customers} customers`];
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const out = [`Repurchase cycles — shop ${shopId}, purchases ${period}: ${plural(c.purchases, 'paid order')}, ${plural(c.customers, 'customer')}`];
   if (c.items.length === 0) {
     out.push(c.purchases === 0 ? 'No paid orders in this time: nothing to learn from yet.' : 'No customer bought the same item twice in this time: nothing to learn from yet.');
     return `${out.join('\n')}\n`;
