@@ -116,17 +116,22 @@ export async function listHandedOff(q: Q, now: number, shopId?: string): Promise
   }));
 }
 
-const selectLatestOfCustomer = prepared<{ shopId: string; customerId: number }, Row>((q, a) => q.selectFrom('conversations').selectAll()
-  .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId')).orderBy('updated_at', 'desc').limit(sql.lit(1))
+// The direct conversation last: once the customer wrote in a chat of their own, that is where the shop's messages (and what they ask) go.
+const selectLatestOfCustomer = prepared<{ shopId: string; customerId: number; direct: string }, Row>((q, a) => q.selectFrom('conversations').selectAll()
+  .where('shop_id', '=', a('shopId')).where('customer_id', '=', a('customerId'))
+  .orderBy(sql`case when key = ${a('direct')} then 1 else 0 end`).orderBy('updated_at', 'desc').limit(sql.lit(1))
   .$if(isPostgres(q), (qb) => qb.forUpdate())); // read, decided on and written back: see selectByKey
 /** The conversation proactive messages open for a customer who has not written yet. */
 export function directKey(channel: string, userId: string): string {
   return `${channel}:direct:${userId}`;
 }
 
-/** Where a proactive message to this customer goes: their latest conversation, else a new direct one. */
+/**
+ * Where a proactive message to this customer goes: the latest chat they wrote in, else the direct
+ * one (opened here when there is none yet).
+ */
 export async function conversationForCustomer(q: Q, c: { shopId: string; customerId: number; channel: string; userId: string; at: number }): Promise<Conversation> {
-  const latest = (await selectLatestOfCustomer(q, c)).rows[0];
+  const latest = (await selectLatestOfCustomer(q, { ...c, direct: directKey(c.channel, c.userId) })).rows[0];
   if (latest) return toConversation(latest, false);
   // No conversation yet: the direct one (its key is this customer's own).
   return openConversation(q, { shopId: c.shopId, customerId: c.customerId, key: directKey(c.channel, c.userId), at: c.at });

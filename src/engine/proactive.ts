@@ -65,9 +65,12 @@ export const DEFERRED_STALE_AFTER_MS = 2 * 3_600_000;
  * Gates each reply, then queues it, defers it to a job, or records it as skipped — never drops
  * silently. `alreadyGated` is for a deferred message whose job just passed the gate; `held`
  * collects the replies that did not go out now, for whoever sent the event to hear why.
+ * `expects`: what a rule's reply asks the customer for (its `expect`), kept with a deferred
+ * message so the question is awaited once it is sent, not while it waits for the morning.
  */
 export async function deliverProactive(
   trx: Transaction<Database>, t: ProactiveTarget, replies: readonly PlannedReply[], now: number, alreadyGated = false, held?: HeldReply[],
+  expects?: ReadonlyMap<string, string>,
 ): Promise<number[]> {
   const queued: number[] = [];
   const channel = t.customer.channel as Channel;
@@ -82,7 +85,8 @@ export async function deliverProactive(
     const key = `${t.keyBase}:${i}`;
     const job = {
       shopId: t.shop.id, kind: 'message' as const, rule: reply.rule, category: reply.category, customerChannel: channel,
-      customerUserId: t.customer.platformUserId, orderId: t.orderId, payload: { text: reply.text, response: reply.response },
+      customerUserId: t.customer.platformUserId, orderId: t.orderId,
+      payload: { text: reply.text, response: reply.response, ...(expects?.has(reply.rule) ? { expect: expects.get(reply.rule) } : {}) },
       notAfter: null,
     };
     if (decision.kind === 'skip') {

@@ -125,7 +125,14 @@ export async function runProactive(
     await updateTags(trx, customer.id, withTags(customer.tags, d.tags));
   }
   const held: HeldReply[] = [];
-  const queued = await deliverProactive(trx, { shop, customer, conversation, orderId, keyBase }, d.replies, now, false, held);
+  const expects = expectsOf(playbook, d.fired);
+  const queued = await deliverProactive(trx, { shop, customer, conversation, orderId, keyBase }, d.replies, now, false, held, expects);
+  // A question held back (quiet hours, a cap) is not awaited yet: the customer has not seen it.
+  // A deferred one is awaited from when it is sent (the job carries it); a skipped one never.
+  if ([...expects.keys()].some((rule) => held.some((h) => h.rule === rule))) {
+    if (conversation.state.expecting === undefined) delete d.state.expecting;
+    else d.state.expecting = conversation.state.expecting;
+  }
   if (d.handoff || d.alerts.length) {
     const who = `${customer.name ?? subject.userId}（${subject.channel}）`;
     const review = order?.data.review;
@@ -140,6 +147,16 @@ export async function runProactive(
   }
   await saveConversationState(trx, conversation.id, d.state, d.fired.at(-1) ?? null, now, d.handoff ? now : undefined);
   return { fired: d.fired, queued, held, decision: d };
+}
+
+/** What each fired rule's reply asks the customer for (its `expect` action), by rule. */
+function expectsOf(playbook: CompiledPlaybook, fired: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of fired) {
+    const asked = playbook.rules.find((r) => r.name === name)?.actions.find((a) => 'expect' in a);
+    if (asked && 'expect' in asked) out.set(name, asked.expect);
+  }
+  return out;
 }
 
 /** Whether a rule for this event (the follow-up's own rule when one came due) has the condition: each is a query, made only when asked. */

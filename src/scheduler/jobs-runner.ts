@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ShopConfig } from '../config/schema.js';
-import { conversationForCustomer } from '../db/conversations.js';
+import { conversationForCustomer, saveConversationState } from '../db/conversations.js';
 import { findCustomer } from '../db/customers.js';
 import { customerBatchKey } from '../db/batch.js';
 import type { WriteBatcher } from '../db/batch.js';
@@ -75,6 +75,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
         const queued = await deliverProactive(trx, { shop, customer, conversation, orderId: job.orderId, keyBase: `job:${job.id}` }, [{
           text: String(job.payload.text), rule: job.rule, response: String(job.payload.response ?? ''), variation: 0, category: job.category,
         }], now, true);
+        // The held-back message asked the customer something: their next message is the answer from now on.
+        if (queued.length && typeof job.payload.expect === 'string') {
+          await saveConversationState(trx, conversation.id, { ...conversation.state, expecting: job.payload.expect }, job.rule, now);
+        }
         await finishJob(trx, job.id, 'done', null, now);
         return queued.length;
       }

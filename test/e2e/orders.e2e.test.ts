@@ -168,6 +168,23 @@ describe.each(DIALECTS)('order care end to end (%s)', (dialect) => {
     expect(newlySent()).toEqual([]);
   });
 
+  it('a question held for the morning is awaited from when it is sent, not while it waits', async () => {
+    await event('order.signed', 'O15', 'ou_t', { items: [{ title: '羊毛围巾', qty: 1, price: 129 }], total: 129 });
+    await say('你好', 'ou_t', 'oc_t');
+    newlySent();
+    clock = local('23:00');
+    await event('order.refund_requested', 'O15', 'ou_t', { items: [{ title: '羊毛围巾', qty: 1, price: 129 }], total: 129 });
+    expect(newlySent()).toEqual([]); // quiet hours: the question waits for 08:00
+    await say('围巾起球很厉害，戴了两天就不能看了', 'ou_t', 'oc_t');
+    const night = newlySent();
+    expect(night.length).toBeGreaterThan(0); // answered (the night notice, the fallback)…
+    expect(night.some(([, text]) => text.includes('转给售后同事'))).toBe(false); // …but not as the answer to a question not yet asked
+    await at(local('08:00', 28));
+    expect(newlySent()).toEqual([['ou_t', expect.stringMatching(/退款申请.*哪里不满意/)]]);
+    await say('围巾起球很厉害，戴了两天就不能看了', 'ou_t', 'oc_t');
+    expect(newlySent().map(([, text]) => text)).toEqual([expect.stringContaining('09:00 上线'), expect.stringContaining('转给售后同事')]); // before opening hours: the notice first
+  });
+
   it('payment is checked again just before a 催付 goes out: after quiet hours, and before a retried send', async () => {
     // O12 at 21:45: its first reminder falls in quiet hours and waits for 08:00. At 23:00 the
     // customer orders again and pays that one (one purchase, two orders): O12 is not chased.
