@@ -63,20 +63,26 @@ function toOrder(r: Selectable<OrdersTable>): OrderRow {
   };
 }
 
+/** When the order's first applied event happened (placed, or first heard of), or null. */
+export async function firstEventAt(q: Q, shopId: string, orderId: string): Promise<number | null> {
+  const first = await q.selectFrom('order_events').select((eb) => eb.fn.min('occurred_at').as('at'))
+    .where('shop_id', '=', shopId).where('order_id', '=', orderId).where('outcome', '=', 'applied').executeTakeFirst();
+  return first?.at == null ? null : Number(first.at);
+}
+
 /**
  * Whether the order's customer paid another order at or after this one's first event: two
  * orders for one purchase, one paid — the other is not to be chased (domain.md §4).
  */
 export async function paidAnotherSince(q: Q, o: Pick<OrderRow, 'shopId' | 'orderId' | 'customerChannel' | 'customerUserId'>): Promise<boolean> {
-  const first = await q.selectFrom('order_events').select((eb) => eb.fn.min('occurred_at').as('at'))
-    .where('shop_id', '=', o.shopId).where('order_id', '=', o.orderId).where('outcome', '=', 'applied').executeTakeFirst();
-  if (first?.at == null) return false;
+  const since = await firstEventAt(q, o.shopId, o.orderId);
+  if (since === null) return false;
   const paid = await q.selectFrom('order_events as e')
     .innerJoin('orders as o', (j) => j.onRef('o.shop_id', '=', 'e.shop_id').onRef('o.order_id', '=', 'e.order_id'))
     .select('e.event_id')
     .where('o.shop_id', '=', o.shopId).where('o.customer_channel', '=', o.customerChannel).where('o.customer_user_id', '=', o.customerUserId)
     .where('o.order_id', '!=', o.orderId)
-    .where('e.type', '=', 'order.paid').where('e.outcome', '=', 'applied').where('e.occurred_at', '>=', Number(first.at))
+    .where('e.type', '=', 'order.paid').where('e.outcome', '=', 'applied').where('e.occurred_at', '>=', since)
     .limit(1).executeTakeFirst();
   return paid !== undefined;
 }

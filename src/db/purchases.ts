@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ProductCycle } from '../engine/products.js';
 import { sameProduct } from '../engine/products.js';
+import { firstEventAt } from './orders.js';
 import type { OrderData, OrderRow } from './orders.js';
 import type { Database } from './schema.js';
 
@@ -52,10 +53,8 @@ export async function purchaseTimes(q: Q, shopId: string, channel: string, userI
 export async function boughtAgainSince(
   q: Q, o: Pick<OrderRow, 'shopId' | 'orderId' | 'customerChannel' | 'customerUserId' | 'data'>, products: readonly ProductCycle[],
 ): Promise<boolean> {
-  const first = await q.selectFrom('order_events').select((eb) => eb.fn.min('occurred_at').as('at'))
-    .where('shop_id', '=', o.shopId).where('order_id', '=', o.orderId).where('outcome', '=', 'applied').executeTakeFirst();
-  if (first?.at == null) return false;
-  const since = Number(first.at);
+  const since = await firstEventAt(q, o.shopId, o.orderId);
+  if (since === null) return false;
   const later = (await purchases(q, o.shopId, { customer: { channel: o.customerChannel, userId: o.customerUserId } }))
     .filter((p) => p.orderId !== o.orderId && p.boughtAt > since);
   return later.some((p) => p.items.some((a) => o.data.items.some((b) => sameProduct(a.title, b.title, products))));

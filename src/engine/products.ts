@@ -1,4 +1,4 @@
-import { durationMs } from '../playbook/compiled.js';
+import { durationMs, foldText } from '../playbook/compiled.js';
 
 /**
  * How long one of a product lasts its buyer (domain.md §9: learn each product's repurchase cycle
@@ -15,10 +15,10 @@ export interface OrderItem {
   readonly qty: number;
 }
 
-/** The first listed product whose words appear in the title (case-insensitive), or undefined. */
+/** The first listed product whose words appear in the title (case- and width-folded, as rules' `items:`), or undefined. */
 export function productOf(title: string, products: readonly ProductCycle[]): ProductCycle | undefined {
-  const t = title.toLowerCase();
-  return products.find((p) => p.match.some((w) => t.includes(w.toLowerCase())));
+  const t = foldText(title);
+  return products.find((p) => p.match.some((w) => t.includes(foldText(w))));
 }
 
 /**
@@ -44,5 +44,5 @@ export function firstUsedUp(items: readonly OrderItem[], products: readonly Prod
  */
 export function sameProduct(a: string, b: string, products: readonly ProductCycle[]): boolean {
   const pa = productOf(a, products);
-  return pa ? pa === productOf(b, products) : a.trim().toLowerCase() === b.trim().toLowerCase();
+  return pa ? pa === productOf(b, products) : foldText(a.trim()) === foldText(b.trim());
 }
