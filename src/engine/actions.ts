@@ -3,7 +3,7 @@ import { endHandoff } from '../db/conversations.js';
 import type { CompiledPlaybook, CompiledRule } from '../playbook/compiled.js';
 import { durationMs } from '../playbook/compiled.js';
 import type { Decision, OrderView } from './decide.js';
-import { availableGift, matches, recordFiring } from './match.js';
+import { availableGift, goodsMatch, matches, recordFiring } from './match.js';
 import type { MatchContext } from './match.js';
 import { firstUsedUp } from './products.js';
 import type { ProductCycle } from './products.js';
@@ -150,7 +150,8 @@ function planFollowUp(
   d: Decision, ctx: MatchContext, spec: { rule: string; after?: string; at?: string; days?: number; beforeClose?: string; beforeUsedUp?: string },
 ): void {
   const target = ctx.input.playbook.rules.find((r) => r.name === spec.rule);
-  if (!target || !target.enabled) return;
+  // A follow-up for goods this order does not have would only come due to do nothing (使用说明).
+  if (!target || !target.enabled || (ctx.input.order && !goodsMatch(target, ctx.input.order))) return;
   const now = ctx.input.now.getTime();
   let due = Infinity;
   const usedUp = spec.beforeUsedUp && ctx.input.order ? firstUsedUp(ctx.input.order.items, ctx.input.shop.products ?? []) : undefined;

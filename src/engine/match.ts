@@ -3,7 +3,7 @@ import type { CompiledRule } from '../playbook/compiled.js';
 import { foldText } from '../playbook/compiled.js';
 import type { Normalized } from '../nlu/normalize.js';
 import { styleOf } from '../nlu/style.js';
-import type { DecideInput, Gift } from './decide.js';
+import type { DecideInput, Gift, OrderView } from './decide.js';
 import { keywordsMatch, rulesWithKeywordsIn } from './keywords.js';
 import type { Understood } from './understand.js';
 
@@ -35,6 +35,15 @@ export function availableGift(ctx: MatchContext): Gift | undefined {
   return ctx.input.shop.gifts?.[0];
 }
 
+/** Whether the order's goods and amount are what the rule asks for (`items:`, `orderTotal:`); true when it asks neither. */
+export function goodsMatch(rule: Pick<CompiledRule, 'items' | 'orderTotal'>, order: Pick<OrderView, 'items' | 'total'> | undefined): boolean {
+  if (rule.items && !(order?.items.some((i) => rule.items!.some((w) => foldText(i.title).includes(w))))) return false;
+  if (!rule.orderTotal) return true;
+  const total = order?.total;
+  return total !== undefined && (rule.orderTotal.atLeast === undefined || total >= rule.orderTotal.atLeast)
+    && (rule.orderTotal.atMost === undefined || total <= rule.orderTotal.atMost);
+}
+
 /** Whether every condition of a rule holds (conditions staff did not write always hold). */
 export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   const { input, state } = ctx;
@@ -49,11 +58,7 @@ export function matches(rule: CompiledRule, ctx: MatchContext): boolean {
   if (rule.exceptions && !(input.order?.exception && rule.exceptions.has(input.order.exception.kind))) return false;
   if (rule.paidElsewhere !== undefined && (!input.order || (input.order.paidElsewhere ?? false) !== rule.paidElsewhere)) return false;
   if (rule.boughtAgain !== undefined && (!input.order || (input.order.boughtAgain ?? false) !== rule.boughtAgain)) return false;
-  if (rule.items && !(input.order?.items.some((i) => rule.items!.some((w) => foldText(i.title).includes(w))))) return false;
-  if (rule.orderTotal) {
-    const total = input.order?.total;
-    if (total === undefined || (rule.orderTotal.atLeast !== undefined && total < rule.orderTotal.atLeast) || (rule.orderTotal.atMost !== undefined && total > rule.orderTotal.atMost)) return false;
-  }
+  if (!goodsMatch(rule, input.order)) return false;
   if (rule.rating) {
     const stars = input.order?.review?.rating;
     if (stars === undefined || (rule.rating.atLeast !== undefined && stars < rule.rating.atLeast) || (rule.rating.atMost !== undefined && stars > rule.rating.atMost)) return false;

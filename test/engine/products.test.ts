@@ -173,3 +173,36 @@ responses:
     expect(decideWith([item('洗衣凝珠')], 30, { text: '这个怎么用' })).toEqual(['凝珠这样用']); // a message reads its order in view
   });
 });
+
+describe('follow-ups for goods', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-goods-'));
+  writeFileSync(join(dir, 'a.yml'), `rules:
+  - name: 签收
+    when: { event: order.signed }
+    then:
+      - schedule: { rule: 说明, after: 1d }
+      - schedule: { rule: 大单回访, after: 7d }
+  - name: 说明
+    when: { event: schedule, items: [洗衣凝珠] }
+    then: [{ reply: how }]
+  - name: 大单回访
+    when: { event: schedule, orderTotal: { atLeast: 100 } }
+    then: [{ reply: how }]
+responses:
+  how: [这样用]
+`);
+  const playbook = loadPlaybooks(dir, dir).playbook!;
+  const now = new Date('2026-11-27T02:00:00Z');
+  const planned = (items: OrderView['items'], total: number) => decide({
+    shop: { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } }, playbook,
+    message: { text: null, kind: 'event', channel: 'local', event: 'order.signed' },
+    order: { id: 'O1', state: 'signed', total, items, signedAt: now.getTime() },
+    customer: { name: null, firstSeenAt: 0, tags: [], tier: null }, conversation: { isNew: false }, state: emptyState(), now, random: () => 0,
+  }).schedules.map((s) => s.rule);
+
+  it('are planned only for orders with those goods and that amount: the rest would come due to do nothing', () => {
+    expect(planned([item('洗衣凝珠 52颗')], 39)).toEqual(['说明']);
+    expect(planned([item('纯棉T恤')], 199)).toEqual(['大单回访']);
+    expect(planned([item('纯棉T恤')], 39)).toEqual([]);
+  });
+});
