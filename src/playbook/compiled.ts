@@ -106,10 +106,7 @@ export interface CompiledFallback {
   readonly suggest?: { readonly reply: string; readonly max: number; readonly minScore: number; readonly answerAbove?: number };
 }
 
-/** Matching is case-insensitive and ignores width differences (Ａ vs A, ！ vs !). */
-export function foldText(text: string): string {
-  return text.normalize('NFKC').toLowerCase();
-}
+export { foldText } from './fold.js';
 
 
 /** Folds, expands synonyms (one level) and splits phrases into substring and whole-word matchers. */

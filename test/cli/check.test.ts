@@ -50,6 +50,16 @@ describe('xiaoer check', () => {
     expect(io.out).not.toMatch(/reach nobody/);
   });
 
+  it('warns of a products: entry an earlier one always wins over', async () => {
+    const dir = shopDir();
+    writeFileSync(join(dir, 'xiaoer.yml'), 'shops:\n  - id: acme\n    name: 阿克米\n    playbooks: ./playbooks\n    channels:\n      local: {}\n'
+      + '    products:\n      - { match: 洗衣, lasts: 60d }\n      - { match: [洗衣凝珠, 洗衣液], lasts: 30d }\n      - { match: [猫粮, 洗衣粉], lasts: 45d }\n');
+    const io = captureOutput();
+    expect(await main(['check', '--config', join(dir, 'xiaoer.yml')])).toBe(0);
+    expect(io.out).toMatch(/xiaoer\.yml:9:9: warning: shops\.0\.products\.1: products entry 洗衣凝珠, 洗衣液 never applies: the earlier entry 洗衣 \(lasts 60d\) matches every title it would; put the longer words first/);
+    expect(io.out).not.toMatch(/products\.2/); // 猫粮 still reaches its own titles
+  });
+
   it('reports a config problem with its position', async () => {
     const dir = shopDir();
     writeFileSync(join(dir, 'xiaoer.yml'), 'shops:\n  - id: acme\n    name: 阿克米\n    chanels:\n      local: {}\n');
