@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { STAFF_RULE } from './desk.js';
 import type { Database } from './schema.js';
+import { purchases } from './purchases.js';
 import { parseGuess } from './messages.js';
 import type { MessageGuess } from './messages.js';
 
@@ -165,14 +166,13 @@ export async function memberTiers(db: Kysely<Database>, shopId: string): Promise
   return new Map(rows.map((r) => [identityKey(r.channel, r.platform_user_id), { tier: r.tier!, since: r.member_since == null ? null : Number(r.member_since) }]));
 }
 
-/** Customers (by identityKey) who paid an order in [from, to): whom a lapsed-member count leaves out. */
+/**
+ * Customers (by identityKey) who bought in [from, to): whom a lapsed-member count leaves out. A
+ * purchase as 常客 and 复购 count it (src/db/purchases.ts): an order imported as shipped counts too.
+ */
 export async function payersBetween(db: Kysely<Database>, shopId: string, from: number, to: number): Promise<Set<string>> {
-  const rows = await db.selectFrom('order_events as e')
-    .innerJoin('orders as o', (j) => j.onRef('o.shop_id', '=', 'e.shop_id').onRef('o.order_id', '=', 'e.order_id'))
-    .select(['o.customer_channel', 'o.customer_user_id']).distinct()
-    .where('e.shop_id', '=', shopId).where('e.type', '=', 'order.paid').where('e.outcome', '=', 'applied')
-    .where('e.occurred_at', '>=', from).where('e.occurred_at', '<', to).execute();
-  return new Set(rows.map((r) => identityKey(r.customer_channel, r.customer_user_id)));
+  const bought = await purchases(db, shopId, { since: from });
+  return new Set(bought.filter((p) => p.boughtAt < to).map((p) => identityKey(p.channel, p.userId)));
 }
 
 /** Customers who said 退订 from `since` on (and have not said 订阅 since), by identityKey. */
