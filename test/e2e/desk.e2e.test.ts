@@ -204,7 +204,8 @@ describe.each(DIALECTS)('staff desk (%s)', (dialect) => {
     expect(quickReplies.map((q) => q.response)).not.toContain('pay-reminder-first'); // needs an order: not offered half filled
     const at = (name: string) => quickReplies.findIndex((q) => q.response === name);
     expect(at('shipping-time')).toBeGreaterThanOrEqual(0);
-    expect(at('shipping-time')).toBeLessThan(at('paid-thanks')); // answers to questions before order care
+    expect(at('review-thanks')).toBeGreaterThanOrEqual(0);
+    expect(at('shipping-time')).toBeLessThan(at('review-thanks')); // answers to questions before order care
   });
 
   it('staff tag and untag the customer (黑名单 stops 催付), with clear refusals', async () => {
