@@ -151,6 +151,13 @@ const MIGRATION_TRIES = 3;
  * column's sequence, pg_get_serial_sequence, which fails on a table or column gone since).
  */
 const PG_VANISHED = new Set(['3F000', '42P01', '42703']);
+/** An object dropped between Postgres finding it and reading its catalog entry: internal_error "cache lookup failed for namespace …". */
+const PG_CACHE_LOOKUP = /cache lookup failed for (?:namespace|relation|type|attribute)/;
+
+function vanished(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code !== undefined && (PG_VANISHED.has(code) || (code === 'XX000' && PG_CACHE_LOOKUP.test(String((err as Error).message))));
+}
 
 /**
  * Before migrating (up or down), kysely lists the tables of every schema it can see. A schema,
@@ -163,8 +170,7 @@ async function withRetry(run: () => Promise<MigrationResultSet>): Promise<Migrat
   for (let tries = 1; ; tries++) {
     const result = await run();
     if (!result.error) return result;
-    const code = (result.error as { code?: string }).code;
-    if (code === undefined || !PG_VANISHED.has(code) || tries >= MIGRATION_TRIES) {
+    if (!vanished(result.error) || tries >= MIGRATION_TRIES) {
       throw new XiaoerError('DB', `migration failed: ${String(result.error)}`, { cause: result.error });
     }
   }

@@ -25,6 +25,17 @@ describe('migrateToLatest when another schema vanishes mid-listing', () => {
     expect(calls).toBe(3);
   });
 
+  it('tries again when a schema went between Postgres finding it and reading its catalog entry', async () => {
+    const cache = Object.assign(new Error('cache lookup failed for namespace 548331'), { code: 'XX000' });
+    const answers: MigrationResultSet[] = [{ error: cache }, done];
+    let calls = 0;
+    await expect(migrateToLatest(db, async () => answers[calls++]!)).resolves.toBe(done);
+    expect(calls).toBe(2);
+    calls = 0; // another internal error is not that
+    await expect(migrateToLatest(db, async () => (calls++, { error: Object.assign(new Error('could not read block 7'), { code: 'XX000' }) }))).rejects.toThrow(/could not read block/);
+    expect(calls).toBe(1);
+  });
+
   it('gives up after three tries, and never retries other errors', async () => {
     let calls = 0;
     await expect(migrateToLatest(db, async () => (calls++, { error: vanished }))).rejects.toThrow(/migration failed: .*t_gone/);
