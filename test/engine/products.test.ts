@@ -8,11 +8,35 @@ import { decide } from '../../src/engine/decide.js';
 import type { OrderView } from '../../src/engine/decide.js';
 import { firstUsedUp, productOf, sameProduct } from '../../src/engine/products.js';
 import { ValidationError } from '../../src/errors.js';
+import type { CompiledPlaybook } from '../../src/playbook/compiled.js';
 import { loadPlaybooks } from '../../src/playbook/load.js';
 
 const DAY = 86_400_000;
 const PRODUCTS = [{ match: ['洗衣凝珠', '洗衣液'], lasts: '30d' }, { match: ['猫粮'], lasts: '45d' }, { match: ['Shampoo'], lasts: '12h' }];
 const item = (title: string, qty = 1) => ({ title, qty, price: 10 });
+const NOW = new Date('2026-11-27T02:00:00Z');
+const SHOP = { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } };
+
+/** A playbook directory of these files (name → YAML), loaded: the playbook and its problems. */
+function load(files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-products-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return loadPlaybooks(dir, dir);
+}
+
+/** What the engine decides at NOW for an order event (or a message, with text) about an order of these items. */
+function decideOn(playbook: CompiledPlaybook, o: {
+  items?: OrderView['items']; total?: number; event?: string; text?: string; rule?: string; purchasedAt?: number[]; products?: typeof PRODUCTS;
+}) {
+  return decide({
+    shop: { ...SHOP, ...(o.products ? { products: o.products } : {}) }, playbook,
+    message: o.event ? { text: null, kind: 'event', channel: 'local', event: o.event } : { text: o.text ?? null, kind: 'text', channel: 'local' },
+    ...(o.rule ? { scheduledRule: o.rule } : {}),
+    ...(o.items ? { order: { id: 'O1', state: 'signed', total: o.total ?? 10, items: o.items, signedAt: NOW.getTime() } } : {}),
+    customer: { name: null, firstSeenAt: 0, tags: [], tier: null, ...(o.purchasedAt ? { purchasedAt: o.purchasedAt } : {}) },
+    conversation: { isNew: false }, state: emptyState(), now: NOW, random: () => 0,
+  });
+}
 
 describe('product cycles (domain.md §9)', () => {
   it('finds an item\'s product by the words of its title, the first listed winning, case-insensitively', () => {
@@ -37,8 +61,7 @@ describe('product cycles (domain.md §9)', () => {
 });
 
 describe('schedule: { beforeUsedUp }', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-used-up-'));
-  writeFileSync(join(dir, 'orders.yml'), `rules:
+  const playbook = load({ 'orders.yml': `rules:
   - name: 签收
     when: { event: order.signed }
     then:
@@ -52,19 +75,12 @@ describe('schedule: { beforeUsedUp }', () => {
     then: [{ reply: again }]
 responses:
   again: ["「{{order.runningOut}}」快用完了"]
-`);
-  const playbook = loadPlaybooks(dir, dir).playbook!;
-  const now = new Date('2026-11-27T02:00:00Z');
-  const run = (items: OrderView['items'], event = 'order.signed', rule?: string) => decide({
-    shop: { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' }, products: PRODUCTS },
-    playbook, message: { text: null, kind: 'event', channel: 'local', event }, ...(rule ? { scheduledRule: rule } : {}),
-    order: { id: 'O1', state: 'signed', total: 10, items, signedAt: now.getTime() },
-    customer: { name: null, firstSeenAt: 0, tags: [], tier: null }, conversation: { isNew: false }, state: emptyState(), now, random: () => 0,
-  });
+` }).playbook!;
+  const run = (items: OrderView['items'], event = 'order.signed', rule?: string) => decideOn(playbook, { items, event, ...(rule ? { rule } : {}), products: PRODUCTS });
 
   it('comes due the lead before the product runs out, counted from now; `after` only for orders with no listed product', () => {
-    expect(run([item('洗衣凝珠', 2)]).schedules.map((s) => [s.rule, (s.dueAt - now.getTime()) / DAY])).toEqual([['复购', 57], ['复购-兜底', 57]]);
-    expect(run([item('纯棉T恤')]).schedules.map((s) => [s.rule, (s.dueAt - now.getTime()) / DAY])).toEqual([['复购-兜底', 20]]);
+    expect(run([item('洗衣凝珠', 2)]).schedules.map((s) => [s.rule, (s.dueAt - NOW.getTime()) / DAY])).toEqual([['复购', 57], ['复购-兜底', 57]]);
+    expect(run([item('纯棉T恤')]).schedules.map((s) => [s.rule, (s.dueAt - NOW.getTime()) / DAY])).toEqual([['复购-兜底', 20]]);
     // Lasting less than the lead: nothing to remind before (and no fallback either: it is listed).
     expect(run([item('Shampoo')]).schedules).toEqual([]);
   });
@@ -75,9 +91,7 @@ responses:
   });
 
   it('is refused beside at or beforeClose, at its line', () => {
-    const bad = mkdtempSync(join(tmpdir(), 'xiaoer-used-up-bad-'));
-    writeFileSync(join(bad, 'a.yml'), 'rules:\n  - name: a\n    when: { event: order.signed }\n    then:\n      - schedule: { rule: a, beforeUsedUp: 3d, at: "10:00" }\nresponses: {}\n');
-    const { problems } = loadPlaybooks(bad, bad);
+    const { problems } = load({ 'a.yml': 'rules:\n  - name: a\n    when: { event: order.signed }\n    then:\n      - schedule: { rule: a, beforeUsedUp: 3d, at: "10:00" }\nresponses: {}\n' });
     expect(problems.map((p) => [p.line, p.message])).toContainEqual([5, expect.stringContaining('beforeUsedUp goes alone or with after')]);
   });
 });
@@ -99,8 +113,8 @@ describe('xiaoer.yml products:', () => {
 });
 
 describe('when: { purchases }', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-purchases-'));
-  writeFileSync(join(dir, 'a.yml'), `rules:
+  const playbook = load({
+    'a.yml': `rules:
   - name: 常客
     when: { keywords: [你好], purchases: { atLeast: 3, within: 180d } }
     then: [{ reply: regular }]
@@ -111,16 +125,10 @@ responses:
   regular: [常客您好]
   first: [新朋友您好]
 fallback: { reply: other }
-`);
-  writeFileSync(join(dir, 'b.yml'), 'responses:\n  other: [您好]\n');
-  const playbook = loadPlaybooks(dir, dir).playbook!;
-  const now = new Date('2026-11-27T02:00:00Z');
-  const greet = (daysAgo: number[]) => decide({
-    shop: { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } },
-    playbook, message: { text: '你好', kind: 'text', channel: 'local' },
-    customer: { name: null, firstSeenAt: 0, tags: [], tier: null, purchasedAt: daysAgo.map((d) => now.getTime() - d * DAY) },
-    conversation: { isNew: false }, state: emptyState(), now, random: () => 0,
-  }).replies.map((r) => r.text);
+`,
+    'b.yml': 'responses:\n  other: [您好]\n',
+  }).playbook!;
+  const greet = (daysAgo: number[]) => decideOn(playbook, { text: '你好', purchasedAt: daysAgo.map((d) => NOW.getTime() - d * DAY) }).replies.map((r) => r.text);
 
   it('counts the paid orders bought within the window; atMost without one counts them all', () => {
     expect(greet([1, 30, 179])).toEqual(['常客您好']);
@@ -130,15 +138,12 @@ fallback: { reply: other }
   });
 
   it('needs atLeast or atMost, said at its line', () => {
-    const bad = mkdtempSync(join(tmpdir(), 'xiaoer-purchases-bad-'));
-    writeFileSync(join(bad, 'a.yml'), 'rules:\n  - name: a\n    when:\n      purchases: { within: 30d }\n    then: [{ reply: x }]\nresponses:\n  x: [好]\n');
-    expect(loadPlaybooks(bad, bad).problems.map((p) => [p.line, p.message])).toContainEqual([4, expect.stringContaining('give atLeast and/or atMost')]);
+    expect(load({ 'a.yml': 'rules:\n  - name: a\n    when:\n      purchases: { within: 30d }\n    then: [{ reply: x }]\nresponses:\n  x: [好]\n' }).problems.map((p) => [p.line, p.message])).toContainEqual([4, expect.stringContaining('give atLeast and/or atMost')]);
   });
 });
 
 describe('when: { items, orderTotal }', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-items-'));
-  writeFileSync(join(dir, 'a.yml'), `rules:
+  const playbook = load({ 'a.yml': `rules:
   - name: 凝珠说明
     when: { event: order.signed, items: [洗衣凝珠, PODS] }
     then: [{ reply: pods }]
@@ -155,15 +160,9 @@ responses:
   pods: [凝珠这样用]
   big: [大单感谢]
   other: [签收了]
-`);
-  const playbook = loadPlaybooks(dir, dir).playbook!;
-  const now = new Date('2026-11-27T02:00:00Z');
-  const decideWith = (items: OrderView['items'], total: number, message: { text: string | null; event?: string }) => decide({
-    shop: { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } }, playbook,
-    message: { text: message.text, kind: message.event ? 'event' : 'text', channel: 'local', ...(message.event ? { event: message.event } : {}) },
-    order: { id: 'O1', state: 'signed', total, items, signedAt: now.getTime() },
-    customer: { name: null, firstSeenAt: 0, tags: [], tier: null }, conversation: { isNew: false }, state: emptyState(), now, random: () => 0,
-  }).replies.map((r) => r.text);
+` }).playbook!;
+  const decideWith = (items: OrderView['items'], total: number, message: { text: string | null; event?: string }) =>
+    decideOn(playbook, { items, total, ...(message.event ? { event: message.event } : { text: message.text ?? '' }) }).replies.map((r) => r.text);
 
   it('reads the order\'s item titles (any item, case-folded) and its amount', () => {
     expect(decideWith([item('纯棉T恤'), item('洗衣凝珠 52颗')], 30, { text: null, event: 'order.signed' })).toEqual(['凝珠这样用']);
@@ -175,8 +174,7 @@ responses:
 });
 
 describe('follow-ups for goods', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xiaoer-goods-'));
-  writeFileSync(join(dir, 'a.yml'), `rules:
+  const playbook = load({ 'a.yml': `rules:
   - name: 签收
     when: { event: order.signed }
     then:
@@ -190,15 +188,8 @@ describe('follow-ups for goods', () => {
     then: [{ reply: how }]
 responses:
   how: [这样用]
-`);
-  const playbook = loadPlaybooks(dir, dir).playbook!;
-  const now = new Date('2026-11-27T02:00:00Z');
-  const planned = (items: OrderView['items'], total: number) => decide({
-    shop: { id: 'acme', name: '阿克米', timezone: 'Asia/Shanghai', businessHours: { from: '09:00', to: '23:00' } }, playbook,
-    message: { text: null, kind: 'event', channel: 'local', event: 'order.signed' },
-    order: { id: 'O1', state: 'signed', total, items, signedAt: now.getTime() },
-    customer: { name: null, firstSeenAt: 0, tags: [], tier: null }, conversation: { isNew: false }, state: emptyState(), now, random: () => 0,
-  }).schedules.map((s) => s.rule);
+` }).playbook!;
+  const planned = (items: OrderView['items'], total: number) => decideOn(playbook, { items, total, event: 'order.signed' }).schedules.map((s) => s.rule);
 
   it('are planned only for orders with those goods and that amount: the rest would come due to do nothing', () => {
     expect(planned([item('洗衣凝珠 52颗')], 39)).toEqual(['说明']);
